@@ -1,0 +1,100 @@
+//! Server functions: the browser's entrance to the scheduler.
+//!
+//! Read-only functions use GET; anything that changes state is a POST and
+//! must carry the CSRF token (checked by the server's middleware).
+
+use crate::model::{HomeData, PageContext};
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+/// Text of the error returned when a function needs a signed-in user.
+pub const UNAUTHENTICATED: &str = "You need to sign in.";
+
+/// The message a person may see for a server function error.
+pub fn public_message(err: &ServerFnError) -> String {
+    match err {
+        ServerFnError::ServerError(msg) => msg.clone(),
+        _ => "The scheduler could not be reached. Check your connection and try again.".into(),
+    }
+}
+
+#[server(input = GetUrl, endpoint = "page_context")]
+pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
+    let auth = ssr::request_auth()?;
+    Ok(PageContext {
+        user: auth.user.map(|u| crate::model::UserView {
+            username: u.username,
+            display_name: u.display_name,
+        }),
+        csrf: auth.csrf,
+    })
+}
+
+#[server(input = GetUrl, endpoint = "home_data")]
+pub async fn load_home() -> Result<HomeData, ServerFnError> {
+    let user = ssr::request_auth()?
+        .user
+        .ok_or_else(|| ServerFnError::new(UNAUTHENTICATED))?;
+    let backend = ssr::backend()?;
+    backend
+        .home(&user)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    //! The contract between the web app and the server half.
+
+    use crate::model::HomeData;
+    use leptos::prelude::*;
+    use std::sync::Arc;
+
+    /// The signed-in user, as resolved by the server from the session cookie.
+    #[derive(Clone, Debug)]
+    pub struct SessionUser {
+        pub id: String,
+        pub username: String,
+        pub display_name: String,
+        pub time_zone: String,
+    }
+
+    /// Put into every request's extensions by the server's session middleware.
+    #[derive(Clone, Debug)]
+    pub struct RequestAuth {
+        pub user: Option<SessionUser>,
+        pub csrf: String,
+    }
+
+    /// An error whose text is safe to show in a browser. Internal details are
+    /// logged by the server under `id`; only the id reaches the page.
+    #[derive(Debug, Clone, thiserror::Error)]
+    pub enum PublicError {
+        #[error("Something went wrong on the server (error id {id}). Try again, or give the id to your administrator.")]
+        Internal { id: String },
+        #[error("{0}")]
+        Invalid(String),
+    }
+
+    /// What the web app asks of the scheduler. The server implements it; the
+    /// same implementation serves the scheduler's other entrances.
+    #[async_trait::async_trait]
+    pub trait Backend: Send + Sync + 'static {
+        async fn home(&self, user: &SessionUser) -> Result<HomeData, PublicError>;
+    }
+
+    #[derive(Clone)]
+    pub struct BackendHandle(pub Arc<dyn Backend>);
+
+    pub fn request_auth() -> Result<RequestAuth, ServerFnError> {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<RequestAuth>().cloned())
+            .ok_or_else(|| ServerFnError::new("The request has no session context."))
+    }
+
+    pub fn backend() -> Result<Arc<dyn Backend>, ServerFnError> {
+        use_context::<BackendHandle>()
+            .map(|b| b.0)
+            .ok_or_else(|| ServerFnError::new("The scheduler backend is not available."))
+    }
+}

@@ -1,0 +1,66 @@
+//! The web app: pages, routes and server functions, rendered on the server
+//! and hydrated in the browser.
+
+pub mod api;
+pub mod model;
+mod pages;
+
+use crate::model::PageContext;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The page context of the current request, loaded once per page.
+pub type PageCtx = Resource<Result<PageContext, ServerFnError>>;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let ctx: PageCtx = Resource::new_blocking(|| (), |_| api::load_page_context());
+    provide_context(ctx);
+
+    // Tests (and people) can tell when the page has become interactive.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/cms-scheduler.css"/>
+        <Title text="Meeting Scheduler"/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <pages::Header/>
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <pages::NotFound/> }>
+                    <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/join") view=pages::JoinPage/>
+                    <Route path=path!("/schedule") view=pages::SchedulePage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

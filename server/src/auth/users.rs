@@ -1,0 +1,256 @@
+//! User accounts in the database.
+
+use super::password;
+use crate::db::Db;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub time_zone: String,
+    pub locale: String,
+    pub last_login_at: Option<i64>,
+    pub previous_login_at: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the username {0} is taken")]
+    Taken(String),
+    #[error(transparent)]
+    Hash(#[from] password::HashError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub password: Option<&'a str>,
+    pub time_zone: &'a str,
+}
+
+/// Usernames are case-insensitive: stored and looked up in lower case.
+pub fn normalize_username(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+fn validate(u: &NewUser<'_>) -> Result<(), UserError> {
+    let name = normalize_username(u.username);
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    {
+        return Err(UserError::Invalid(
+            "a username has 1 to 64 letters, digits, '.', '_', '-' or '@'".into(),
+        ));
+    }
+    let display = u.display_name.trim();
+    if display.is_empty() || display.chars().count() > 128 || display.chars().any(char::is_control)
+    {
+        return Err(UserError::Invalid(
+            "a display name has 1 to 128 characters and no control characters".into(),
+        ));
+    }
+    let email = u.email.trim();
+    let valid_email = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if !valid_email {
+        return Err(UserError::Invalid(format!(
+            "{email:?} is not a valid e-mail address"
+        )));
+    }
+    if u.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(UserError::Invalid(format!(
+            "unknown time zone {:?}",
+            u.time_zone
+        )));
+    }
+    if let Some(p) = u.password {
+        if p.chars().count() < password::MIN_LENGTH || p.len() > password::MAX_LENGTH {
+            return Err(UserError::Invalid(format!(
+                "a password has at least {} characters",
+                password::MIN_LENGTH
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, u: NewUser<'_>, now_ms: i64) -> Result<String, UserError> {
+    validate(&u)?;
+    let username = normalize_username(u.username);
+    let hash = match u.password {
+        Some(p) => {
+            let p = p.to_owned();
+            Some(
+                tokio::task::spawn_blocking(move || password::hash(&p))
+                    .await
+                    .map_err(|e| UserError::Invalid(format!("hashing task failed: {e}")))??,
+            )
+        }
+        None => None,
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    let result = sqlx::query(
+        "INSERT INTO users (id, username, display_name, email, password_hash, time_zone, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(&username)
+    .bind(u.display_name.trim())
+    .bind(u.email.trim())
+    .bind(hash)
+    .bind(u.time_zone)
+    .bind(now_ms)
+    .execute(db)
+    .await;
+    match result {
+        Ok(_) => Ok(id),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(UserError::Taken(username)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+);
+
+macro_rules! columns {
+    () => {
+        "id, username, display_name, email, time_zone, locale, last_login_at, previous_login_at"
+    };
+}
+
+fn from_row(r: Row) -> UserRecord {
+    UserRecord {
+        id: r.0,
+        username: r.1,
+        display_name: r.2,
+        email: r.3,
+        time_zone: r.4,
+        locale: r.5,
+        last_login_at: r.6,
+        previous_login_at: r.7,
+    }
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    let sql = concat!("SELECT ", columns!(), " FROM users WHERE id = $1");
+    Ok(sqlx::query_as::<_, Row>(sql)
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .map(from_row))
+}
+
+/// The user and their password hash (None for directory users).
+pub async fn find_for_login(
+    db: &Db,
+    username: &str,
+) -> Result<Option<(UserRecord, Option<String>)>, sqlx::Error> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        ", password_hash FROM users WHERE username = $1"
+    );
+    let row = sqlx::query_as::<
+        _,
+        (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+        ),
+    >(sql)
+    .bind(normalize_username(username))
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (from_row((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7)), r.8)))
+}
+
+/// Records a successful sign-in: the last one becomes the previous one.
+pub async fn record_login(db: &Db, id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET previous_login_at = last_login_at, last_login_at = $1 WHERE id = $2",
+    )
+    .bind(now_ms)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password(db: &Db, username: &str, new_password: &str) -> Result<bool, UserError> {
+    if new_password.chars().count() < password::MIN_LENGTH
+        || new_password.len() > password::MAX_LENGTH
+    {
+        return Err(UserError::Invalid(format!(
+            "a password has at least {} characters",
+            password::MIN_LENGTH
+        )));
+    }
+    let p = new_password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&p))
+        .await
+        .map_err(|e| UserError::Invalid(format!("hashing task failed: {e}")))??;
+    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+        .bind(hash)
+        .bind(normalize_username(username))
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user<'a>(username: &'a str, email: &'a str, tz: &'a str) -> NewUser<'a> {
+        NewUser {
+            username,
+            display_name: "A Person",
+            email,
+            password: Some("long enough"),
+            time_zone: tz,
+        }
+    }
+
+    #[test]
+    fn validation_refuses_bad_input() {
+        assert!(validate(&user("alice", "alice@example.com", "Europe/Paris")).is_ok());
+        assert!(validate(&user("", "alice@example.com", "UTC")).is_err());
+        assert!(validate(&user("al ice", "alice@example.com", "UTC")).is_err());
+        assert!(validate(&user("alice", "alice@example", "UTC")).is_err());
+        assert!(validate(&user("alice", "alice@exa\r\nmple.com", "UTC")).is_err());
+        assert!(validate(&user("alice", "alice@example.com", "Mars/Olympus")).is_err());
+        let mut short = user("alice", "alice@example.com", "UTC");
+        short.password = Some("short");
+        assert!(validate(&short).is_err());
+    }
+}

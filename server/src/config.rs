@@ -1,0 +1,62 @@
+//! Configuration of the running service (command line and environment).
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "SCHEDULER_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Directory for the embedded database and other state; created if missing.
+    #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL; defaults to an SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Where the built web assets (pkg/ with the WASM, JS and CSS) are.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Mark cookies Secure. On by default when served over HTTPS; set it
+    /// when a TLS-terminating proxy sits in front of a plain listener.
+    #[arg(long, env = "SCHEDULER_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// The web bridge address used to build join links.
+    #[arg(
+        long,
+        env = "SCHEDULER_JOIN_BASE_URL",
+        default_value = "https://join.example.com"
+    )]
+    pub join_base_url: String,
+
+    /// Demo mode: create the demo organizer account if it is missing.
+    #[arg(long, env = "SCHEDULER_DEMO", default_value_t = false)]
+    pub demo: bool,
+}
+
+impl ServeConfig {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("scheduler.db").display()))
+    }
+
+    /// A configuration for tests: a fresh data directory, port 0.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url: None,
+            site_root: "target/site".into(),
+            secure_cookies: false,
+            join_base_url: "https://join.example.com".into(),
+            demo: false,
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The scheduler binary: `server serve` runs the service; `server user ...`
+//! manages local accounts.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::auth::users::{self, NewUser};
+use server::clock::{to_millis, Clock, SystemClock};
+use server::config::ServeConfig;
+use server::Application;
+use std::io::BufRead;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "server",
+    version,
+    about = "Meeting scheduler for a CMS-style video platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// `server` with no subcommand serves, configured by the environment.
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    config: ServeConfig,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the scheduler (the default).
+    Serve(ServeConfig),
+    /// Manage local user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[arg(
+            long,
+            env = "SCHEDULER_DATA_DIR",
+            default_value = "data",
+            global = true
+        )]
+        data_dir: std::path::PathBuf,
+        #[arg(long, env = "DATABASE_URL", global = true)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a local user. The password is read from SCHEDULER_PASSWORD or, if
+    /// unset, from the first line of standard input; never from the command line.
+    Add {
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+    /// Set a local user's password (read like `add`).
+    Passwd { username: String },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("SCHEDULER_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("Password (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeOnly::parse_from(["server"]).config));
+    match command {
+        Command::Serve(cfg) => serve(cfg).await,
+        Command::User {
+            command,
+            data_dir,
+            database_url,
+        } => {
+            let url = database_url
+                .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("scheduler.db").display()));
+            let db = server::db::connect(&url, &data_dir).await?;
+            match command {
+                UserCommand::Add {
+                    username,
+                    display_name,
+                    email,
+                    time_zone,
+                } => {
+                    let password = read_password()?;
+                    let user = NewUser {
+                        username: &username,
+                        display_name: &display_name,
+                        email: &email,
+                        password: Some(&password),
+                        time_zone: &time_zone,
+                    };
+                    users::create(&db, user, to_millis(SystemClock.now()))
+                        .await
+                        .context("cannot add the user")?;
+                    println!("User {} added", users::normalize_username(&username));
+                }
+                UserCommand::Passwd { username } => {
+                    let password = read_password()?;
+                    if !users::set_password(&db, &username, &password).await? {
+                        anyhow::bail!("no local user named {username}");
+                    }
+                    println!("Password changed");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
+    let demo = cfg.demo;
+    let app = Application::build(cfg, Arc::new(SystemClock))
+        .await
+        .context("the scheduler could not start")?;
+    let url = format!("http://{}", app.addr);
+    tracing::info!("CmsWebSchedulerApplication - Started, listening on {url}");
+    println!("Meeting Scheduler is running at {url}");
+    if demo {
+        println!(
+            "Demo sign-in: username {} / password {}",
+            server::demo::USERNAME,
+            server::demo::PASSWORD
+        );
+    }
+    app.run_until(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,97 @@
+//! The HTTP side: the router, the shared state and the plain routes.
+
+pub mod auth_routes;
+pub mod cookies;
+pub mod join;
+pub mod middleware;
+
+use crate::auth::directory::UserDirectory;
+use crate::auth::ratelimit::LoginLimiter;
+use crate::clock::Clock;
+use crate::db::Db;
+use app::api::ssr::BackendHandle;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{FromRef, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub leptos_options: LeptosOptions,
+    pub backend: BackendHandle,
+    pub directory: Arc<dyn UserDirectory>,
+    pub limiter: Arc<LoginLimiter>,
+    pub clock: Arc<dyn Clock>,
+    pub secure_cookies: bool,
+    pub join_base_url: String,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(st: &AppState) -> Self {
+        st.leptos_options.clone()
+    }
+}
+
+async fn server_fn_handler(State(st): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    let backend = st.backend.clone();
+    handle_server_fns_with_context(move || provide_context(backend.clone()), req).await
+}
+
+async fn health(State(st): State<AppState>) -> impl IntoResponse {
+    if crate::db::ping(&st.db).await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database not responding")
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let backend = state.backend.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/auth/login", post(auth_routes::login))
+        .route("/auth/logout", post(auth_routes::logout))
+        .route("/join/go", get(join::go))
+        .route("/healthz", get(health))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::session,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(RequestBodyLimitLayer::new(1 << 20))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

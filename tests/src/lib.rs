@@ -1,0 +1,130 @@
+//! Helpers for the integration tests: each test starts the real server on
+//! port 0 with a fresh database in a temporary directory.
+
+use server::auth::users::{self, NewUser};
+use server::clock::{to_millis, Clock, ManualClock};
+use server::config::ServeConfig;
+use server::Application;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub db: server::db::Db,
+    pub clock: ManualClock,
+    _dir: tempfile::TempDir,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cfg = ServeConfig::for_tests(dir.path().to_path_buf());
+        let clock = ManualClock::new(chrono::Utc::now());
+        let app = Application::build(cfg, Arc::new(clock.clone()))
+            .await
+            .expect("app builds");
+        let base = format!("http://{}", app.addr);
+        let db = app.state.db.clone();
+        tokio::spawn(app.run());
+        Self {
+            base,
+            db,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    /// Adds a local user with [`PASSWORD`]; returns the user id.
+    pub async fn add_user(&self, username: &str, display_name: &str, time_zone: &str) -> String {
+        let email = format!("{username}@example.com");
+        users::create(
+            &self.db,
+            NewUser {
+                username,
+                display_name,
+                email: &email,
+                password: Some(PASSWORD),
+                time_zone,
+            },
+            to_millis(self.clock.now()),
+        )
+        .await
+        .expect("user created")
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GETs the sign-in page and returns the CSRF token in its form.
+    pub async fn csrf_token(&self, client: &reqwest::Client) -> String {
+        let html = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("GET /login")
+            .text()
+            .await
+            .expect("body");
+        form_field(&html, "csrf").expect("the sign-in form has a csrf field")
+    }
+
+    /// Signs in through the form; returns the response to the POST.
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let csrf = self.csrf_token(client).await;
+        client
+            .post(self.url("/auth/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("POST /auth/login")
+    }
+}
+
+/// The value of the input named `name` in the page.
+pub fn form_field(html: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).ok()?;
+    doc.select(&sel)
+        .next()?
+        .value()
+        .attr("value")
+        .map(str::to_owned)
+}
+
+/// The text of the elements matching `css`.
+pub fn texts(html: &str, css: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(css).expect("selector");
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect()
+}
+
+pub fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,75 @@
+//! The home page lists the user's own upcoming meetings, grouped by day.
+
+use integration_tests::{texts, TestApp, PASSWORD};
+use server::clock::{to_millis, Clock};
+
+async fn add_meeting(
+    app: &TestApp,
+    organizer: &str,
+    name: &str,
+    start_offset_min: i64,
+    minutes: i64,
+) {
+    let now = app.clock.now();
+    let start = now + chrono::Duration::minutes(start_offset_min);
+    let end = start + chrono::Duration::minutes(minutes);
+    sqlx::query(
+        "INSERT INTO meetings (id, organizer_id, name, time_zone, starts_at, ends_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'UTC', $4, $5, $6, $6)",
+    )
+    .bind(format!("m-{name}"))
+    .bind(organizer)
+    .bind(name)
+    .bind(to_millis(start))
+    .bind(to_millis(end))
+    .bind(to_millis(now))
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn home_lists_upcoming_meetings_with_the_now_badge() {
+    let app = TestApp::spawn().await;
+    let alice = app.add_user("alice", "Alice", "UTC").await;
+    let bob = app.add_user("bob", "Bob", "UTC").await;
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2021-08-21T10:00:00Z")
+            .unwrap()
+            .into(),
+    );
+    add_meeting(&app, &alice, "Standup", -10, 30).await;
+    add_meeting(&app, &alice, "Review", 24 * 60, 60).await;
+    add_meeting(&app, &alice, "Yesterday's", -24 * 60, 60).await;
+    add_meeting(&app, &bob, "Bob's private meeting", 60, 60).await;
+
+    let c = app.client();
+    app.sign_in(&c, "alice", PASSWORD).await;
+    let html = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&html, ".day h3"),
+        vec!["Today, Aug 21, 2021", "Tomorrow, Aug 22, 2021"]
+    );
+    assert_eq!(texts(&html, ".meeting .name"), vec!["Standup", "Review"]);
+    assert_eq!(
+        texts(&html, ".meeting .time"),
+        vec!["09:50 – 10:20", "10:00 – 11:00"]
+    );
+    assert_eq!(texts(&html, ".badge.now"), vec!["Now"]);
+    assert_eq!(texts(&html, ".meeting .organizer")[0], "Organized by: You");
+    assert!(
+        !html.contains("Bob's private meeting"),
+        "only one's own meetings"
+    );
+    assert!(
+        !html.contains("Yesterday's"),
+        "ended meetings are not listed"
+    );
+}

@@ -3,7 +3,7 @@
 //! Read-only functions use GET; anything that changes state is a POST and
 //! must carry the CSRF token (checked by the server's middleware).
 
-use crate::model::{HomeData, PageContext};
+use crate::model::{HomeData, MeetingDetails, PageContext, WizardPage};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -27,6 +27,7 @@ pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
             display_name: u.display_name,
         }),
         csrf: auth.csrf,
+        lang: auth.lang,
     })
 }
 
@@ -42,11 +43,36 @@ pub async fn load_home() -> Result<HomeData, ServerFnError> {
         .map_err(|e| ServerFnError::new(e.to_string()))
 }
 
+#[server(input = GetUrl, endpoint = "wizard")]
+pub async fn load_wizard(draft: Option<String>) -> Result<WizardPage, ServerFnError> {
+    let auth = ssr::request_auth()?;
+    let user = auth
+        .user
+        .ok_or_else(|| ServerFnError::new(UNAUTHENTICATED))?;
+    ssr::backend()?
+        .wizard(&user, draft.as_deref(), auth.lang)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(input = GetUrl, endpoint = "meeting")]
+pub async fn load_meeting(id: String) -> Result<MeetingDetails, ServerFnError> {
+    let auth = ssr::request_auth()?;
+    let user = auth
+        .user
+        .ok_or_else(|| ServerFnError::new(UNAUTHENTICATED))?;
+    ssr::backend()?
+        .meeting(&user, &id, auth.lang)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! The contract between the web app and the server half.
 
-    use crate::model::HomeData;
+    use crate::i18n::Lang;
+    use crate::model::{HomeData, MeetingDetails, WizardPage};
     use leptos::prelude::*;
     use std::sync::Arc;
 
@@ -64,6 +90,7 @@ pub mod ssr {
     pub struct RequestAuth {
         pub user: Option<SessionUser>,
         pub csrf: String,
+        pub lang: crate::i18n::Lang,
     }
 
     /// An error whose text is safe to show in a browser. Internal details are
@@ -74,6 +101,8 @@ pub mod ssr {
         Internal { id: String },
         #[error("{0}")]
         Invalid(String),
+        #[error("This meeting does not exist, or you cannot see it.")]
+        NotFound,
     }
 
     /// What the web app asks of the scheduler. The server implements it; the
@@ -81,6 +110,20 @@ pub mod ssr {
     #[async_trait::async_trait]
     pub trait Backend: Send + Sync + 'static {
         async fn home(&self, user: &SessionUser) -> Result<HomeData, PublicError>;
+        /// The wizard: a fresh draft when `draft` is None, else the user's draft.
+        async fn wizard(
+            &self,
+            user: &SessionUser,
+            draft: Option<&str>,
+            lang: Lang,
+        ) -> Result<WizardPage, PublicError>;
+        /// A meeting the user organizes or attends.
+        async fn meeting(
+            &self,
+            user: &SessionUser,
+            id: &str,
+            lang: Lang,
+        ) -> Result<MeetingDetails, PublicError>;
     }
 
     #[derive(Clone)]

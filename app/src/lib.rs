@@ -2,8 +2,13 @@
 //! and hydrated in the browser.
 
 pub mod api;
+pub mod enhance;
+pub mod i18n;
+mod meeting;
 pub mod model;
 mod pages;
+pub mod timeform;
+mod wizard;
 
 use crate::model::PageContext;
 use leptos::prelude::*;
@@ -17,9 +22,13 @@ use leptos_router::{
 pub type PageCtx = Resource<Result<PageContext, ServerFnError>>;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let lang = api::ssr::request_auth().map(|a| a.lang).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let lang = i18n::Lang::default();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.code()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -51,14 +60,14 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/cms-scheduler.css"/>
         <Title text="Meeting Scheduler"/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
             <pages::Header/>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <pages::NotFound/> }>
                     <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/join") view=pages::JoinPage/>
-                    <Route path=path!("/schedule") view=pages::SchedulePage ssr=SsrMode::Async/>
+                    <Route path=path!("/schedule") view=wizard::SchedulePage ssr=SsrMode::Async/>
+                    <Route path=path!("/meetings/:id") view=meeting::MeetingPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

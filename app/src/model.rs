@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct PageContext {
     pub user: Option<UserView>,
     pub csrf: String,
+    pub lang: crate::i18n::Lang,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,4 +57,119 @@ pub struct SpaceView {
     pub name: String,
     pub uri: String,
     pub join_url: Option<String>,
+}
+
+/// A meeting being scheduled (or edited) in the wizard. Kept on the server
+/// between steps, so the wizard works with plain form posts and keeps what
+/// was typed when a step fails.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    /// Empty until the first step is posted.
+    pub id: String,
+    /// Bumped on every post, so the page knows to reload.
+    pub rev: u32,
+    /// 1, 2 or 3.
+    pub step: u8,
+    /// Set when editing an existing meeting.
+    pub meeting_id: Option<String>,
+    pub name: String,
+    /// "new" or "existing".
+    pub space_mode: String,
+    pub space_id: String,
+    pub template_id: String,
+    /// YYYY-MM-DD in `time_zone`.
+    pub date: String,
+    /// HH:MM.
+    pub from: String,
+    /// H:MM.
+    pub duration: String,
+    pub time_zone: String,
+    /// "none", "daily", "weekly", "monthly" or "yearly".
+    pub repeat: String,
+    /// "never", "count" or "until".
+    pub repeat_end: String,
+    pub repeat_count: String,
+    pub repeat_until: String,
+    pub attendees: Vec<Attendee>,
+    /// The new attendee row as last typed.
+    pub new_email: String,
+    pub new_role: String,
+    /// Problems found in the last post, by field.
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendee {
+    pub email: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The form field, or "form" for the whole step.
+    pub field: String,
+    /// Already in the page's language.
+    pub message: String,
+}
+
+impl Draft {
+    pub fn error_for(&self, field: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    }
+}
+
+/// Everything the wizard page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WizardPage {
+    pub draft: Draft,
+    pub templates: Vec<TemplateChoice>,
+    pub spaces: Vec<SpaceChoice>,
+    pub time_zones: Vec<String>,
+    /// Problems reaching the Call Bridge while loading choices.
+    pub notice: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateChoice {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// The access method templates' names: the attendee roles.
+    pub roles: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceChoice {
+    pub id: String,
+    pub name: String,
+    pub uri: String,
+}
+
+/// A meeting as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingDetails {
+    pub id: String,
+    pub name: String,
+    /// "Wednesday, Nov 25, 2026, 10:00 – 11:00".
+    pub when: String,
+    pub time_zone: String,
+    pub repeat: String,
+    pub space_name: String,
+    pub organizer: String,
+    pub is_organizer: bool,
+    pub now: bool,
+    pub dial_in: Vec<DialIn>,
+    pub attendees: Vec<Attendee>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialIn {
+    pub role: String,
+    pub uri: String,
+    pub call_id: String,
+    pub passcode: String,
+    pub join_url: String,
 }

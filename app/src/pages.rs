@@ -1,44 +1,109 @@
 //! The pages of the web app.
 
 use crate::api::{self, public_message, UNAUTHENTICATED};
+use crate::i18n::{t, Lang};
 use crate::model::{HomeData, MeetingDay, MeetingRow, PageContext, SpaceView};
 use crate::PageCtx;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Redirect, hooks::use_query_map};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_location, use_query_map},
+};
 
 fn loading() -> impl IntoView {
-    view! { <p class="loading" role="status">"Loading…"</p> }
+    view! { <p class="loading" role="status">"…"</p> }
 }
 
 #[component]
-fn ErrorBox(message: String) -> impl IntoView {
+pub fn ErrorBox(message: String) -> impl IntoView {
     view! { <p class="error-box" role="alert">{message}</p> }
 }
 
-/// The top bar: product name, and the signed-in user with Sign out.
+/// Renders `f(lang)` once the page context (and so the language) is known.
+pub fn with_lang<V, F>(f: F) -> impl IntoView
+where
+    V: IntoView + 'static,
+    F: Fn(Lang) -> V + Send + Sync + Clone + 'static,
+{
+    let ctx = expect_context::<PageCtx>();
+    view! {
+        <Suspense fallback=loading>
+            {move || {
+                let f = f.clone();
+                Suspend::new(async move {
+                    let lang = ctx.await.map(|c| c.lang).unwrap_or_default();
+                    f(lang)
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn page_title(lang: Lang, key: &str) -> String {
+    format!("{} · {}", t(lang, key), t(lang, "app.name"))
+}
+
+/// The top bar: product name, language switcher, and the signed-in user with Sign out.
 #[component]
 pub fn Header() -> impl IntoView {
     let ctx = expect_context::<PageCtx>();
+    let location = use_location();
     view! {
         <header class="topbar">
-            <a class="brand" href="/">"Meeting Scheduler"</a>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match ctx.await {
-                        Ok(PageContext { user: Some(user), csrf }) => {
+                    let pc = ctx.await.ok();
+                    let lang = pc.as_ref().map(|c| c.lang).unwrap_or_default();
+                    let other = if lang == Lang::En { Lang::Fr } else { Lang::En };
+                    let switch = move || {
+                        let search = location.search.get();
+                        let here = if search.is_empty() {
+                            location.pathname.get()
+                        } else {
+                            format!("{}?{}", location.pathname.get(), search.trim_start_matches('?'))
+                        };
+                        format!("/lang/{}?next={}", other.code(), encode(&here))
+                    };
+                    let account = match pc {
+                        Some(PageContext { user: Some(user), csrf, .. }) => {
                             view! {
                                 <div class="account">
                                     <span class="who">{user.display_name}</span>
                                     <form method="post" action="/auth/logout">
                                         <input type="hidden" name="csrf" value=csrf/>
-                                        <button type="submit" class="button link">"Sign out"</button>
+                                        <button type="submit" class="button link">
+                                            {t(lang, "nav.sign_out")}
+                                        </button>
                                     </form>
                                 </div>
                             }
                                 .into_any()
                         }
-                        _ => view! { <a class="button link" href="/login">"Sign in"</a> }.into_any(),
+                        _ => {
+                            view! {
+                                <a class="button link" href="/login">
+                                    {t(lang, "nav.sign_in")}
+                                </a>
+                            }
+                                .into_any()
+                        }
+                    };
+                    view! {
+                        <a class="skip-link" href="#main">{t(lang, "app.skip")}</a>
+                        <a class="brand" href="/">{t(lang, "app.name")}</a>
+                        <div class="account">
+                            <a
+                                class="button link lang-switch"
+                                href=switch
+                                hreflang=other.code()
+                                lang=other.code()
+                                rel="nofollow"
+                            >
+                                {other.name()}
+                            </a>
+                            {account}
+                        </div>
                     }
                 })}
             </Suspense>
@@ -46,22 +111,73 @@ pub fn Header() -> impl IntoView {
     }
 }
 
+/// Percent-encodes a path for a query parameter.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Sends a guest to the sign-in page, coming back to `next` afterwards.
 #[component]
 fn SignInFirst(next: &'static str) -> impl IntoView {
-    let path = format!("/login?next={next}");
+    let path = format!("/login?next={}", encode(next));
     view! { <Redirect path=path/> }
+}
+
+/// "Meeting created — This meeting has been created successfully", after the wizard.
+#[component]
+fn Toast(lang: Lang) -> impl IntoView {
+    let query = use_query_map();
+    let q = query.read_untracked();
+    let which = if q.get("created").is_some() {
+        Some(("toast.created_title", "toast.created"))
+    } else if q.get("updated").is_some() {
+        Some(("toast.updated_title", "toast.updated"))
+    } else if q.get("deleted").is_some() {
+        Some(("toast.deleted_title", "toast.deleted"))
+    } else {
+        None
+    };
+    let shown = RwSignal::new(true);
+    which.map(|(title, body)| {
+        view! {
+            <Show when=move || shown.get()>
+                <div class="toast" role="status">
+                    <strong class="toast-title">{t(lang, title)}</strong>
+                    <span class="toast-body">{t(lang, body)}</span>
+                    <button type="button" class="button link" on:click=move |_| shown.set(false)>
+                        {t(lang, "toast.close")}
+                    </button>
+                </div>
+            </Show>
+        }
+    })
 }
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let home = Resource::new(|| (), |_| api::load_home());
+    let ctx = expect_context::<PageCtx>();
     view! {
-        <Title text="Home · Meeting Scheduler"/>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
+                let lang = ctx.await.map(|c| c.lang).unwrap_or_default();
                 match home.await {
-                    Ok(data) => view! { <Home data/> }.into_any(),
+                    Ok(data) => {
+                        view! {
+                            <Title text=page_title(lang, "home.meetings")/>
+                            <Toast lang/>
+                            <Home data lang/>
+                        }
+                            .into_any()
+                    }
                     Err(e) if public_message(&e) == UNAUTHENTICATED => {
                         view! { <SignInFirst next="/"/> }.into_any()
                     }
@@ -73,7 +189,7 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn Home(data: HomeData) -> impl IntoView {
+fn Home(data: HomeData, lang: Lang) -> impl IntoView {
     let HomeData {
         display_name,
         last_login,
@@ -83,47 +199,52 @@ fn Home(data: HomeData) -> impl IntoView {
         spaces,
     } = data;
     let meetings = if days.is_empty() {
+        view! { <p class="empty">{t(lang, "home.no_meetings")}</p> }.into_any()
+    } else {
         view! {
-            <p class="empty">
-                "You have no upcoming meetings. Select Schedule meeting to book one."
-            </p>
+            <div class="days">
+                {days.into_iter().map(|day| view! { <Day day lang/> }).collect_view()}
+            </div>
+            {has_more
+                .then(|| {
+                    view! {
+                        <a class="see-more" href="/meetings">
+                            {t(lang, "home.see_more")}
+                        </a>
+                    }
+                })}
         }
         .into_any()
-    } else {
-        view! {
-            <div class="days">{days.into_iter().map(|day| view! { <Day day/> }).collect_view()}</div>
-            {has_more.then(|| view! { <a class="see-more" href="/meetings">"See more"</a> })}
-        }
-            .into_any()
     };
     let spaces = if spaces.is_empty() {
-        view! { <p class="empty">"You have no spaces yet. A space is created when you schedule a meeting."</p> }
-            .into_any()
+        view! { <p class="empty">{t(lang, "home.no_spaces")}</p> }.into_any()
     } else {
         view! {
-            <ul class="spaces">{spaces.into_iter().map(|s| view! { <Space space=s/> }).collect_view()}</ul>
+            <ul class="spaces">
+                {spaces.into_iter().map(|s| view! { <Space space=s lang/> }).collect_view()}
+            </ul>
         }
-            .into_any()
+        .into_any()
     };
     view! {
         <div class="home">
             <div class="home-head">
                 <div>
-                    <h1>{format!("{display_name}'s Home")}</h1>
+                    <h1>{t(lang, "home.title").replace("{name}", &display_name)}</h1>
                     <p class="last-login">{last_login}</p>
                 </div>
                 <div class="home-actions">
-                    <a class="button secondary" href="/join">"Join a meeting"</a>
-                    <a class="button primary" href="/schedule">"Schedule meeting"</a>
+                    <a class="button secondary" href="/join">{t(lang, "home.join")}</a>
+                    <a class="button primary" href="/schedule">{t(lang, "home.schedule")}</a>
                 </div>
             </div>
             <section class="panel" aria-labelledby="meetings-heading">
-                <h2 id="meetings-heading">"My scheduled meetings"</h2>
-                <p class="tz">"Times in " {time_zone}</p>
+                <h2 id="meetings-heading">{t(lang, "home.meetings")}</h2>
+                <p class="tz">{t(lang, "home.times_in")} {time_zone}</p>
                 {meetings}
             </section>
             <section class="panel" aria-labelledby="spaces-heading">
-                <h2 id="spaces-heading">"My spaces"</h2>
+                <h2 id="spaces-heading">{t(lang, "home.spaces")}</h2>
                 {spaces}
             </section>
         </div>
@@ -131,19 +252,19 @@ fn Home(data: HomeData) -> impl IntoView {
 }
 
 #[component]
-fn Day(day: MeetingDay) -> impl IntoView {
+fn Day(day: MeetingDay, lang: Lang) -> impl IntoView {
     view! {
         <section class="day">
             <h3>{day.label}</h3>
             <ul class="meetings">
-                {day.meetings.into_iter().map(|m| view! { <Meeting meeting=m/> }).collect_view()}
+                {day.meetings.into_iter().map(|m| view! { <Meeting meeting=m lang/> }).collect_view()}
             </ul>
         </section>
     }
 }
 
 #[component]
-fn Meeting(meeting: MeetingRow) -> impl IntoView {
+fn Meeting(meeting: MeetingRow, lang: Lang) -> impl IntoView {
     let MeetingRow {
         id,
         time_range,
@@ -153,40 +274,60 @@ fn Meeting(meeting: MeetingRow) -> impl IntoView {
         organized_by,
         join_url,
     } = meeting;
+    let join_label = format!("{} {name}", t(lang, "meeting.join"));
     view! {
-        <li class="meeting" data-meeting-id=id>
+        <li class="meeting" data-meeting-id=id.clone()>
             <span class="time">{time_range}</span>
-            <span class="name">{name}</span>
-            {now.then(|| view! { <span class="badge now">"Now"</span> })}
-            <span class="space">"Space: " {space}</span>
-            <span class="organizer">"Organized by: " {organized_by}</span>
-            {join_url.map(|url| view! { <a class="button small" href=url>"Join"</a> })}
+            <a class="name" href=format!("/meetings/{id}")>{name}</a>
+            {now.then(|| view! { <span class="badge now">{t(lang, "meeting.now")}</span> })}
+            <span class="space">{t(lang, "meeting.space")} {space}</span>
+            <span class="organizer">{t(lang, "meeting.organized_by")} {organized_by}</span>
+            {join_url
+                .map(|url| {
+                    view! {
+                        <a class="button small" href=url aria-label=join_label>
+                            {t(lang, "meeting.join")}
+                        </a>
+                    }
+                })}
         </li>
     }
 }
 
 #[component]
-fn Space(space: SpaceView) -> impl IntoView {
+fn Space(space: SpaceView, lang: Lang) -> impl IntoView {
+    let join_label = format!("{} {}", t(lang, "meeting.join"), space.name);
     view! {
         <li class="space-row">
             <span class="name">{space.name}</span>
             <span class="uri">{space.uri}</span>
-            {space.join_url.map(|url| view! { <a class="button small" href=url>"Join"</a> })}
+            {space
+                .join_url
+                .map(|url| {
+                    view! {
+                        <a class="button small" href=url aria-label=join_label>
+                            {t(lang, "meeting.join")}
+                        </a>
+                    }
+                })}
         </li>
     }
 }
 
 /// Turns the `error` code of the sign-in redirect into a message.
-pub fn login_error_text(code: &str, retry_minutes: Option<&str>) -> String {
+pub fn login_error_text(lang: Lang, code: &str, retry_minutes: Option<&str>) -> String {
     match code {
-        "invalid" => "Incorrect username or password.".into(),
-        "missing" => "Enter your username and password.".into(),
-        "locked" => format!(
-            "Too many failed sign-in attempts. Try again in {} minute(s).",
-            retry_minutes.unwrap_or("a few")
-        ),
-        "csrf" => "Your sign-in form expired. Please try again.".into(),
-        _ => "Sign-in failed. Please try again.".into(),
+        "invalid" => t(lang, "login.error.invalid").into(),
+        "missing" => t(lang, "login.error.missing").into(),
+        "locked" => {
+            let n: u32 = retry_minutes
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(15)
+                .min(60 * 24);
+            t(lang, "login.error.locked").replace("{n}", &n.to_string())
+        }
+        "csrf" => t(lang, "login.error.csrf").into(),
+        _ => t(lang, "login.error.other").into(),
     }
 }
 
@@ -194,27 +335,27 @@ pub fn login_error_text(code: &str, retry_minutes: Option<&str>) -> String {
 pub fn LoginPage() -> impl IntoView {
     let ctx = expect_context::<PageCtx>();
     let query = use_query_map();
-    let error = move || {
-        let q = query.read();
-        q.get("error")
-            .map(|code| login_error_text(&code, q.get("retry").as_deref()))
-    };
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
     view! {
-        <Title text="Sign in · Meeting Scheduler"/>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match ctx.await {
                     Ok(PageContext { user: Some(_), .. }) => view! { <Redirect path="/"/> }.into_any(),
-                    Ok(PageContext { user: None, csrf }) => {
+                    Ok(PageContext { user: None, csrf, lang }) => {
+                        let error = move || {
+                            let q = query.read();
+                            q.get("error")
+                                .map(|code| login_error_text(lang, &code, q.get("retry").as_deref()))
+                        };
                         view! {
+                            <Title text=page_title(lang, "login.title")/>
                             <div class="login">
                                 <form method="post" action="/auth/login" class="card">
-                                    <h1>"Sign in"</h1>
+                                    <h1>{t(lang, "login.title")}</h1>
                                     {move || error().map(|message| view! { <ErrorBox message/> })}
                                     <input type="hidden" name="csrf" value=csrf/>
                                     <input type="hidden" name="next" value=next/>
-                                    <label for="username">"Username"</label>
+                                    <label for="username">{t(lang, "login.username")}</label>
                                     <input
                                         id="username"
                                         name="username"
@@ -223,7 +364,7 @@ pub fn LoginPage() -> impl IntoView {
                                         autofocus
                                         maxlength="256"
                                     />
-                                    <label for="password">"Password"</label>
+                                    <label for="password">{t(lang, "login.password")}</label>
                                     <input
                                         id="password"
                                         name="password"
@@ -232,11 +373,13 @@ pub fn LoginPage() -> impl IntoView {
                                         required
                                         maxlength="1024"
                                     />
-                                    <button type="submit" class="button primary">"Sign in"</button>
+                                    <button type="submit" class="button primary">
+                                        {t(lang, "login.submit")}
+                                    </button>
                                 </form>
                                 <p class="guest">
-                                    "No account? You can still "
-                                    <a href="/join">"join a meeting"</a>
+                                    {t(lang, "login.guest_before")}
+                                    <a href="/join">{t(lang, "login.guest_link")}</a>
                                     "."
                                 </p>
                             </div>
@@ -254,50 +397,26 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let query = use_query_map();
-    let error = move || {
-        query.read().get("error").map(|_| {
-            "Enter a meeting ID (digits only) or a meeting link from your invitation.".to_string()
-        })
-    };
-    view! {
-        <Title text="Join a meeting · Meeting Scheduler"/>
-        <form method="get" action="/join/go" class="card join">
-            <h1>"Join a meeting"</h1>
-            {move || error().map(|message| view! { <ErrorBox message/> })}
-            <label for="meeting">"Meeting ID or link"</label>
-            <input id="meeting" name="q" required maxlength="2048" autocomplete="off"/>
-            <button type="submit" class="button primary">"Join"</button>
-        </form>
-    }
-}
-
-/// Scheduling requires sign-in; the wizard itself arrives with the Call Bridge.
-#[component]
-pub fn SchedulePage() -> impl IntoView {
-    let ctx = expect_context::<PageCtx>();
-    view! {
-        <Title text="Schedule a meeting · Meeting Scheduler"/>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match ctx.await {
-                    Ok(PageContext { user: Some(_), .. }) => {
-                        view! {
-                            <div class="card">
-                                <h1>"Schedule a meeting"</h1>
-                                <p>
-                                    "Scheduling is not available on this server yet: it needs a connected Call Bridge."
-                                </p>
-                                <a class="button secondary" href="/">"Back to Home"</a>
-                            </div>
-                        }
-                            .into_any()
-                    }
-                    Ok(_) => view! { <SignInFirst next="/schedule"/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=public_message(&e)/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    with_lang(move |lang| {
+        let error = move || {
+            query
+                .read()
+                .get("error")
+                .map(|_| t(lang, "join.error").to_string())
+        };
+        view! {
+            <Title text=page_title(lang, "join.title")/>
+            <form method="get" action="/join/go" class="card join">
+                <h1>{t(lang, "join.title")}</h1>
+                {move || error().map(|message| view! { <ErrorBox message/> })}
+                <label for="meeting">{t(lang, "join.label")}</label>
+                <input id="meeting" name="q" required maxlength="2048" autocomplete="off"/>
+                <button type="submit" class="button primary">
+                    {t(lang, "join.submit")}
+                </button>
+            </form>
+        }
+    })
 }
 
 #[component]
@@ -308,26 +427,38 @@ pub fn NotFound() -> impl IntoView {
             resp.set_status(http::StatusCode::NOT_FOUND);
         }
     }
-    view! {
-        <Title text="Not found · Meeting Scheduler"/>
-        <div class="card">
-            <h1>"Page not found"</h1>
-            <a href="/">"Go to Home"</a>
-        </div>
-    }
+    with_lang(|lang| {
+        view! {
+            <Title text=page_title(lang, "notfound.title")/>
+            <div class="card">
+                <h1>{t(lang, "notfound.title")}</h1>
+                <a href="/">{t(lang, "nav.home")}</a>
+            </div>
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::login_error_text;
+    use super::*;
 
     #[test]
     fn login_errors_have_clear_texts() {
         assert_eq!(
-            login_error_text("invalid", None),
+            login_error_text(Lang::En, "invalid", None),
             "Incorrect username or password."
         );
-        assert!(login_error_text("locked", Some("15")).contains("15 minute"));
-        assert!(login_error_text("whatever", None).starts_with("Sign-in failed"));
+        assert!(login_error_text(Lang::En, "locked", Some("15")).contains("15 minute"));
+        assert!(login_error_text(Lang::Fr, "locked", Some("999999999")).contains("1440 minute"));
+        assert!(login_error_text(Lang::En, "whatever", None).starts_with("Sign-in failed"));
+        assert_eq!(
+            login_error_text(Lang::Fr, "invalid", None),
+            "Nom d'utilisateur ou mot de passe incorrect."
+        );
+    }
+
+    #[test]
+    fn encodes_paths() {
+        assert_eq!(encode("/a b?c=d&e"), "%2Fa%20b%3Fc%3Dd%26e");
     }
 }

@@ -26,7 +26,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions (user_id);
 CREATE INDEX sessions_expiry ON sessions (expires_at);
 
--- Spaces on the Call Bridge that the scheduler knows for a user.
+-- Spaces on the Call Bridge that the scheduler made or uses for a user.
 CREATE TABLE spaces (
     id TEXT PRIMARY KEY,
     owner_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -35,10 +35,25 @@ CREATE TABLE spaces (
     uri TEXT NOT NULL,
     call_id TEXT,
     join_url TEXT,
+    -- Made for one meeting: deleted with it (or by the cleanup job).
     temporary BOOLEAN NOT NULL DEFAULT FALSE,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX spaces_owner ON spaces (owner_id);
+
+-- How each role joins a space: one row per access method.
+CREATE TABLE space_access (
+    space_id TEXT NOT NULL REFERENCES spaces (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    access_method_id TEXT NOT NULL,
+    uri TEXT,
+    call_id TEXT,
+    passcode TEXT,
+    secret TEXT,
+    join_url TEXT,
+    PRIMARY KEY (space_id, role)
+);
 
 CREATE TABLE meetings (
     id TEXT PRIMARY KEY,
@@ -46,9 +61,37 @@ CREATE TABLE meetings (
     space_id TEXT REFERENCES spaces (id),
     name TEXT NOT NULL,
     time_zone TEXT NOT NULL,
+    -- The first occurrence, in UTC.
     starts_at BIGINT NOT NULL,
     ends_at BIGINT NOT NULL,
+    -- Local wall-clock start "YYYY-MM-DDTHH:MM" in time_zone, and length.
+    local_start TEXT NOT NULL DEFAULT '',
+    duration_minutes INTEGER NOT NULL DEFAULT 0,
+    -- RFC 5545 RRULE without the "RRULE:" prefix; NULL when it does not repeat.
+    rrule TEXT,
+    template_id TEXT,
+    -- Makes creation idempotent: a retried request finds its meeting.
+    request_id TEXT UNIQUE,
+    -- iCalendar SEQUENCE: bumped on every change attendees are told about.
+    sequence INTEGER NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX meetings_organizer_end ON meetings (organizer_id, ends_at);
+
+CREATE TABLE meeting_attendees (
+    meeting_id TEXT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, email)
+);
+
+-- The wizard's state between steps (JSON), per user; old ones are purged.
+CREATE TABLE meeting_drafts (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    data TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX meeting_drafts_user ON meeting_drafts (user_id);

@@ -35,6 +35,25 @@ pub struct ServeConfig {
     )]
     pub join_base_url: String,
 
+    /// The Call Bridge API on this host. Unset: `https://127.0.0.1:443`, or
+    /// the built-in simulator in demo mode.
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_URL")]
+    pub callbridge_url: Option<String>,
+
+    /// The Call Bridge API user; its password comes from the environment
+    /// variable SCHEDULER_CALLBRIDGE_PASSWORD only.
+    #[arg(
+        long,
+        env = "SCHEDULER_CALLBRIDGE_USERNAME",
+        default_value = "scheduler"
+    )]
+    pub callbridge_username: String,
+
+    /// Run the built-in Call Bridge simulator (seeded with the source
+    /// document's objects) and talk to it.
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_SIMULATOR", default_value_t = false)]
+    pub callbridge_simulator: bool,
+
     /// Demo mode: create the demo organizer account if it is missing.
     #[arg(long, env = "SCHEDULER_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -47,7 +66,12 @@ impl ServeConfig {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("scheduler.db").display()))
     }
 
-    /// A configuration for tests: a fresh data directory, port 0.
+    /// Should this process run the Call Bridge simulator?
+    pub fn uses_simulator(&self) -> bool {
+        self.callbridge_simulator || (self.demo && self.callbridge_url.is_none())
+    }
+
+    /// A configuration for tests: a fresh data directory, port 0, the simulator.
     pub fn for_tests(data_dir: PathBuf) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -56,6 +80,9 @@ impl ServeConfig {
             site_root: "target/site".into(),
             secure_cookies: false,
             join_base_url: "https://join.example.com".into(),
+            callbridge_url: None,
+            callbridge_username: "scheduler".into(),
+            callbridge_simulator: true,
             demo: false,
         }
     }

@@ -5,7 +5,8 @@ use crate::clock::{from_millis, to_millis, Clock};
 use crate::db::Db;
 use crate::error::internal;
 use app::api::ssr::{Backend, PublicError, SessionUser};
-use app::model::{HomeData, MeetingDay, MeetingRow, SpaceView};
+use app::i18n::Lang;
+use app::model::{HomeData, MeetingDay, MeetingDetails, MeetingRow, SpaceView, WizardPage};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
@@ -16,6 +17,29 @@ pub const HOME_LIMIT: i64 = 20;
 pub struct SchedulerBackend {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    pub meetings: Arc<crate::meetings::Meetings>,
+}
+
+impl SchedulerBackend {
+    async fn record(
+        &self,
+        user: &SessionUser,
+    ) -> Result<crate::auth::users::UserRecord, PublicError> {
+        crate::auth::users::find_by_id(&self.db, &user.id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| PublicError::Invalid("Your account no longer exists.".into()))
+    }
+}
+
+/// Every IANA zone name, for the wizard's list.
+pub fn time_zone_names() -> Vec<String> {
+    let mut names: Vec<String> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|z| z.name().to_string())
+        .collect();
+    names.sort();
+    names
 }
 
 /// "Today, Nov 25, 2026", "Tomorrow, Nov 26, 2026", "Friday, Nov 27, 2026".
@@ -99,6 +123,67 @@ pub fn group_by_day(meetings: Vec<Upcoming>, now: DateTime<Utc>, tz: Tz) -> Vec<
 
 #[async_trait::async_trait]
 impl Backend for SchedulerBackend {
+    async fn wizard(
+        &self,
+        user: &SessionUser,
+        draft: Option<&str>,
+        lang: Lang,
+    ) -> Result<WizardPage, PublicError> {
+        let record = self.record(user).await?;
+        let (templates, spaces, notice) = match self.meetings.choices(&record).await {
+            Ok(c) => (c.templates, c.spaces, None),
+            Err(e) => {
+                let public = internal(format!("listing Call Bridge choices: {e}"));
+                let id = match public {
+                    PublicError::Internal { id } => id,
+                    other => other.to_string(),
+                };
+                let notice = match lang {
+                    Lang::En => format!("The Call Bridge cannot be reached, so templates and spaces cannot be listed. Try again in a moment (error id {id})."),
+                    Lang::Fr => format!("Le Call Bridge est injoignable : les modèles et espaces ne peuvent pas être listés. Réessayez dans un instant (identifiant d'erreur {id})."),
+                };
+                (Vec::new(), Vec::new(), Some(notice))
+            }
+        };
+        let mut d = match draft {
+            Some(id) => match self
+                .meetings
+                .load_draft(&record.id, id)
+                .await
+                .map_err(internal)?
+            {
+                Some(d) => d,
+                None => {
+                    let mut d = self.meetings.new_draft(&record, &templates);
+                    d.errors.push(app::model::FieldError {
+                        field: "form".into(),
+                        message: app::i18n::t(lang, "err.draft_gone").into(),
+                    });
+                    d
+                }
+            },
+            None => self.meetings.new_draft(&record, &templates),
+        };
+        d.step = d.step.clamp(1, 3);
+        Ok(WizardPage {
+            draft: d,
+            templates,
+            spaces,
+            time_zones: time_zone_names(),
+            notice,
+        })
+    }
+
+    async fn meeting(
+        &self,
+        user: &SessionUser,
+        id: &str,
+        lang: Lang,
+    ) -> Result<MeetingDetails, PublicError> {
+        let record = self.record(user).await?;
+        self.meetings.details(&record, id, lang).await
+    }
+
     async fn home(&self, user: &SessionUser) -> Result<HomeData, PublicError> {
         let now = self.clock.now();
         let tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);

@@ -1,13 +1,17 @@
 //! The scheduler's server half: configuration, persistence, sign-in, the web
 //! app's backend and the HTTP service.
 
+pub mod admin;
 pub mod auth;
+pub mod callbridge;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod home;
+pub mod meetings;
+pub mod recurrence;
 pub mod web;
 
 use crate::auth::directory::LocalDirectory;
@@ -32,6 +36,12 @@ pub enum StartError {
     },
     #[error("cannot create the demo account: {0}")]
     Demo(#[from] auth::users::UserError),
+    #[error(transparent)]
+    Admin(#[from] admin::AdminStartError),
+    #[error("the Call Bridge simulator could not start: {0}")]
+    Simulator(#[from] callbridge::sim::SimError),
+    #[error("bad Call Bridge configuration: {0}")]
+    CallBridge(#[from] callbridge::CallBridgeError),
 }
 
 /// A built, bound, not yet running scheduler.
@@ -40,10 +50,15 @@ pub struct Application {
     router: axum::Router,
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The `scheduler` administration: control socket, HTTPS listener.
+    pub admin: admin::Admin,
+    /// The built-in Call Bridge simulator, when this process runs it.
+    pub callbridge_sim: Option<callbridge::sim::SimHandle>,
 }
 
 impl Application {
     pub async fn build(cfg: ServeConfig, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        admin::check_plain_listen(cfg.listen, cfg.demo)?;
         let db = db::connect(&cfg.database_url(), &cfg.data_dir).await?;
         if cfg.demo && demo::ensure_demo_user(&db, clock::to_millis(clock.now())).await? {
             tracing::info!("created the demo organizer account");
@@ -65,9 +80,38 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        let (cb_config, callbridge_sim) = if cfg.uses_simulator() {
+            let password = auth::random_token();
+            let sim = callbridge::sim::CallBridgeSim::start(
+                callbridge::sim::Seed::source_document()
+                    .map_err(callbridge::sim::SimError::from)?,
+                callbridge::sim::SimCredentials::new("scheduler", password),
+            )
+            .await?;
+            tracing::info!("Call Bridge simulator listening on {}", sim.base_url);
+            (sim.client_config(), Some(sim))
+        } else {
+            let password = std::env::var("SCHEDULER_CALLBRIDGE_PASSWORD").unwrap_or_default();
+            let url = cfg
+                .callbridge_url
+                .clone()
+                .unwrap_or_else(|| callbridge::DEFAULT_BASE_URL.to_string());
+            (
+                callbridge::CallBridgeConfig::new(url, cfg.callbridge_username.clone(), password),
+                None,
+            )
+        };
+        let cb = Arc::new(callbridge::CallBridgeClient::new(cb_config)?);
+        let meetings = Arc::new(meetings::Meetings {
+            db: db.clone(),
+            clock: clock.clone(),
+            cb,
+            join_base_url: cfg.join_base_url.clone(),
+        });
         let backend = home::SchedulerBackend {
             db: db.clone(),
             clock: clock.clone(),
+            meetings: meetings.clone(),
         };
         let state = AppState {
             db: db.clone(),
@@ -78,13 +122,17 @@ impl Application {
             clock,
             secure_cookies: cfg.secure_cookies,
             join_base_url: cfg.join_base_url.clone(),
+            meetings,
         };
         let router = web::router(state.clone());
+        let admin = admin::Admin::bind(&cfg.data_dir, router.clone(), &state.db).await?;
         Ok(Self {
             listener,
             router,
             addr,
             state,
+            admin,
+            callbridge_sim,
         })
     }
 
@@ -97,13 +145,17 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        // The control socket and, when enabled, the HTTPS listener.
+        let admin = self.admin.start().await;
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        admin.shutdown().await;
+        served
     }
 
     pub async fn run(self) -> std::io::Result<()> {

@@ -1,5 +1,6 @@
 //! The scheduler binary: `server serve` runs the service; `server user ...`
-//! manages local accounts.
+//! manages local accounts; `server scheduler ...` is the MMP `scheduler`
+//! command set.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -46,6 +47,15 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", global = true)]
         database_url: Option<String>,
     },
+    /// Configure the scheduler, like the MMP `scheduler` command
+    /// (`server scheduler help` lists the commands).
+    Scheduler {
+        #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
+        data_dir: std::path::PathBuf,
+        /// The words that follow `scheduler` on the MMP.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -77,18 +87,17 @@ fn read_password() -> anyhow::Result<String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
-        )
-        .init();
+    // RUST_LOG, or this default; reloadable for `scheduler timedLogging`.
+    let log_reload = server::admin::logging::init("info,sqlx=warn,tower_http=warn");
     let cli = Cli::parse();
     let command = cli
         .command
         .unwrap_or_else(|| Command::Serve(ServeOnly::parse_from(["server"]).config));
     match command {
-        Command::Serve(cfg) => serve(cfg).await,
+        Command::Serve(cfg) => serve(cfg, log_reload).await,
+        Command::Scheduler { data_dir, words } => {
+            std::process::exit(server::admin::cli::run(&data_dir, &words).await)
+        }
         Command::User {
             command,
             data_dir,
@@ -130,11 +139,15 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
+async fn serve(
+    cfg: ServeConfig,
+    log_reload: server::admin::logging::LogReload,
+) -> anyhow::Result<()> {
     let demo = cfg.demo;
     let app = Application::build(cfg, Arc::new(SystemClock))
         .await
         .context("the scheduler could not start")?;
+    app.admin.set_log_reload(log_reload);
     let url = format!("http://{}", app.addr);
     tracing::info!("CmsWebSchedulerApplication - Started, listening on {url}");
     println!("Meeting Scheduler is running at {url}");

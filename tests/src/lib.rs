@@ -11,6 +11,8 @@ pub struct TestApp {
     pub base: String,
     pub db: server::db::Db,
     pub clock: ManualClock,
+    /// The Call Bridge simulator this server talks to.
+    pub cb: server::callbridge::sim::SimHandle,
     _dir: tempfile::TempDir,
 }
 
@@ -26,11 +28,17 @@ impl TestApp {
             .expect("app builds");
         let base = format!("http://{}", app.addr);
         let db = app.state.db.clone();
+        let mut app = app;
+        let cb = app
+            .callbridge_sim
+            .take()
+            .expect("tests run the Call Bridge simulator");
         tokio::spawn(app.run());
         Self {
             base,
             db,
             clock,
+            cb,
             _dir: dir,
         }
     }
@@ -38,12 +46,25 @@ impl TestApp {
     /// Adds a local user with [`PASSWORD`]; returns the user id.
     pub async fn add_user(&self, username: &str, display_name: &str, time_zone: &str) -> String {
         let email = format!("{username}@example.com");
+        self.add_user_with_email(username, display_name, &email, time_zone)
+            .await
+    }
+
+    /// Adds a local user with this e-mail address (the Call Bridge's demo
+    /// user is `demo.organizer@example.com`).
+    pub async fn add_user_with_email(
+        &self,
+        username: &str,
+        display_name: &str,
+        email: &str,
+        time_zone: &str,
+    ) -> String {
         users::create(
             &self.db,
             NewUser {
                 username,
                 display_name,
-                email: &email,
+                email,
                 password: Some(PASSWORD),
                 time_zone,
             },
@@ -99,6 +120,19 @@ impl TestApp {
             .await
             .expect("POST /auth/login")
     }
+}
+
+/// Posts a form and returns the redirect target.
+pub async fn post_form(client: &reqwest::Client, url: &str, fields: &[(&str, &str)]) -> String {
+    let r = client.post(url).form(fields).send().await.expect("POST");
+    let status = r.status();
+    let loc = location(&r);
+    assert!(
+        status.is_redirection(),
+        "POST {url} answered {status}: {}",
+        r.text().await.unwrap_or_default()
+    );
+    loc
 }
 
 /// The value of the input named `name` in the page.

@@ -23,16 +23,23 @@ pub struct LoginForm {
 }
 
 /// Only local paths: never an open redirect to another site.
-pub fn safe_next(next: &str) -> &str {
+pub fn safe_local_path(next: &str) -> &str {
     let local = next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
-        && !next.chars().any(|c| c.is_control())
-        && !next.starts_with("/login");
+        && !next.chars().any(|c| c.is_control());
     if local {
         next
     } else {
         "/"
+    }
+}
+
+/// Where to go after signing in: a local path, never back to sign-in.
+pub fn safe_next(next: &str) -> &str {
+    match safe_local_path(next) {
+        p if p.starts_with("/login") => "/",
+        p => p,
     }
 }
 
@@ -95,6 +102,33 @@ pub async fn login(
         header::SET_COOKIE,
         cookies::set(csrf::COOKIE, &random_token(), None, st.secure_cookies),
     );
+    resp
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LangQuery {
+    pub next: String,
+}
+
+/// GET /lang/{code}?next=/path: remembers the chosen language for a year.
+pub async fn set_lang(
+    State(st): State<AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<LangQuery>,
+) -> Response {
+    let mut resp = Redirect::to(safe_local_path(&q.next)).into_response();
+    if let Some(lang) = app::i18n::Lang::from_code(&code) {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::set(
+                super::middleware::LANG_COOKIE,
+                lang.code(),
+                Some(365 * 24 * 3600),
+                st.secure_cookies,
+            ),
+        );
+    }
     resp
 }
 

@@ -5,6 +5,7 @@ use crate::auth::{csrf, is_token_shaped, random_token, session};
 use crate::clock::to_millis;
 use crate::error;
 use app::api::ssr::{RequestAuth, SessionUser};
+use app::i18n::Lang;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -81,6 +82,7 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
         );
     }
 
+    let lang = request_lang(req.headers());
     req.extensions_mut().insert(RequestAuth {
         user: user.map(|u| SessionUser {
             id: u.id,
@@ -89,10 +91,26 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
             time_zone: u.time_zone,
         }),
         csrf: csrf_token.clone(),
+        lang,
     });
     let resp = next.run(req).await;
     with_csrf_cookie(resp, &csrf_token, fresh_csrf, &st)
 }
+
+/// The `lang` cookie set by the switcher, else the browser's Accept-Language.
+pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    cookies::get(headers, LANG_COOKIE)
+        .and_then(|c| Lang::from_code(&c))
+        .unwrap_or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::from_accept_language)
+                .unwrap_or_default()
+        })
+}
+
+pub const LANG_COOKIE: &str = "lang";
 
 fn with_csrf_cookie(mut resp: Response, token: &str, fresh: bool, st: &AppState) -> Response {
     let already = resp

@@ -4,6 +4,7 @@ pub mod auth_routes;
 pub mod cookies;
 pub mod join;
 pub mod middleware;
+pub mod wizard;
 
 use crate::auth::directory::UserDirectory;
 use crate::auth::ratelimit::LoginLimiter;
@@ -34,6 +35,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub secure_cookies: bool,
     pub join_base_url: String,
+    pub meetings: Arc<crate::meetings::Meetings>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -63,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth_routes::login))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/join/go", get(join::go))
+        .route("/lang/{code}", get(auth_routes::set_lang))
+        .route("/schedule", post(wizard::post_schedule))
+        .route("/meetings/{id}/delete", post(wizard::post_delete))
+        .route("/meetings/{id}/edit", post(wizard::post_edit))
         .route("/healthz", get(health))
         .route(
             "/api/{*fn_name}",

@@ -1,0 +1,487 @@
+//! Schedule a meeting: the three-step wizard ("Step N of 3").
+//!
+//! Every step is a plain form posted to `/schedule`; the server keeps the
+//! draft, validates the step and says which page comes next. With JavaScript
+//! the post happens in the background (see `enhance`) and the Time step keeps
+//! Date, From, To and Duration consistent while the person types.
+
+use crate::api::{self, public_message, UNAUTHENTICATED};
+use crate::enhance::{post_form, Posted};
+use crate::i18n::{t, Lang};
+use crate::model::{Draft, WizardPage};
+use crate::pages::{encode, ErrorBox};
+use crate::timeform::{fmt_duration, fmt_hm, Span};
+use crate::PageCtx;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[component]
+pub fn SchedulePage() -> impl IntoView {
+    let query = use_query_map();
+    let key = move || {
+        let q = query.read();
+        (q.get("draft"), q.get("rev"))
+    };
+    let page = Resource::new(key, |(draft, _)| api::load_wizard(draft));
+    let ctx = expect_context::<PageCtx>();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"…"</p> }>
+            {move || Suspend::new(async move {
+                let pc = ctx.await;
+                match (pc, page.await) {
+                    (Ok(pc), Ok(page)) => {
+                        // A new revision of the draft gets new form elements:
+                        // rebuilding the old ones in place would keep what the
+                        // browser shows in them instead of the server's values.
+                        let key = (page.draft.id.clone(), page.draft.rev, page.draft.step);
+                        let (csrf, lang) = (pc.csrf, pc.lang);
+                        view! {
+                            <For
+                                each=move || [(key.clone(), page.clone())]
+                                key=|(k, _)| k.clone()
+                                children=move |(_, page)| view! { <Wizard page csrf=csrf.clone() lang/> }
+                            />
+                        }
+                            .into_any()
+                    }
+                    (_, Err(e)) if public_message(&e) == UNAUTHENTICATED => {
+                        let path = format!("/login?next={}", encode("/schedule"));
+                        view! { <Redirect path/> }.into_any()
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        view! { <ErrorBox message=public_message(&e)/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn field_error(d: &Draft, field: &'static str) -> impl IntoView {
+    d.error_for(field).map(|message| {
+        view! {
+            <p class="field-error" id=format!("{field}-error")>
+                {message}
+            </p>
+        }
+    })
+}
+
+fn invalid(d: &Draft, field: &str) -> Option<&'static str> {
+    d.error_for(field).map(|_| "true")
+}
+
+fn described(d: &Draft, field: &str) -> Option<String> {
+    d.error_for(field).map(|_| format!("{field}-error"))
+}
+
+#[component]
+fn Wizard(page: WizardPage, csrf: String, lang: Lang) -> impl IntoView {
+    let d = page.draft.clone();
+    let step = d.step.clamp(1, 3);
+    let editing = d.meeting_id.is_some();
+    let navigate = use_navigate();
+    let busy = RwSignal::new(false);
+    let post_error = RwSignal::new(None::<String>);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        post_error.set(None);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match post_form(ev).await {
+                Posted::Location(l) => navigate(&l, Default::default()),
+                Posted::Failed(message) => post_error.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
+    let title = if editing {
+        t(lang, "wizard.edit_title")
+    } else {
+        t(lang, "wizard.title")
+    };
+    let steps = [
+        t(lang, "wizard.step.general"),
+        t(lang, "wizard.step.time"),
+        t(lang, "wizard.step.attendees"),
+    ];
+    let form_error = d.error_for("form");
+    let body = match step {
+        1 => view! { <StepGeneral page=page.clone() lang/> }.into_any(),
+        2 => view! { <StepTime page=page.clone() lang/> }.into_any(),
+        _ => view! { <StepAttendees page=page.clone() lang/> }.into_any(),
+    };
+    let last = if editing {
+        t(lang, "wizard.save")
+    } else {
+        t(lang, "wizard.create")
+    };
+    view! {
+        <Title text=format!("{title} · {}", t(lang, "app.name"))/>
+        <div class="wizard card">
+            <h1>{title}</h1>
+            <p class="step-count" aria-live="polite">
+                {t(lang, "wizard.step_of").replace("{n}", &step.to_string())} " — " {steps[usize::from(step) - 1]}
+            </p>
+            <ol class="progress" aria-label=t(lang, "wizard.progress")>
+                {steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let n = i as u8 + 1;
+                        let class = if n < step { "done" } else if n == step { "current" } else { "todo" };
+                        view! {
+                            <li class=class aria-current=(n == step).then_some("step")>
+                                <span class="num" aria-hidden="true">{n}</span>
+                                <span class="label">{*name}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+            {form_error.map(|message| view! { <ErrorBox message/> })}
+            {page.notice.clone().map(|message| view! { <p class="notice" role="status">{message}</p> })}
+            {move || post_error.get().map(|message| view! { <ErrorBox message/> })}
+            <form method="post" action="/schedule" novalidate on:submit=on_submit aria-busy=move || busy.get().to_string()>
+                <input type="hidden" name="csrf" value=csrf/>
+                <input type="hidden" name="draft" value=d.id.clone()/>
+                <input type="hidden" name="step" value=step.to_string()/>
+                {body}
+                <div class="wizard-nav">
+                    {if step < 3 {
+                        view! {
+                            <button type="submit" name="action" value="next" class="button primary">
+                                {t(lang, "wizard.next")}
+                            </button>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <button type="submit" name="action" value="create" class="button primary">
+                                {last}
+                            </button>
+                        }
+                            .into_any()
+                    }}
+                    {(step > 1)
+                        .then(|| {
+                            view! {
+                                <button type="submit" name="action" value="back" class="button secondary">
+                                    {t(lang, "wizard.back")}
+                                </button>
+                            }
+                        })}
+                    <button type="submit" name="action" value="cancel" class="button secondary">
+                        {t(lang, "wizard.cancel")}
+                    </button>
+                </div>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn StepGeneral(page: WizardPage, lang: Lang) -> impl IntoView {
+    let d = page.draft.clone();
+    let existing = d.space_mode == "existing";
+    view! {
+        <label for="name">{t(lang, "wizard.name")}</label>
+        <input
+            id="name"
+            name="name"
+            value=d.name.clone()
+            maxlength="200"
+            autocomplete="off"
+            aria-required="true"
+            aria-invalid=invalid(&d, "name")
+            aria-describedby=described(&d, "name")
+        />
+        {field_error(&d, "name")}
+        <fieldset>
+            <legend>{t(lang, "wizard.space")}</legend>
+            <label class="choice">
+                <input type="radio" name="space_mode" value="new" checked=!existing/>
+                {t(lang, "wizard.space.new")}
+            </label>
+            <label class="choice">
+                <input type="radio" name="space_mode" value="existing" checked=existing/>
+                {t(lang, "wizard.space.existing")}
+            </label>
+            <label for="space_id">{t(lang, "wizard.space.which")}</label>
+            <select id="space_id" name="space_id" aria-invalid=invalid(&d, "space_id") aria-describedby=described(&d, "space_id")>
+                <option value="" selected=d.space_id.is_empty()>{t(lang, "wizard.space.none")}</option>
+                {page
+                    .spaces
+                    .iter()
+                    .map(|s| {
+                        view! {
+                            <option value=s.id.clone() selected=s.id == d.space_id>
+                                {format!("{} ({})", s.name, s.uri)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            {field_error(&d, "space_id")}
+        </fieldset>
+        <label for="template_id">{t(lang, "wizard.template")}</label>
+        <select id="template_id" name="template_id" aria-invalid=invalid(&d, "template_id") aria-describedby=described(&d, "template_id")>
+            {page
+                .templates
+                .iter()
+                .map(|tp| {
+                    let label = if tp.description.is_empty() {
+                        tp.name.clone()
+                    } else {
+                        format!("{} — {}", tp.name, tp.description)
+                    };
+                    view! {
+                        <option value=tp.id.clone() selected=tp.id == d.template_id>
+                            {label}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+        {field_error(&d, "template_id")}
+    }
+}
+
+#[component]
+fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
+    let d = page.draft.clone();
+    let initial = Span::parse(&d.from, &d.duration).unwrap_or(Span {
+        from: 9 * 60,
+        duration: 60,
+    });
+    let from = RwSignal::new(fmt_hm(initial.from));
+    let span = RwSignal::new(initial);
+    let to_text = RwSignal::new(fmt_hm(initial.to()));
+    let dur_text = RwSignal::new(fmt_duration(initial.duration));
+    let live_error = RwSignal::new(None::<&'static str>);
+    let apply =
+        move |r: Result<Span, crate::timeform::SpanError>, keep_to: bool, keep_dur: bool| match r {
+            Ok(s) => {
+                span.set(s);
+                live_error.set(None);
+                if !keep_to {
+                    to_text.set(fmt_hm(s.to()));
+                }
+                if !keep_dur {
+                    dur_text.set(fmt_duration(s.duration));
+                }
+            }
+            Err(e) => live_error.set(Some(e.message())),
+        };
+    let next_day = move || {
+        span.get()
+            .ends_next_day()
+            .then(|| t(lang, "wizard.next_day"))
+    };
+    let repeat_options = [
+        ("none", "wizard.repeat.none"),
+        ("yearly", "wizard.repeat.yearly"),
+        ("monthly", "wizard.repeat.monthly"),
+        ("weekly", "wizard.repeat.weekly"),
+        ("daily", "wizard.repeat.daily"),
+    ];
+    let end = if d.repeat_end.is_empty() {
+        "never".to_string()
+    } else {
+        d.repeat_end.clone()
+    };
+    view! {
+        <label for="date">{t(lang, "wizard.date")}</label>
+        <input
+            id="date"
+            name="date"
+            type="date"
+            value=d.date.clone()
+            aria-invalid=invalid(&d, "date")
+            aria-describedby=described(&d, "date")
+        />
+        {field_error(&d, "date")}
+        <div class="time-row">
+            <div>
+                <label for="from">{t(lang, "wizard.from")}</label>
+                <input
+                    id="from"
+                    name="from"
+                    type="time"
+                    value=fmt_hm(initial.from)
+                    prop:value=from
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        from.set(v.clone());
+                        apply(span.get_untracked().with_from(&v), false, true);
+                    }
+                    aria-invalid=invalid(&d, "from")
+                    aria-describedby=described(&d, "from")
+                />
+            </div>
+            <div>
+                <label for="to">{t(lang, "wizard.to")}</label>
+                <input
+                    id="to"
+                    name="to"
+                    type="time"
+                    value=fmt_hm(initial.to())
+                    prop:value=to_text
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        to_text.set(v.clone());
+                        apply(span.get_untracked().with_to(&v), true, false);
+                    }
+                    aria-invalid=invalid(&d, "to")
+                    aria-describedby=described(&d, "to")
+                />
+                <span class="hint">{next_day}</span>
+            </div>
+            <div>
+                <label for="duration">{t(lang, "wizard.duration")}</label>
+                <input
+                    id="duration"
+                    name="duration"
+                    value=fmt_duration(initial.duration)
+                    prop:value=dur_text
+                    inputmode="numeric"
+                    size="5"
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        dur_text.set(v.clone());
+                        apply(span.get_untracked().with_duration(&v), false, true);
+                    }
+                    aria-invalid=invalid(&d, "duration")
+                    aria-describedby=described(&d, "duration")
+                />
+            </div>
+        </div>
+        <input type="hidden" name="prev_to" value=fmt_hm(initial.to()) prop:value=to_text/>
+        <input type="hidden" name="prev_duration" value=fmt_duration(initial.duration) prop:value=dur_text/>
+        {field_error(&d, "from")}
+        {field_error(&d, "to")}
+        {field_error(&d, "duration")}
+        {move || live_error.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+        <label for="time_zone">{t(lang, "wizard.time_zone")}</label>
+        <select id="time_zone" name="time_zone">
+            {page
+                .time_zones
+                .iter()
+                .map(|z| view! { <option value=z.clone() selected=*z == d.time_zone>{z.clone()}</option> })
+                .collect_view()}
+        </select>
+        <label for="repeat">{t(lang, "wizard.repeat")}</label>
+        <select id="repeat" name="repeat">
+            {repeat_options
+                .iter()
+                .map(|(v, k)| view! { <option value=*v selected=d.repeat == *v>{t(lang, k)}</option> })
+                .collect_view()}
+        </select>
+        <fieldset>
+            <legend>{t(lang, "wizard.repeat.end")}</legend>
+            <label class="choice">
+                <input type="radio" name="repeat_end" value="never" checked=end == "never"/>
+                {t(lang, "wizard.repeat.never")}
+            </label>
+            <label class="choice">
+                <input type="radio" name="repeat_end" value="count" checked=end == "count"/>
+                {t(lang, "wizard.repeat.after")}
+            </label>
+            <label for="repeat_count">{t(lang, "wizard.repeat.count")}</label>
+            <input id="repeat_count" name="repeat_count" inputmode="numeric" size="4" value=d.repeat_count.clone()
+                aria-invalid=invalid(&d, "repeat_count") aria-describedby=described(&d, "repeat_count")/>
+            {field_error(&d, "repeat_count")}
+            <label class="choice">
+                <input type="radio" name="repeat_end" value="until" checked=end == "until"/>
+                {t(lang, "wizard.repeat.on")}
+            </label>
+            <label for="repeat_until">{t(lang, "wizard.repeat.until")}</label>
+            <input id="repeat_until" name="repeat_until" type="date" value=d.repeat_until.clone()
+                aria-invalid=invalid(&d, "repeat_until") aria-describedby=described(&d, "repeat_until")/>
+            {field_error(&d, "repeat_until")}
+        </fieldset>
+    }
+}
+
+#[component]
+fn StepAttendees(page: WizardPage, lang: Lang) -> impl IntoView {
+    let d = page.draft.clone();
+    let roles: Vec<String> = page
+        .templates
+        .iter()
+        .find(|tp| tp.id == d.template_id)
+        .map(|tp| tp.roles.clone())
+        .unwrap_or_default();
+    let attendees = d.attendees.clone();
+    view! {
+        <p class="organizer">{t(lang, "wizard.organizer")} " " <strong>{t(lang, "wizard.you")}</strong></p>
+        <fieldset class="add-attendee">
+            <legend>{t(lang, "wizard.add_attendee")}</legend>
+            <div class="attendee-row">
+                <div>
+                    <label for="new_email">{t(lang, "wizard.email")}</label>
+                    <input id="new_email" name="new_email" type="email" autocomplete="off" maxlength="254"
+                        value=d.new_email.clone()
+                        aria-invalid=invalid(&d, "new_email") aria-describedby=described(&d, "new_email")/>
+                </div>
+                <div>
+                    <label for="new_role">{t(lang, "wizard.role")}</label>
+                    <select id="new_role" name="new_role">
+                        {roles
+                            .iter()
+                            .map(|r| view! { <option value=r.clone() selected=*r == d.new_role>{r.clone()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <button type="submit" name="action" value="add" class="button secondary">
+                    {t(lang, "wizard.add")}
+                </button>
+            </div>
+            {field_error(&d, "new_email")}
+        </fieldset>
+        {if attendees.is_empty() {
+            view! { <p class="empty">{t(lang, "wizard.no_attendees")}</p> }.into_any()
+        } else {
+            view! {
+                <table class="attendees">
+                    <caption class="visually-hidden">{t(lang, "wizard.attendees")}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">{t(lang, "wizard.email")}</th>
+                            <th scope="col">{t(lang, "wizard.role")}</th>
+                            <th scope="col"><span class="visually-hidden">{t(lang, "wizard.actions")}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {attendees
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, a)| {
+                                let label = format!("{} {}", t(lang, "wizard.remove"), a.email);
+                                view! {
+                                    <tr>
+                                        <td class="email">{a.email}</td>
+                                        <td class="role">{a.role}</td>
+                                        <td>
+                                            <button type="submit" name="action" value=format!("remove:{i}") class="button small secondary" aria-label=label>
+                                                {t(lang, "wizard.remove")}
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+                .into_any()
+        }}
+    }
+}

@@ -1,0 +1,730 @@
+//! The grammar of the `scheduler` commands: a pure function over the words
+//! that follow `scheduler` on the command line, so that it matches the MMP
+//! usage exactly and can be fuzzed.
+//!
+//! Only the form of each word is checked here. Whatever needs the host (does
+//! the interface exist, can the file be read) is checked when the command is
+//! run, see [`crate::admin::cli`].
+
+use super::config::{CertPair, EmailServer, Listen, Protocol, Subsystem};
+use super::quote;
+use std::net::IpAddr;
+
+/// The full usage, as `help scheduler` prints it on the MMP.
+pub const USAGE: &str = "\
+Usage:
+  scheduler
+  scheduler https listen <interface> <port>
+  scheduler https listen none
+  scheduler https certs <key-file> <crt-fullchain-file>
+  scheduler https certs none
+  scheduler c2w certs <key-file> <crt-fullchain-file>
+  scheduler c2w certs none
+  scheduler c2w trust <bundle>
+  scheduler c2w trust none
+  scheduler email server <hostname|address> <port>
+  scheduler email server none
+  scheduler email username <smtp username>
+  scheduler email remove username
+  scheduler email protocol <smtp|smtps>
+  scheduler email auth <enable|disable>
+  scheduler email starttls <enable|disable>
+  scheduler email trust <bundle>
+  scheduler email trust none
+  scheduler timedLogging
+  scheduler timedLogging (webBridge|api|email) <time>
+  scheduler enable
+  scheduler disable
+  scheduler restart
+  scheduler status
+";
+
+/// The one-line hint printed for an unknown command.
+pub const USAGE_HINT: &str =
+    "scheduler [https|c2w|email|timedLogging|enable|disable|restart|status] ...; \
+                              `scheduler help` lists every command";
+
+const USAGE_HTTPS: &str =
+    "scheduler https listen <interface> <port> | none; scheduler https certs <key-file> <crt-fullchain-file> | none";
+const USAGE_HTTPS_LISTEN: &str = "scheduler https listen <interface> <port> | none";
+const USAGE_HTTPS_CERTS: &str = "scheduler https certs <key-file> <crt-fullchain-file> | none";
+const USAGE_C2W: &str =
+    "scheduler c2w certs <key-file> <crt-fullchain-file> | none; scheduler c2w trust <bundle> | none";
+const USAGE_C2W_CERTS: &str = "scheduler c2w certs <key-file> <crt-fullchain-file> | none";
+const USAGE_C2W_TRUST: &str = "scheduler c2w trust <bundle> | none";
+const USAGE_EMAIL: &str =
+    "scheduler email [server|username|remove|protocol|auth|starttls|trust] ...";
+const USAGE_EMAIL_SERVER: &str = "scheduler email server <hostname|address> <port> | none";
+const USAGE_EMAIL_USERNAME: &str = "scheduler email username <smtp username>";
+const USAGE_EMAIL_REMOVE: &str = "scheduler email remove username";
+const USAGE_EMAIL_PROTOCOL: &str = "scheduler email protocol <smtp|smtps>";
+const USAGE_EMAIL_AUTH: &str = "scheduler email auth <enable|disable>";
+const USAGE_EMAIL_STARTTLS: &str = "scheduler email starttls <enable|disable>";
+const USAGE_EMAIL_TRUST: &str = "scheduler email trust <bundle> | none";
+const USAGE_TIMED_LOGGING: &str = "scheduler timedLogging [(webBridge|api|email) <time>]";
+
+/// The longest `timedLogging` time accepted, in seconds (7 days).
+pub const MAX_TIMED_LOGGING_SECS: u32 = 7 * 24 * 3600;
+
+const MAX_FILE_NAME: usize = 1024;
+const MAX_USERNAME: usize = 256;
+
+/// One parsed `scheduler` command. `None` stands for the word `none`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `scheduler`: show the configuration.
+    Show,
+    /// `scheduler help`.
+    Help,
+    HttpsListen(Option<Listen>),
+    HttpsCerts(Option<CertPair>),
+    C2wCerts(Option<CertPair>),
+    C2wTrust(Option<String>),
+    EmailServer(Option<EmailServer>),
+    /// The password is never on the command line; it is asked for.
+    EmailUsername(String),
+    EmailRemoveUsername,
+    EmailProtocol(Protocol),
+    EmailAuth(bool),
+    EmailStarttls(bool),
+    EmailTrust(Option<String>),
+    TimedLoggingShow,
+    /// `seconds == 0` stops it.
+    TimedLogging {
+        subsystem: Subsystem,
+        seconds: u32,
+    },
+    Enable,
+    Disable,
+    Restart,
+    Status,
+}
+
+impl Command {
+    /// Does running this command change the stored configuration?
+    pub fn edits_config(&self) -> bool {
+        !matches!(
+            self,
+            Command::Show
+                | Command::Help
+                | Command::TimedLoggingShow
+                | Command::Restart
+                | Command::Status
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("unknown command {}; usage: {USAGE_HINT}", quote(.0))]
+    Unknown(String),
+    #[error("usage: {0}")]
+    Usage(&'static str),
+    #[error("invalid port {}: expected a number from 1 to 65535", quote(.0))]
+    Port(String),
+    #[error("invalid interface {}: expected an interface name or an IP address", quote(.0))]
+    Interface(String),
+    #[error("invalid file name {}", quote(.0))]
+    FileName(String),
+    #[error("invalid hostname or address {}", quote(.0))]
+    Host(String),
+    #[error("invalid SMTP username {}", quote(.0))]
+    Username(String),
+    #[error("invalid protocol {}: expected smtp or smtps", quote(.0))]
+    Protocol(String),
+    #[error("invalid value {} for email {what}: expected enable or disable", quote(.word))]
+    Toggle { what: &'static str, word: String },
+    #[error("unknown subsystem {}: expected webBridge, api or email", quote(.0))]
+    Subsystem(String),
+    #[error(
+        "invalid time {}: expected a number of seconds from 0 to {MAX_TIMED_LOGGING_SECS}",
+        quote(.0)
+    )]
+    Seconds(String),
+}
+
+/// Parses the words that follow `scheduler` (`[]` is `scheduler` alone).
+pub fn parse(words: &[&str]) -> Result<Command, ParseError> {
+    match words {
+        [] => Ok(Command::Show),
+        ["help"] => Ok(Command::Help),
+        ["https", rest @ ..] => parse_https(rest),
+        ["c2w", rest @ ..] => parse_c2w(rest),
+        ["email", rest @ ..] => parse_email(rest),
+        ["timedLogging"] => Ok(Command::TimedLoggingShow),
+        ["timedLogging", subsystem, time] => Ok(Command::TimedLogging {
+            subsystem: subsystem_word(subsystem)?,
+            seconds: seconds(time)?,
+        }),
+        ["timedLogging", ..] => Err(ParseError::Usage(USAGE_TIMED_LOGGING)),
+        ["enable"] => Ok(Command::Enable),
+        ["disable"] => Ok(Command::Disable),
+        ["restart"] => Ok(Command::Restart),
+        ["status"] => Ok(Command::Status),
+        ["enable" | "disable" | "restart" | "status" | "help", ..] => Err(ParseError::Usage(
+            "scheduler enable | disable | restart | status",
+        )),
+        [other, ..] => Err(ParseError::Unknown((*other).to_owned())),
+    }
+}
+
+fn parse_https(rest: &[&str]) -> Result<Command, ParseError> {
+    match rest {
+        ["listen", "none"] => Ok(Command::HttpsListen(None)),
+        ["listen", iface, p] => Ok(Command::HttpsListen(Some(Listen {
+            interface: interface(iface)?,
+            port: port(p)?,
+        }))),
+        ["listen", ..] => Err(ParseError::Usage(USAGE_HTTPS_LISTEN)),
+        ["certs", "none"] => Ok(Command::HttpsCerts(None)),
+        ["certs", key, cert] => Ok(Command::HttpsCerts(Some(cert_pair(key, cert)?))),
+        ["certs", ..] => Err(ParseError::Usage(USAGE_HTTPS_CERTS)),
+        _ => Err(ParseError::Usage(USAGE_HTTPS)),
+    }
+}
+
+fn parse_c2w(rest: &[&str]) -> Result<Command, ParseError> {
+    match rest {
+        ["certs", "none"] => Ok(Command::C2wCerts(None)),
+        ["certs", key, cert] => Ok(Command::C2wCerts(Some(cert_pair(key, cert)?))),
+        ["certs", ..] => Err(ParseError::Usage(USAGE_C2W_CERTS)),
+        ["trust", "none"] => Ok(Command::C2wTrust(None)),
+        ["trust", bundle] => Ok(Command::C2wTrust(Some(file_name(bundle)?))),
+        ["trust", ..] => Err(ParseError::Usage(USAGE_C2W_TRUST)),
+        _ => Err(ParseError::Usage(USAGE_C2W)),
+    }
+}
+
+fn parse_email(rest: &[&str]) -> Result<Command, ParseError> {
+    match rest {
+        ["server", "none"] => Ok(Command::EmailServer(None)),
+        ["server", h, p] => Ok(Command::EmailServer(Some(EmailServer {
+            host: host(h)?,
+            port: port(p)?,
+        }))),
+        ["server", ..] => Err(ParseError::Usage(USAGE_EMAIL_SERVER)),
+        ["username", name] => Ok(Command::EmailUsername(username(name)?)),
+        ["username", ..] => Err(ParseError::Usage(USAGE_EMAIL_USERNAME)),
+        ["remove", "username"] => Ok(Command::EmailRemoveUsername),
+        ["remove", ..] => Err(ParseError::Usage(USAGE_EMAIL_REMOVE)),
+        ["protocol", word] => match *word {
+            "smtp" => Ok(Command::EmailProtocol(Protocol::Smtp)),
+            "smtps" => Ok(Command::EmailProtocol(Protocol::Smtps)),
+            other => Err(ParseError::Protocol(other.to_owned())),
+        },
+        ["protocol", ..] => Err(ParseError::Usage(USAGE_EMAIL_PROTOCOL)),
+        ["auth", word] => Ok(Command::EmailAuth(toggle("auth", word)?)),
+        ["auth", ..] => Err(ParseError::Usage(USAGE_EMAIL_AUTH)),
+        ["starttls", word] => Ok(Command::EmailStarttls(toggle("starttls", word)?)),
+        ["starttls", ..] => Err(ParseError::Usage(USAGE_EMAIL_STARTTLS)),
+        ["trust", "none"] => Ok(Command::EmailTrust(None)),
+        ["trust", bundle] => Ok(Command::EmailTrust(Some(file_name(bundle)?))),
+        ["trust", ..] => Err(ParseError::Usage(USAGE_EMAIL_TRUST)),
+        _ => Err(ParseError::Usage(USAGE_EMAIL)),
+    }
+}
+
+fn port(word: &str) -> Result<u16, ParseError> {
+    let bad = || ParseError::Port(word.to_owned());
+    if word.is_empty() || word.len() > 5 || !word.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match word.parse::<u16>() {
+        Ok(p) if p >= 1 => Ok(p),
+        _ => Err(bad()),
+    }
+}
+
+fn interface(word: &str) -> Result<String, ParseError> {
+    let ok = !word.is_empty()
+        && word.len() <= 64
+        && !word.starts_with('-')
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '%' | '_' | '-' | '@'));
+    if ok {
+        Ok(word.to_owned())
+    } else {
+        Err(ParseError::Interface(word.to_owned()))
+    }
+}
+
+fn file_name(word: &str) -> Result<String, ParseError> {
+    if word.is_empty() || word.len() > MAX_FILE_NAME || word.chars().any(char::is_control) {
+        Err(ParseError::FileName(word.to_owned()))
+    } else {
+        Ok(word.to_owned())
+    }
+}
+
+fn cert_pair(key: &str, cert: &str) -> Result<CertPair, ParseError> {
+    Ok(CertPair {
+        key: file_name(key)?,
+        cert: file_name(cert)?,
+    })
+}
+
+/// An IP address, or a DNS hostname (letters, digits and hyphens in labels
+/// of at most 63 characters, at most 253 in all, not all-numeric at the end).
+fn host(word: &str) -> Result<String, ParseError> {
+    if word.parse::<IpAddr>().is_ok() {
+        return Ok(word.to_owned());
+    }
+    let bad = || ParseError::Host(word.to_owned());
+    let name = word.strip_suffix('.').unwrap_or(word);
+    if name.is_empty() || name.len() > 253 {
+        return Err(bad());
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    for label in &labels {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !ok {
+            return Err(bad());
+        }
+    }
+    if labels
+        .last()
+        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad());
+    }
+    Ok(word.to_owned())
+}
+
+fn username(word: &str) -> Result<String, ParseError> {
+    if word.is_empty()
+        || word.len() > MAX_USERNAME
+        || word.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        Err(ParseError::Username(word.to_owned()))
+    } else {
+        Ok(word.to_owned())
+    }
+}
+
+fn toggle(what: &'static str, word: &str) -> Result<bool, ParseError> {
+    match word {
+        "enable" => Ok(true),
+        "disable" => Ok(false),
+        other => Err(ParseError::Toggle {
+            what,
+            word: other.to_owned(),
+        }),
+    }
+}
+
+fn subsystem_word(word: &str) -> Result<Subsystem, ParseError> {
+    Subsystem::from_word(word).ok_or_else(|| ParseError::Subsystem(word.to_owned()))
+}
+
+fn seconds(word: &str) -> Result<u32, ParseError> {
+    let bad = || ParseError::Seconds(word.to_owned());
+    if word.is_empty() || word.len() > 10 || !word.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match word.parse::<u32>() {
+        Ok(s) if s <= MAX_TIMED_LOGGING_SECS => Ok(s),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(words: &[&str]) -> Command {
+        parse(words).unwrap_or_else(|e| panic!("{words:?}: {e}"))
+    }
+
+    fn err(words: &[&str]) -> ParseError {
+        match parse(words) {
+            Ok(c) => panic!("{words:?} parsed as {c:?}"),
+            Err(e) => e,
+        }
+    }
+
+    fn pair(k: &str, c: &str) -> Option<CertPair> {
+        Some(CertPair {
+            key: k.into(),
+            cert: c.into(),
+        })
+    }
+
+    #[test]
+    fn every_command_parses() {
+        assert_eq!(ok(&[]), Command::Show);
+        assert_eq!(ok(&["help"]), Command::Help);
+        assert_eq!(
+            ok(&["https", "listen", "a", "9443"]),
+            Command::HttpsListen(Some(Listen {
+                interface: "a".into(),
+                port: 9443
+            }))
+        );
+        assert_eq!(
+            ok(&["https", "listen", "127.0.0.1", "1"]),
+            Command::HttpsListen(Some(Listen {
+                interface: "127.0.0.1".into(),
+                port: 1
+            }))
+        );
+        assert_eq!(
+            ok(&["https", "listen", "::1", "65535"]),
+            Command::HttpsListen(Some(Listen {
+                interface: "::1".into(),
+                port: 65535
+            }))
+        );
+        assert_eq!(ok(&["https", "listen", "none"]), Command::HttpsListen(None));
+        assert_eq!(
+            ok(&["https", "certs", "CB344748.key", "BUN344748.cer"]),
+            Command::HttpsCerts(pair("CB344748.key", "BUN344748.cer"))
+        );
+        assert_eq!(ok(&["https", "certs", "none"]), Command::HttpsCerts(None));
+        assert_eq!(
+            ok(&["c2w", "certs", "CB344748.key", "BUN344748.cer"]),
+            Command::C2wCerts(pair("CB344748.key", "BUN344748.cer"))
+        );
+        assert_eq!(ok(&["c2w", "certs", "none"]), Command::C2wCerts(None));
+        assert_eq!(
+            ok(&["c2w", "trust", "wbbundle.cer"]),
+            Command::C2wTrust(Some("wbbundle.cer".into()))
+        );
+        assert_eq!(ok(&["c2w", "trust", "none"]), Command::C2wTrust(None));
+        assert_eq!(
+            ok(&["email", "server", "smtp.example.com", "587"]),
+            Command::EmailServer(Some(EmailServer {
+                host: "smtp.example.com".into(),
+                port: 587
+            }))
+        );
+        assert_eq!(
+            ok(&["email", "server", "10.0.0.5", "25"]),
+            Command::EmailServer(Some(EmailServer {
+                host: "10.0.0.5".into(),
+                port: 25
+            }))
+        );
+        assert_eq!(ok(&["email", "server", "none"]), Command::EmailServer(None));
+        assert_eq!(
+            ok(&["email", "username", "scheduler@example.com"]),
+            Command::EmailUsername("scheduler@example.com".into())
+        );
+        assert_eq!(
+            ok(&["email", "remove", "username"]),
+            Command::EmailRemoveUsername
+        );
+        assert_eq!(
+            ok(&["email", "protocol", "smtp"]),
+            Command::EmailProtocol(Protocol::Smtp)
+        );
+        assert_eq!(
+            ok(&["email", "protocol", "smtps"]),
+            Command::EmailProtocol(Protocol::Smtps)
+        );
+        assert_eq!(ok(&["email", "auth", "enable"]), Command::EmailAuth(true));
+        assert_eq!(ok(&["email", "auth", "disable"]), Command::EmailAuth(false));
+        assert_eq!(
+            ok(&["email", "starttls", "enable"]),
+            Command::EmailStarttls(true)
+        );
+        assert_eq!(
+            ok(&["email", "starttls", "disable"]),
+            Command::EmailStarttls(false)
+        );
+        assert_eq!(
+            ok(&["email", "trust", "smtp.pem"]),
+            Command::EmailTrust(Some("smtp.pem".into()))
+        );
+        assert_eq!(ok(&["email", "trust", "none"]), Command::EmailTrust(None));
+        assert_eq!(ok(&["timedLogging"]), Command::TimedLoggingShow);
+        for (word, subsystem) in [
+            ("webBridge", Subsystem::WebBridge),
+            ("api", Subsystem::Api),
+            ("email", Subsystem::Email),
+        ] {
+            assert_eq!(
+                ok(&["timedLogging", word, "600"]),
+                Command::TimedLogging {
+                    subsystem,
+                    seconds: 600
+                }
+            );
+        }
+        assert_eq!(
+            ok(&["timedLogging", "api", "0"]),
+            Command::TimedLogging {
+                subsystem: Subsystem::Api,
+                seconds: 0
+            }
+        );
+        assert_eq!(ok(&["enable"]), Command::Enable);
+        assert_eq!(ok(&["disable"]), Command::Disable);
+        assert_eq!(ok(&["restart"]), Command::Restart);
+        assert_eq!(ok(&["status"]), Command::Status);
+    }
+
+    #[test]
+    fn ports_are_checked() {
+        for bad in [
+            "0", "65536", "99999", "-1", "+80", "80a", "", " 80", "0x50", "100000", "८०",
+        ] {
+            assert_eq!(
+                err(&["https", "listen", "lo", bad]),
+                ParseError::Port(bad.into()),
+                "{bad:?}"
+            );
+            assert_eq!(
+                err(&["email", "server", "mail.example.com", bad]),
+                ParseError::Port(bad.into())
+            );
+        }
+        assert_eq!(
+            ok(&["https", "listen", "lo", "00443"]),
+            Command::HttpsListen(Some(Listen {
+                interface: "lo".into(),
+                port: 443
+            }))
+        );
+    }
+
+    #[test]
+    fn wrong_arity_gives_the_usage_of_that_command() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["https"], USAGE_HTTPS),
+            (&["https", "bogus"], USAGE_HTTPS),
+            (&["https", "listen"], USAGE_HTTPS_LISTEN),
+            (&["https", "listen", "lo"], USAGE_HTTPS_LISTEN),
+            (&["https", "listen", "lo", "1", "2"], USAGE_HTTPS_LISTEN),
+            (&["https", "certs"], USAGE_HTTPS_CERTS),
+            (&["https", "certs", "a"], USAGE_HTTPS_CERTS),
+            (&["https", "certs", "a", "b", "c"], USAGE_HTTPS_CERTS),
+            (&["c2w"], USAGE_C2W),
+            (&["c2w", "listen", "a", "1"], USAGE_C2W),
+            (&["c2w", "certs", "k"], USAGE_C2W_CERTS),
+            (&["c2w", "trust"], USAGE_C2W_TRUST),
+            (&["c2w", "trust", "a", "b"], USAGE_C2W_TRUST),
+            (&["email"], USAGE_EMAIL),
+            (&["email", "password", "x"], USAGE_EMAIL),
+            (&["email", "server", "h"], USAGE_EMAIL_SERVER),
+            (&["email", "username"], USAGE_EMAIL_USERNAME),
+            (&["email", "username", "u", "secret"], USAGE_EMAIL_USERNAME),
+            (&["email", "remove"], USAGE_EMAIL_REMOVE),
+            (&["email", "remove", "password"], USAGE_EMAIL_REMOVE),
+            (&["email", "protocol"], USAGE_EMAIL_PROTOCOL),
+            (&["email", "auth"], USAGE_EMAIL_AUTH),
+            (&["email", "auth", "enable", "now"], USAGE_EMAIL_AUTH),
+            (&["email", "starttls"], USAGE_EMAIL_STARTTLS),
+            (&["email", "trust"], USAGE_EMAIL_TRUST),
+            (&["timedLogging", "api"], USAGE_TIMED_LOGGING),
+            (&["timedLogging", "api", "1", "2"], USAGE_TIMED_LOGGING),
+        ];
+        for (words, usage) in cases {
+            assert_eq!(err(words), ParseError::Usage(usage), "{words:?}");
+        }
+        for words in [
+            &["enable", "now"][..],
+            &["disable", "x"],
+            &["restart", "--force"],
+            &["status", "all"],
+            &["help", "me"],
+        ] {
+            assert!(matches!(err(words), ParseError::Usage(_)), "{words:?}");
+        }
+    }
+
+    #[test]
+    fn bad_words_are_rejected() {
+        assert_eq!(
+            err(&["email", "protocol", "SMTP"]),
+            ParseError::Protocol("SMTP".into())
+        );
+        assert_eq!(
+            err(&["email", "protocol", "imap"]),
+            ParseError::Protocol("imap".into())
+        );
+        assert_eq!(
+            err(&["email", "auth", "yes"]),
+            ParseError::Toggle {
+                what: "auth",
+                word: "yes".into()
+            }
+        );
+        assert_eq!(
+            err(&["email", "starttls", "on"]),
+            ParseError::Toggle {
+                what: "starttls",
+                word: "on".into()
+            }
+        );
+        assert_eq!(
+            err(&["timedLogging", "webbridge", "10"]),
+            ParseError::Subsystem("webbridge".into())
+        );
+        assert_eq!(
+            err(&["timedLogging", "c2w", "10"]),
+            ParseError::Subsystem("c2w".into())
+        );
+        for bad in [
+            "-1",
+            "1.5",
+            "ten",
+            "",
+            "604801",
+            "4294967296",
+            "99999999999",
+        ] {
+            assert_eq!(
+                err(&["timedLogging", "api", bad]),
+                ParseError::Seconds(bad.into()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            ok(&["timedLogging", "api", "604800"]),
+            Command::TimedLogging {
+                subsystem: Subsystem::Api,
+                seconds: MAX_TIMED_LOGGING_SECS
+            }
+        );
+        for bad in [
+            "",
+            "-eth0",
+            "eth0;reboot",
+            "a b",
+            "eth0\n",
+            "$(id)",
+            "x/y",
+            &"e".repeat(65),
+        ] {
+            assert_eq!(
+                err(&["https", "listen", bad, "443"]),
+                ParseError::Interface(bad.into()),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "",
+            "mail..example.com",
+            "-mail.example.com",
+            "mail-.example.com",
+            "mail_server",
+            "mail.example.com;rm",
+            "1.2.3.999",
+            "999",
+            "a b",
+            "example.com\r\nRCPT TO:<x>",
+            &format!("{}.com", "a".repeat(64)),
+        ] {
+            assert_eq!(
+                err(&["email", "server", bad, "25"]),
+                ParseError::Host(bad.into()),
+                "{bad:?}"
+            );
+        }
+        assert!(parse(&["email", "server", "mail.example.com.", "25"]).is_ok());
+        assert!(parse(&["email", "server", "fe80::1", "25"]).is_ok());
+        for bad in ["", "user name", "user\u{0}", "user\n", &"u".repeat(257)] {
+            assert_eq!(
+                err(&["email", "username", bad]),
+                ParseError::Username(bad.into()),
+                "{bad:?}"
+            );
+        }
+        for bad in ["", "a\nb", "key\u{0}.pem", "\u{1b}[2J", &"f".repeat(1025)] {
+            assert_eq!(
+                err(&["https", "certs", bad, "cert.pem"]),
+                ParseError::FileName(bad.into()),
+                "{bad:?}"
+            );
+            assert_eq!(
+                err(&["c2w", "certs", "key.pem", bad]),
+                ParseError::FileName(bad.into())
+            );
+            assert_eq!(
+                err(&["c2w", "trust", bad]),
+                ParseError::FileName(bad.into())
+            );
+            assert_eq!(
+                err(&["email", "trust", bad]),
+                ParseError::FileName(bad.into())
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_commands_give_a_usage_hint() {
+        for words in [
+            &["bogus"][..],
+            &["HTTPS", "listen", "a", "1"],
+            &["Enable"],
+            &["timedlogging"],
+            &["--help"],
+            &[""],
+            &["scheduler"],
+            &["rm -rf /"],
+        ] {
+            let e = err(words);
+            assert_eq!(e, ParseError::Unknown(words[0].into()));
+            let line = e.to_string();
+            assert!(line.contains("usage: scheduler ["), "{line}");
+            assert!(!line.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn error_messages_are_single_safe_lines() {
+        let hostile = [
+            "\n",
+            "\r",
+            "\u{1b}]0;pwned\u{7}",
+            "\u{0}",
+            "'; DROP TABLE users; --",
+            "\u{202e}gnp.exe",
+            "𝕦𝕟𝕚𝕔𝕠𝕕𝕖",
+        ];
+        let shapes: &[fn(&str) -> Vec<&str>] = &[
+            |w| vec![w],
+            |w| vec!["https", "listen", w, "443"],
+            |w| vec!["https", "listen", "lo", w],
+            |w| vec!["https", "certs", w, w],
+            |w| vec!["c2w", "trust", w],
+            |w| vec!["email", "server", w, "25"],
+            |w| vec!["email", "username", w],
+            |w| vec!["email", "protocol", w],
+            |w| vec!["email", "auth", w],
+            |w| vec!["email", "starttls", w],
+            |w| vec!["timedLogging", w, "10"],
+            |w| vec!["timedLogging", "api", w],
+        ];
+        for word in hostile {
+            for shape in shapes {
+                let words = shape(word);
+                if let Err(e) = parse(&words) {
+                    let line = e.to_string();
+                    assert!(
+                        !line.chars().any(|c| c.is_control()),
+                        "{words:?} -> {line:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_edits_are_marked_as_edits() {
+        assert!(!ok(&[]).edits_config());
+        assert!(!ok(&["status"]).edits_config());
+        assert!(!ok(&["restart"]).edits_config());
+        assert!(!ok(&["timedLogging"]).edits_config());
+        assert!(ok(&["enable"]).edits_config());
+        assert!(ok(&["email", "auth", "enable"]).edits_config());
+        assert!(ok(&["timedLogging", "api", "5"]).edits_config());
+    }
+}

@@ -1,0 +1,675 @@
+//! The Call Bridge REST API client: HTTP Basic auth, XML answers, paged
+//! lists, form-encoded writes, typed errors and bounded retries.
+
+use super::config::CallBridgeConfig;
+use super::error::CallBridgeError;
+use super::model::{
+    AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLegProfile, CallProfile, CoSpace,
+    CoSpaceTemplate, Form, NewAccessMethod, NewAccessMethodTemplate, NewCoSpace,
+    NewCoSpaceTemplate, Page, User, UserCoSpaceTemplate, WebBridge,
+};
+use super::xml;
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const LOG_TARGET: &str = "callbridge";
+/// Longest answer body written to the debug log.
+const LOG_BODY_MAX: usize = 4096;
+/// A safety stop for paging against a Call Bridge whose lists keep growing.
+const MAX_PAGES: u32 = 10_000;
+
+/// A Call Bridge API client. Cheap to clone (the connection pool is shared).
+#[derive(Clone)]
+pub struct CallBridgeClient {
+    http: reqwest::Client,
+    base: Url,
+    config: Arc<CallBridgeConfig>,
+}
+
+impl std::fmt::Debug for CallBridgeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallBridgeClient")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// A successful answer.
+#[derive(Debug)]
+struct Answer {
+    location: Option<String>,
+    body: String,
+}
+
+/// A failed attempt: the error, whether the request may have reached the
+/// Call Bridge, and the `Retry-After` it asked for.
+struct AttemptError {
+    error: CallBridgeError,
+    maybe_sent: bool,
+    retry_after: Option<Duration>,
+}
+
+impl AttemptError {
+    fn answered(error: CallBridgeError) -> Self {
+        Self {
+            error,
+            maybe_sent: true,
+            retry_after: None,
+        }
+    }
+}
+
+fn is_idempotent(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::PUT | Method::DELETE)
+}
+
+fn truncate(body: &str) -> &str {
+    match body.char_indices().nth(LOG_BODY_MAX) {
+        Some((i, _)) => &body[..i],
+        None => body,
+    }
+}
+
+impl CallBridgeClient {
+    /// Builds the client; fails on a non-loopback base URL or a bad trust bundle.
+    pub fn new(config: CallBridgeConfig) -> Result<Self, CallBridgeError> {
+        let base = config.validate()?;
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .no_proxy()
+            .danger_accept_invalid_certs(config.tls.accept_invalid_certs)
+            .danger_accept_invalid_hostnames(config.tls.accept_invalid_hostnames);
+        if let Some(pem) = &config.tls.trust_bundle_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| CallBridgeError::Config(format!("bad trust bundle: {e}")))?;
+            if certs.is_empty() {
+                return Err(CallBridgeError::Config(
+                    "the trust bundle holds no certificate".into(),
+                ));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| CallBridgeError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base,
+            config: Arc::new(config),
+        })
+    }
+
+    pub fn config(&self) -> &CallBridgeConfig {
+        &self.config
+    }
+
+    /// `<base>/api/v1/<segments...>?<query>`, each segment percent-encoded.
+    fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url, CallBridgeError> {
+        let mut url = self.base.clone();
+        {
+            let mut path = url
+                .path_segments_mut()
+                .map_err(|_| CallBridgeError::Config("base_url cannot take a path".into()))?;
+            path.clear().push("api").push("v1");
+            for s in segments {
+                path.push(s);
+            }
+        }
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in query {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Sends one request, retrying by the policy: a 503 for any method (the
+    /// Call Bridge refused it unprocessed), a failed connection for any method
+    /// (nothing was sent), a timeout or a dropped connection only for
+    /// GET/PUT/DELETE (a POST may have been applied: retrying could create a
+    /// second object).
+    async fn execute(
+        &self,
+        method: Method,
+        url: Url,
+        form: Option<&Form>,
+    ) -> Result<Answer, CallBridgeError> {
+        let policy = &self.config.retry;
+        let max_attempts = policy.max_attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let failure = match self.attempt(&method, &url, form, attempt).await {
+                Ok(answer) => return Ok(answer),
+                Err(failure) => failure,
+            };
+            let retryable = match &failure.error {
+                CallBridgeError::Busy { .. } => true,
+                CallBridgeError::Timeout(_) | CallBridgeError::Unreachable(_) => {
+                    !failure.maybe_sent || is_idempotent(&method)
+                }
+                _ => false,
+            };
+            if !retryable || attempt >= max_attempts {
+                let error = match failure.error {
+                    CallBridgeError::Busy { .. } => CallBridgeError::Busy { attempts: attempt },
+                    other => other,
+                };
+                return Err(error);
+            }
+            let wait = policy.backoff(attempt).max(
+                failure
+                    .retry_after
+                    .unwrap_or_default()
+                    .min(policy.max_backoff),
+            );
+            tracing::debug!(
+                target: LOG_TARGET,
+                %method,
+                url = %url,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                error = %failure.error,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        form: Option<&Form>,
+        attempt: u32,
+    ) -> Result<Answer, AttemptError> {
+        tracing::debug!(
+            target: LOG_TARGET,
+            %method,
+            url = %url,
+            attempt,
+            form = ?form.map(Form::pairs),
+            "request"
+        );
+        let started = Instant::now();
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .basic_auth(&self.config.username, Some(self.config.password.expose()))
+            .header(reqwest::header::ACCEPT, "text/xml");
+        if let Some(form) = form {
+            request = request.form(form.pairs());
+        }
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(self.transport_error(method, url, e, started)),
+        };
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = match response.text().await {
+            Ok(b) => b,
+            Err(e) => return Err(self.transport_error(method, url, e, started)),
+        };
+        tracing::debug!(
+            target: LOG_TARGET,
+            %method,
+            url = %url,
+            status = status.as_u16(),
+            location = location.as_deref().unwrap_or(""),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            body = truncate(&body),
+            "response"
+        );
+        if status.is_success() {
+            return Ok(Answer { location, body });
+        }
+        let error = match status {
+            StatusCode::UNAUTHORIZED => CallBridgeError::Unauthorized,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                return Err(AttemptError {
+                    error: CallBridgeError::Busy { attempts: attempt },
+                    maybe_sent: false,
+                    retry_after,
+                })
+            }
+            _ => match xml::parse_failure(&body) {
+                // A 404 is "not found" whatever the reason (`unrecognisedObject`).
+                Some(detail)
+                    if status == StatusCode::NOT_FOUND
+                        && !detail.reason.ends_with("DoesNotExist") =>
+                {
+                    CallBridgeError::NotFound {
+                        object: "object".into(),
+                        reason: detail.reason,
+                    }
+                }
+                Some(detail) => CallBridgeError::from_failure(status.as_u16(), detail),
+                None if status == StatusCode::NOT_FOUND => CallBridgeError::NotFound {
+                    object: "object".into(),
+                    reason: "404".into(),
+                },
+                None => CallBridgeError::UnexpectedStatus {
+                    status: status.as_u16(),
+                    body: truncate(&body).to_string(),
+                },
+            },
+        };
+        Err(AttemptError::answered(error))
+    }
+
+    fn transport_error(
+        &self,
+        method: &Method,
+        url: &Url,
+        e: reqwest::Error,
+        started: Instant,
+    ) -> AttemptError {
+        let maybe_sent = !e.is_connect();
+        let error = if e.is_timeout() {
+            CallBridgeError::Timeout(self.config.timeout)
+        } else {
+            let mut detail = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                detail.push_str(": ");
+                detail.push_str(&s.to_string());
+                source = s.source();
+            }
+            CallBridgeError::Unreachable(detail)
+        };
+        tracing::debug!(
+            target: LOG_TARGET,
+            %method,
+            url = %url,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            error = %error,
+            "no answer"
+        );
+        AttemptError {
+            error,
+            maybe_sent,
+            retry_after: None,
+        }
+    }
+
+    // ---- generic operations -------------------------------------------------
+
+    /// `GET /api/v1/<segments>`: one object.
+    pub async fn get_object<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+    ) -> Result<T, CallBridgeError> {
+        let url = self.url(segments, &[])?;
+        let answer = self.execute(Method::GET, url, None).await?;
+        xml::parse_object(&answer.body)
+    }
+
+    /// One page of a list: `GET /api/v1/<segments>?offset=..&limit=..&<query>`.
+    pub async fn page<T: ApiObject>(
+        &self,
+        segments: &[&str],
+        offset: u64,
+        limit: u32,
+        query: &[(&str, &str)],
+    ) -> Result<Page<T>, CallBridgeError> {
+        let offset_s = offset.to_string();
+        let limit_s = limit.to_string();
+        let mut q: Vec<(&str, &str)> = vec![("offset", &offset_s), ("limit", &limit_s)];
+        q.extend_from_slice(query);
+        let url = self.url(segments, &q)?;
+        let answer = self.execute(Method::GET, url, None).await?;
+        xml::parse_list(&answer.body, T::ELEMENT)
+    }
+
+    /// Every object of a list, page after page until `total` is reached.
+    pub async fn list_all<T: ApiObject>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Vec<T>, CallBridgeError> {
+        let mut out = Vec::new();
+        let mut offset = 0u64;
+        for _ in 0..MAX_PAGES {
+            let page: Page<T> = self
+                .page(segments, offset, self.config.page_size, query)
+                .await?;
+            let received = page.items.len() as u64;
+            out.extend(page.items);
+            offset += received;
+            // An empty page before `total` means the list shrank meanwhile.
+            if received == 0 || offset >= page.total {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `POST /api/v1/<segments>`; answers the new object's id from `Location`.
+    pub async fn create(&self, segments: &[&str], form: &Form) -> Result<String, CallBridgeError> {
+        let url = self.url(segments, &[])?;
+        let answer = self.execute(Method::POST, url, Some(form)).await?;
+        answer
+            .location
+            .as_deref()
+            .and_then(|l| l.split('?').next())
+            .and_then(|l| l.rsplit('/').find(|s| !s.is_empty()))
+            .map(str::to_string)
+            .ok_or(CallBridgeError::MissingLocation)
+    }
+
+    /// `PUT /api/v1/<segments>`; an empty value unsets that field.
+    pub async fn modify(&self, segments: &[&str], form: &Form) -> Result<(), CallBridgeError> {
+        let url = self.url(segments, &[])?;
+        self.execute(Method::PUT, url, Some(form)).await.map(|_| ())
+    }
+
+    /// `DELETE /api/v1/<segments>`.
+    pub async fn delete(&self, segments: &[&str]) -> Result<(), CallBridgeError> {
+        let url = self.url(segments, &[])?;
+        self.execute(Method::DELETE, url, None).await.map(|_| ())
+    }
+
+    // ---- coSpace templates ---------------------------------------------------
+
+    pub async fn cospace_templates(
+        &self,
+        filter: Option<&str>,
+    ) -> Result<Vec<CoSpaceTemplate>, CallBridgeError> {
+        self.list_all(&["coSpaceTemplates"], &filter_query(filter))
+            .await
+    }
+
+    pub async fn cospace_template(&self, id: &str) -> Result<CoSpaceTemplate, CallBridgeError> {
+        self.get_object(&["coSpaceTemplates", id]).await
+    }
+
+    pub async fn create_cospace_template(
+        &self,
+        params: &NewCoSpaceTemplate,
+    ) -> Result<String, CallBridgeError> {
+        self.create(&["coSpaceTemplates"], &params.to_form()).await
+    }
+
+    pub async fn modify_cospace_template(
+        &self,
+        id: &str,
+        form: &Form,
+    ) -> Result<(), CallBridgeError> {
+        self.modify(&["coSpaceTemplates", id], form).await
+    }
+
+    pub async fn delete_cospace_template(&self, id: &str) -> Result<(), CallBridgeError> {
+        self.delete(&["coSpaceTemplates", id]).await
+    }
+
+    pub async fn access_method_templates(
+        &self,
+        template_id: &str,
+    ) -> Result<Vec<AccessMethodTemplate>, CallBridgeError> {
+        self.list_all(
+            &["coSpaceTemplates", template_id, "accessMethodTemplates"],
+            &[],
+        )
+        .await
+    }
+
+    pub async fn access_method_template(
+        &self,
+        template_id: &str,
+        id: &str,
+    ) -> Result<AccessMethodTemplate, CallBridgeError> {
+        self.get_object(&["coSpaceTemplates", template_id, "accessMethodTemplates", id])
+            .await
+    }
+
+    pub async fn create_access_method_template(
+        &self,
+        template_id: &str,
+        params: &NewAccessMethodTemplate,
+    ) -> Result<String, CallBridgeError> {
+        self.create(
+            &["coSpaceTemplates", template_id, "accessMethodTemplates"],
+            &params.to_form(),
+        )
+        .await
+    }
+
+    pub async fn modify_access_method_template(
+        &self,
+        template_id: &str,
+        id: &str,
+        form: &Form,
+    ) -> Result<(), CallBridgeError> {
+        self.modify(
+            &["coSpaceTemplates", template_id, "accessMethodTemplates", id],
+            form,
+        )
+        .await
+    }
+
+    pub async fn delete_access_method_template(
+        &self,
+        template_id: &str,
+        id: &str,
+    ) -> Result<(), CallBridgeError> {
+        self.delete(&["coSpaceTemplates", template_id, "accessMethodTemplates", id])
+            .await
+    }
+
+    // ---- coSpaces and access methods -----------------------------------------
+
+    /// All coSpaces whose name or URI contains `filter` (case-insensitive).
+    pub async fn cospaces(&self, filter: Option<&str>) -> Result<Vec<CoSpace>, CallBridgeError> {
+        self.list_all(&["coSpaces"], &filter_query(filter)).await
+    }
+
+    pub async fn cospaces_page(
+        &self,
+        offset: u64,
+        limit: u32,
+        filter: Option<&str>,
+    ) -> Result<Page<CoSpace>, CallBridgeError> {
+        self.page(&["coSpaces"], offset, limit, &filter_query(filter))
+            .await
+    }
+
+    pub async fn cospace(&self, id: &str) -> Result<CoSpace, CallBridgeError> {
+        self.get_object(&["coSpaces", id]).await
+    }
+
+    pub async fn create_cospace(&self, params: &NewCoSpace) -> Result<String, CallBridgeError> {
+        self.create(&["coSpaces"], &params.to_form()).await
+    }
+
+    pub async fn modify_cospace(&self, id: &str, form: &Form) -> Result<(), CallBridgeError> {
+        self.modify(&["coSpaces", id], form).await
+    }
+
+    pub async fn delete_cospace(&self, id: &str) -> Result<(), CallBridgeError> {
+        self.delete(&["coSpaces", id]).await
+    }
+
+    pub async fn access_methods(
+        &self,
+        cospace_id: &str,
+    ) -> Result<Vec<AccessMethod>, CallBridgeError> {
+        self.list_all(&["coSpaces", cospace_id, "accessMethods"], &[])
+            .await
+    }
+
+    pub async fn access_method(
+        &self,
+        cospace_id: &str,
+        id: &str,
+    ) -> Result<AccessMethod, CallBridgeError> {
+        self.get_object(&["coSpaces", cospace_id, "accessMethods", id])
+            .await
+    }
+
+    pub async fn create_access_method(
+        &self,
+        cospace_id: &str,
+        params: &NewAccessMethod,
+    ) -> Result<String, CallBridgeError> {
+        self.create(
+            &["coSpaces", cospace_id, "accessMethods"],
+            &params.to_form(),
+        )
+        .await
+    }
+
+    pub async fn modify_access_method(
+        &self,
+        cospace_id: &str,
+        id: &str,
+        form: &Form,
+    ) -> Result<(), CallBridgeError> {
+        self.modify(&["coSpaces", cospace_id, "accessMethods", id], form)
+            .await
+    }
+
+    pub async fn delete_access_method(
+        &self,
+        cospace_id: &str,
+        id: &str,
+    ) -> Result<(), CallBridgeError> {
+        self.delete(&["coSpaces", cospace_id, "accessMethods", id])
+            .await
+    }
+
+    // ---- users ------------------------------------------------------------------
+
+    pub async fn users(&self, filter: Option<&str>) -> Result<Vec<User>, CallBridgeError> {
+        self.list_all(&["users"], &filter_query(filter)).await
+    }
+
+    pub async fn user(&self, id: &str) -> Result<User, CallBridgeError> {
+        self.get_object(&["users", id]).await
+    }
+
+    /// The user whose `userJid` is exactly `jid` (case-insensitive), if any.
+    pub async fn user_by_jid(&self, jid: &str) -> Result<Option<User>, CallBridgeError> {
+        let users = self.users(Some(jid)).await?;
+        Ok(users.into_iter().find(|u| {
+            u.user_jid
+                .as_deref()
+                .is_some_and(|j| j.eq_ignore_ascii_case(jid))
+        }))
+    }
+
+    /// `GET /api/v1/users/<id>/userCoSpaceTemplates`.
+    pub async fn user_cospace_templates(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<UserCoSpaceTemplate>, CallBridgeError> {
+        self.list_all(&["users", user_id, "userCoSpaceTemplates"], &[])
+            .await
+    }
+
+    /// Assigns a coSpace template to a user; answers the assignment's id.
+    pub async fn assign_cospace_template(
+        &self,
+        user_id: &str,
+        template_id: &str,
+    ) -> Result<String, CallBridgeError> {
+        self.create(
+            &["users", user_id, "userCoSpaceTemplates"],
+            &Form::new().set("coSpaceTemplate", template_id),
+        )
+        .await
+    }
+
+    pub async fn unassign_cospace_template(
+        &self,
+        user_id: &str,
+        assignment_id: &str,
+    ) -> Result<(), CallBridgeError> {
+        self.delete(&["users", user_id, "userCoSpaceTemplates", assignment_id])
+            .await
+    }
+
+    /// The coSpace templates assigned to a user (what the wizard offers).
+    pub async fn templates_of_user(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<CoSpaceTemplate>, CallBridgeError> {
+        let mut out = Vec::new();
+        for assignment in self.user_cospace_templates(user_id).await? {
+            if let Some(tid) = assignment.co_space_template.as_deref() {
+                match self.cospace_template(tid).await {
+                    Ok(t) => out.push(t),
+                    // Deleted between the two reads: not offered.
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- web bridges, profiles, calls -------------------------------------------
+
+    pub async fn web_bridges(&self) -> Result<Vec<WebBridge>, CallBridgeError> {
+        self.list_all(&["webBridges"], &[]).await
+    }
+
+    pub async fn web_bridge(&self, id: &str) -> Result<WebBridge, CallBridgeError> {
+        self.get_object(&["webBridges", id]).await
+    }
+
+    pub async fn call_profiles(&self) -> Result<Vec<CallProfile>, CallBridgeError> {
+        self.list_all(&["callProfiles"], &[]).await
+    }
+
+    pub async fn call_profile(&self, id: &str) -> Result<CallProfile, CallBridgeError> {
+        self.get_object(&["callProfiles", id]).await
+    }
+
+    pub async fn call_leg_profiles(&self) -> Result<Vec<CallLegProfile>, CallBridgeError> {
+        self.list_all(&["callLegProfiles"], &[]).await
+    }
+
+    pub async fn call_leg_profile(&self, id: &str) -> Result<CallLegProfile, CallBridgeError> {
+        self.get_object(&["callLegProfiles", id]).await
+    }
+
+    /// Active calls; with `cospace_id`, only the calls in that coSpace
+    /// (`coSpaceFilter`).
+    pub async fn calls(&self, cospace_id: Option<&str>) -> Result<Vec<Call>, CallBridgeError> {
+        let query: Vec<(&str, &str)> = cospace_id
+            .map(|c| ("coSpaceFilter", c))
+            .into_iter()
+            .collect();
+        self.list_all(&["calls"], &query).await
+    }
+
+    pub async fn call(&self, id: &str) -> Result<Call, CallBridgeError> {
+        self.get_object(&["calls", id]).await
+    }
+}
+
+fn filter_query(filter: Option<&str>) -> Vec<(&str, &str)> {
+    filter
+        .filter(|f| !f.is_empty())
+        .map(|f| ("filter", f))
+        .into_iter()
+        .collect()
+}

@@ -1,0 +1,30 @@
+//! The Call Bridge side of the scheduler: a client for the CMS REST API
+//! (`/api/v1/...` on the loopback interface), a simulator speaking the same
+//! API for tests and demos, and the saga that prepares a meeting's space.
+//!
+//! See `docs/callbridge.md` for the API subset, error mapping, retry policy,
+//! simulator seed and fault injection, and the idempotency scheme.
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod saga;
+pub mod sim;
+pub mod xml;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::CallBridgeClient;
+pub use config::{CallBridgeConfig, Password, RetryPolicy, TlsOptions, DEFAULT_BASE_URL};
+pub use error::{CallBridgeError, FailureDetail};
+pub use model::{
+    AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLegProfile, CallProfile, CoSpace,
+    CoSpaceTemplate, Form, NewAccessMethod, NewAccessMethodTemplate, NewCoSpace,
+    NewCoSpaceTemplate, Page, User, UserCoSpaceTemplate, WebBridge,
+};
+pub use saga::{
+    create_meeting_space, delete_meeting_space, Compensation, CreatedSpace, Deletion, RoleAccess,
+    SagaCause, SagaError, SagaStep, SpaceOrigin, SpaceRequest, SpaceSource,
+};

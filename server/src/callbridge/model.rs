@@ -1,0 +1,415 @@
+//! Typed views of the Call Bridge objects the scheduler reads, and the form
+//! parameters it writes.
+//!
+//! Every field but the id is optional: list answers carry a few fields, the
+//! answer for one object carries them all, and an unset field is absent.
+
+use serde::Deserialize;
+
+/// One page of a list answer: `total` is the number of objects matching the
+/// query on the Call Bridge, `items` the ones in this page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub total: u64,
+    pub items: Vec<T>,
+}
+
+/// An object kind the client can list: its collection and element names.
+pub trait ApiObject: serde::de::DeserializeOwned {
+    /// The list's root element (`coSpaces`).
+    const COLLECTION: &'static str;
+    /// The element of one object (`coSpace`).
+    const ELEMENT: &'static str;
+}
+
+macro_rules! api_object {
+    ($t:ty, $collection:literal, $element:literal) => {
+        impl ApiObject for $t {
+            const COLLECTION: &'static str = $collection;
+            const ELEMENT: &'static str = $element;
+        }
+    };
+}
+
+/// `/api/v1/coSpaceTemplates/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoSpaceTemplate {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub call_profile: Option<String>,
+    pub call_leg_profile: Option<String>,
+    pub dial_in_security_profile: Option<String>,
+    pub default_access_method_template: Option<String>,
+    pub num_access_method_templates: Option<u32>,
+}
+api_object!(CoSpaceTemplate, "coSpaceTemplates", "coSpaceTemplate");
+
+/// `/api/v1/coSpaceTemplates/<id>/accessMethodTemplates/<id>`. The name is
+/// what the web app shows as the attendee's **Role**.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessMethodTemplate {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    /// Contains exactly one `$`, replaced by the coSpace's URI user part.
+    pub uri_generator: Option<String>,
+    pub call_leg_profile: Option<String>,
+    pub generate_unique_call_id: Option<bool>,
+    pub dial_in_security_profile: Option<String>,
+    pub scope: Option<String>,
+}
+api_object!(
+    AccessMethodTemplate,
+    "accessMethodTemplates",
+    "accessMethodTemplate"
+);
+
+/// `/api/v1/coSpaces/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoSpace {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub uri: Option<String>,
+    pub secondary_uri: Option<String>,
+    pub call_id: Option<String>,
+    pub passcode: Option<String>,
+    pub secret: Option<String>,
+    pub cdr_tag: Option<String>,
+    pub owner_jid: Option<String>,
+    pub call_profile: Option<String>,
+    pub call_leg_profile: Option<String>,
+    pub auto_generated: Option<bool>,
+}
+api_object!(CoSpace, "coSpaces", "coSpace");
+
+/// `/api/v1/coSpaces/<id>/accessMethods/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessMethod {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub uri: Option<String>,
+    pub call_id: Option<String>,
+    pub passcode: Option<String>,
+    pub secret: Option<String>,
+    pub call_leg_profile: Option<String>,
+    pub scope: Option<String>,
+    pub dial_in_security_profile: Option<String>,
+}
+api_object!(AccessMethod, "accessMethods", "accessMethod");
+
+/// `/api/v1/users/<id>` (users are imported from LDAP, read-only here).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub user_jid: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub cdr_tag: Option<String>,
+    pub user_profile: Option<String>,
+}
+api_object!(User, "users", "user");
+
+/// One entry of `/api/v1/users/<id>/userCoSpaceTemplates`: a coSpace
+/// template assigned to the user. `name`/`description` repeat the template's.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCoSpaceTemplate {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub co_space_template: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+api_object!(
+    UserCoSpaceTemplate,
+    "userCoSpaceTemplates",
+    "userCoSpaceTemplate"
+);
+
+/// `/api/v1/webBridges/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebBridge {
+    #[serde(rename = "@id")]
+    pub id: String,
+    /// e.g. `https://10.106.80.34:8443` (CMS 3 may write `c2w://host:port`).
+    pub url: Option<String>,
+    pub tenant: Option<String>,
+    pub tenant_group: Option<String>,
+    pub web_bridge_profile: Option<String>,
+}
+api_object!(WebBridge, "webBridges", "webBridge");
+
+impl WebBridge {
+    /// `host:port` of the web bridge, whatever scheme its url has
+    /// (`https://10.106.80.34:8443/` gives `10.106.80.34:8443`).
+    pub fn address(&self) -> Option<String> {
+        let url = self.url.as_deref()?.trim();
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let host = rest.split('/').next()?.trim();
+        (!host.is_empty()).then(|| host.to_string())
+    }
+}
+
+/// `/api/v1/callProfiles/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallProfile {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub participant_limit: Option<u32>,
+    pub recording_mode: Option<String>,
+    pub streaming_mode: Option<String>,
+}
+api_object!(CallProfile, "callProfiles", "callProfile");
+
+/// `/api/v1/callLegProfiles/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLegProfile {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub default_layout: Option<String>,
+    pub needs_activation: Option<bool>,
+}
+api_object!(CallLegProfile, "callLegProfiles", "callLegProfile");
+
+/// `/api/v1/calls/<id>`: an active call (a live meeting).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Call {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    /// The coSpace the call is running in.
+    pub co_space: Option<String>,
+    pub call_correlator: Option<String>,
+    pub duration_seconds: Option<u64>,
+}
+api_object!(Call, "calls", "call");
+
+/// Form parameters for a POST or PUT, in order. An empty value unsets the
+/// field on the Call Bridge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `name` to `value` (replacing an earlier value of the same name).
+    pub fn set(mut self, name: &str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name.to_string(), value)),
+        }
+        self
+    }
+
+    /// Sets `name` when `value` is given.
+    pub fn set_opt(self, name: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.set(name, v),
+            None => self,
+        }
+    }
+
+    /// Sends `name` with an empty value, which unsets the field.
+    pub fn unset(self, name: &str) -> Self {
+        self.set(name, "")
+    }
+
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Parameters of `POST /api/v1/coSpaces`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewCoSpace {
+    pub name: Option<String>,
+    pub uri: Option<String>,
+    pub secondary_uri: Option<String>,
+    pub call_id: Option<String>,
+    pub passcode: Option<String>,
+    pub secret: Option<String>,
+    pub cdr_tag: Option<String>,
+    pub owner_jid: Option<String>,
+    pub call_profile: Option<String>,
+    pub call_leg_profile: Option<String>,
+    /// Instantiate this template's access methods in the new coSpace.
+    pub co_space_template: Option<String>,
+    /// Ask the Call Bridge to generate a call ID when none is given.
+    pub require_call_id: bool,
+}
+
+impl NewCoSpace {
+    pub fn to_form(&self) -> Form {
+        let form = Form::new()
+            .set_opt("name", self.name.clone())
+            .set_opt("uri", self.uri.clone())
+            .set_opt("secondaryUri", self.secondary_uri.clone())
+            .set_opt("callId", self.call_id.clone())
+            .set_opt("passcode", self.passcode.clone())
+            .set_opt("secret", self.secret.clone())
+            .set_opt("cdrTag", self.cdr_tag.clone())
+            .set_opt("ownerJid", self.owner_jid.clone())
+            .set_opt("callProfile", self.call_profile.clone())
+            .set_opt("callLegProfile", self.call_leg_profile.clone())
+            .set_opt("coSpaceTemplate", self.co_space_template.clone());
+        if self.require_call_id {
+            form.set("requireCallId", "true")
+        } else {
+            form
+        }
+    }
+}
+
+/// Parameters of `POST /api/v1/coSpaces/<id>/accessMethods`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewAccessMethod {
+    pub name: Option<String>,
+    pub uri: Option<String>,
+    pub call_id: Option<String>,
+    pub passcode: Option<String>,
+    pub secret: Option<String>,
+    pub call_leg_profile: Option<String>,
+    pub scope: Option<String>,
+    pub dial_in_security_profile: Option<String>,
+}
+
+impl NewAccessMethod {
+    pub fn to_form(&self) -> Form {
+        Form::new()
+            .set_opt("name", self.name.clone())
+            .set_opt("uri", self.uri.clone())
+            .set_opt("callId", self.call_id.clone())
+            .set_opt("passcode", self.passcode.clone())
+            .set_opt("secret", self.secret.clone())
+            .set_opt("callLegProfile", self.call_leg_profile.clone())
+            .set_opt("scope", self.scope.clone())
+            .set_opt(
+                "dialInSecurityProfile",
+                self.dial_in_security_profile.clone(),
+            )
+    }
+}
+
+/// Parameters of `POST /api/v1/coSpaceTemplates`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewCoSpaceTemplate {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub call_profile: Option<String>,
+    pub call_leg_profile: Option<String>,
+    pub dial_in_security_profile: Option<String>,
+}
+
+impl NewCoSpaceTemplate {
+    pub fn to_form(&self) -> Form {
+        Form::new()
+            .set_opt("name", self.name.clone())
+            .set_opt("description", self.description.clone())
+            .set_opt("callProfile", self.call_profile.clone())
+            .set_opt("callLegProfile", self.call_leg_profile.clone())
+            .set_opt(
+                "dialInSecurityProfile",
+                self.dial_in_security_profile.clone(),
+            )
+    }
+}
+
+/// Parameters of `POST /api/v1/coSpaceTemplates/<id>/accessMethodTemplates`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewAccessMethodTemplate {
+    pub name: Option<String>,
+    pub uri_generator: Option<String>,
+    pub call_leg_profile: Option<String>,
+    pub generate_unique_call_id: Option<bool>,
+    pub dial_in_security_profile: Option<String>,
+    pub scope: Option<String>,
+}
+
+impl NewAccessMethodTemplate {
+    pub fn to_form(&self) -> Form {
+        Form::new()
+            .set_opt("name", self.name.clone())
+            .set_opt("uriGenerator", self.uri_generator.clone())
+            .set_opt("callLegProfile", self.call_leg_profile.clone())
+            .set_opt(
+                "generateUniqueCallId",
+                self.generate_unique_call_id.map(|b| b.to_string()),
+            )
+            .set_opt(
+                "dialInSecurityProfile",
+                self.dial_in_security_profile.clone(),
+            )
+            .set_opt("scope", self.scope.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_set_replaces_and_unset_sends_empty() {
+        let f = Form::new()
+            .set("name", "a")
+            .set("uri", "b")
+            .set("name", "c")
+            .unset("uri");
+        assert_eq!(
+            f.pairs(),
+            &[
+                ("name".to_string(), "c".to_string()),
+                ("uri".into(), "".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn web_bridge_address_strips_scheme_and_path() {
+        let wb = |url: &str| WebBridge {
+            id: "x".into(),
+            url: Some(url.into()),
+            tenant: None,
+            tenant_group: None,
+            web_bridge_profile: None,
+        };
+        assert_eq!(
+            wb("https://10.106.80.34:8443/").address().as_deref(),
+            Some("10.106.80.34:8443")
+        );
+        assert_eq!(
+            wb("c2w://wb.example.com:9999").address().as_deref(),
+            Some("wb.example.com:9999")
+        );
+        assert_eq!(wb("").address(), None);
+    }
+}

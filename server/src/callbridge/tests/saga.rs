@@ -1,0 +1,531 @@
+//! The space-creation saga against the simulator: success, idempotent
+//! retries, and compensation after a fault at each step.
+
+use super::{client, start_sim, DEMO_SPACE_ID, TEMPLATE_ID, TIMEOUT};
+use crate::callbridge::saga::{request_marker, space_uri};
+use crate::callbridge::sim::{FaultAction, RequestMatcher, SimHandle, SimObject};
+use crate::callbridge::{
+    create_meeting_space, delete_meeting_space, CallBridgeError, Compensation, Deletion, Form,
+    SagaCause, SagaStep, SpaceOrigin, SpaceRequest, SpaceSource,
+};
+use std::time::Duration;
+
+const JOIN: &str = "https://join.example.com";
+
+fn request(id: &str) -> SpaceRequest {
+    SpaceRequest {
+        request_id: id.into(),
+        name: "Test-XRP".into(),
+        source: SpaceSource::Template {
+            template_id: TEMPLATE_ID.into(),
+        },
+        uri_base: "Test-XRP".into(),
+        web_bridge_url: JOIN.into(),
+        owner_jid: Some("demo@example.com".into()),
+    }
+}
+
+fn existing(id: &str, template: Option<&str>) -> SpaceRequest {
+    SpaceRequest {
+        source: SpaceSource::Existing {
+            cospace_id: DEMO_SPACE_ID.into(),
+            template_id: template.map(str::to_string),
+        },
+        ..request(id)
+    }
+}
+
+/// The seeded demo space, untouched, and nothing else.
+fn assert_only_seed_left(sim: &SimHandle, demo_before: &SimObject) {
+    let spaces = sim.cospaces();
+    assert_eq!(spaces.len(), 1, "left behind: {spaces:?}");
+    assert_eq!(&spaces[0], demo_before);
+    let ams = sim.all_access_methods();
+    assert!(ams.is_empty(), "left behind: {ams:?}");
+}
+
+fn demo_space(sim: &SimHandle) -> SimObject {
+    sim.cospaces()
+        .into_iter()
+        .find(|s| s.id == DEMO_SPACE_ID)
+        .expect("seeded space")
+}
+
+#[tokio::test]
+async fn creates_a_space_with_one_access_method_per_template() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let space = create_meeting_space(&c, &request("req-ok")).await.unwrap();
+    assert_eq!(space.origin, SpaceOrigin::Created);
+    let uri = space_uri("Test-XRP", "req-ok");
+    assert_eq!(space.uri.as_deref(), Some(uri.as_str()));
+    assert_eq!(space.name.as_deref(), Some("Test-XRP"));
+    let space_call_id = space.call_id.clone().unwrap();
+    assert_eq!(
+        space.join_url.as_deref(),
+        Some(
+            format!(
+                "{JOIN}/meeting/{space_call_id}?secret={}",
+                space.secret.as_deref().unwrap()
+            )
+            .as_str()
+        )
+    );
+    let roles: Vec<&str> = space
+        .access_methods
+        .iter()
+        .map(|r| r.role.as_str())
+        .collect();
+    assert_eq!(roles, vec!["ExternalAccessMeth", "InternalAccessMeth"]);
+    let ext = &space.access_methods[0];
+    assert_eq!(ext.uri.as_deref(), Some(format!("{uri}.guest").as_str()));
+    let ext_call_id = ext.call_id.clone().unwrap();
+    assert!(ext_call_id.len() == 9 && ext_call_id.chars().all(|c| c.is_ascii_digit()));
+    let secret = ext.secret.clone().unwrap();
+    assert_eq!(
+        ext.join_url.as_deref(),
+        Some(format!("{JOIN}/meeting/{ext_call_id}?secret={secret}").as_str())
+    );
+    let int = &space.access_methods[1];
+    assert_eq!(int.uri.as_deref(), Some(format!("{uri}.host").as_str()));
+    assert_eq!(int.call_id, None);
+    // Without its own call ID, the link uses the space's, with the role's secret.
+    assert_eq!(
+        int.join_url.as_deref(),
+        Some(
+            format!(
+                "{JOIN}/meeting/{space_call_id}?secret={}",
+                int.secret.as_deref().unwrap()
+            )
+            .as_str()
+        )
+    );
+    // What the simulator holds matches.
+    let stored = sim
+        .cospaces()
+        .into_iter()
+        .find(|s| s.id == space.cospace_id)
+        .unwrap();
+    assert_eq!(
+        stored.get("cdrTag"),
+        Some(request_marker("req-ok").as_str())
+    );
+    assert_eq!(stored.get("ownerJid"), Some("demo@example.com"));
+    assert_eq!(sim.access_methods(&space.cospace_id).len(), 2);
+
+    assert_eq!(
+        delete_meeting_space(&c, &space.cospace_id).await.unwrap(),
+        Deletion::Deleted
+    );
+    assert_eq!(
+        delete_meeting_space(&c, &space.cospace_id).await.unwrap(),
+        Deletion::AlreadyGone
+    );
+    assert_eq!(sim.cospaces().len(), 1);
+    assert!(sim.all_access_methods().is_empty());
+}
+
+#[tokio::test]
+async fn the_same_request_twice_makes_one_space() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let first = create_meeting_space(&c, &request("req-twice"))
+        .await
+        .unwrap();
+    let again = create_meeting_space(&c, &request("req-twice"))
+        .await
+        .unwrap();
+    assert_eq!(again.origin, SpaceOrigin::Recovered);
+    assert_eq!(again.cospace_id, first.cospace_id);
+    assert_eq!(again.access_methods, first.access_methods);
+    assert_eq!(sim.cospaces().len(), 2);
+    assert_eq!(sim.all_access_methods().len(), 2);
+    // Another request gets another space, same name and base notwithstanding.
+    let other = create_meeting_space(&c, &request("req-other"))
+        .await
+        .unwrap();
+    assert_ne!(other.cospace_id, first.cospace_id);
+    assert_eq!(sim.cospaces().len(), 3);
+}
+
+#[tokio::test]
+async fn a_create_answered_too_late_is_found_not_repeated() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    sim.fail_nth(
+        1,
+        RequestMatcher::new("POST /api/v1/coSpaces"),
+        FaultAction::DelayAfterProcessing(TIMEOUT * 2),
+    );
+    let space = create_meeting_space(&c, &request("req-late"))
+        .await
+        .unwrap();
+    assert_eq!(space.origin, SpaceOrigin::Recovered);
+    assert_eq!(space.access_methods.len(), 2);
+    assert_eq!(sim.cospaces().len(), 2, "exactly one space made");
+    let posts = sim.requests().iter().filter(|r| r.method == "POST").count();
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_found_not_repeated() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    sim.fail_nth(
+        1,
+        RequestMatcher::new("POST /api/v1/coSpaces"),
+        FaultAction::DropAfterProcessing,
+    );
+    let space = create_meeting_space(&c, &request("req-lost"))
+        .await
+        .unwrap();
+    assert_eq!(space.origin, SpaceOrigin::Recovered);
+    assert_eq!(sim.cospaces().len(), 2);
+}
+
+#[tokio::test]
+async fn a_create_that_never_arrived_fails_cleanly_and_a_retry_works() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let demo = demo_space(&sim);
+    sim.drop_next(1, RequestMatcher::new("POST /api/v1/coSpaces"));
+    let err = create_meeting_space(&c, &request("req-retry"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.step, SagaStep::CreateCoSpace);
+    assert!(matches!(
+        err.cause,
+        SagaCause::CallBridge(CallBridgeError::Unreachable(_))
+    ));
+    assert_eq!(err.compensation, Compensation::NothingToUndo);
+    assert_only_seed_left(&sim, &demo);
+    let space = create_meeting_space(&c, &request("req-retry"))
+        .await
+        .unwrap();
+    assert_eq!(space.origin, SpaceOrigin::Created);
+}
+
+/// Injects a 500 at the `nth` request matching `spec`, runs the saga and
+/// checks the failed step and that nothing is left behind.
+async fn fault_at(spec: &str, nth: u32, step: SagaStep, undo_expected: bool) {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let demo = demo_space(&sim);
+    sim.fail_nth(nth, RequestMatcher::new(spec), FaultAction::Status(500));
+    let err = create_meeting_space(&c, &request("req-fault"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.step, step, "{spec}: {err}");
+    assert!(
+        matches!(
+            err.cause,
+            SagaCause::CallBridge(CallBridgeError::UnexpectedStatus { status: 500, .. })
+        ),
+        "{spec}: {err}"
+    );
+    match (&err.compensation, undo_expected) {
+        (Compensation::NothingToUndo, false) => {}
+        (Compensation::Undone { deleted }, true) => {
+            assert_eq!(deleted.len(), 1, "{deleted:?}");
+            assert!(deleted[0].starts_with("/api/v1/coSpaces/"));
+        }
+        (other, _) => panic!("{spec}: unexpected compensation {other:?}"),
+    }
+    assert!(err.compensation.succeeded());
+    assert_only_seed_left(&sim, &demo);
+    assert_eq!(sim.pending_faults(), 0, "{spec}: the fault was not reached");
+}
+
+#[tokio::test]
+async fn fault_reading_the_template() {
+    fault_at(
+        "GET /api/v1/coSpaceTemplates/*/accessMethodTemplates",
+        1,
+        SagaStep::ReadTemplate,
+        false,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fault_looking_for_a_previous_attempt() {
+    fault_at("GET /api/v1/coSpaces", 1, SagaStep::FindPrevious, false).await;
+}
+
+#[tokio::test]
+async fn fault_creating_the_space() {
+    fault_at("POST /api/v1/coSpaces", 1, SagaStep::CreateCoSpace, false).await;
+}
+
+#[tokio::test]
+async fn fault_reading_the_space() {
+    fault_at("GET /api/v1/coSpaces/*", 1, SagaStep::ReadCoSpace, true).await;
+}
+
+#[tokio::test]
+async fn fault_listing_the_access_methods() {
+    fault_at(
+        "GET /api/v1/coSpaces/*/accessMethods",
+        1,
+        SagaStep::ListAccessMethods,
+        true,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fault_reading_each_access_method() {
+    for (nth, role) in [(1, "ExternalAccessMeth"), (2, "InternalAccessMeth")] {
+        fault_at(
+            "GET /api/v1/coSpaces/*/accessMethods/*",
+            nth,
+            SagaStep::ReadAccessMethod { role: role.into() },
+            true,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_recovered_space_is_completed_and_undone_on_failure() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let demo = demo_space(&sim);
+    let first = create_meeting_space(&c, &request("req-complete"))
+        .await
+        .unwrap();
+    let ext = &first.access_methods[0];
+    // Someone cleared the external access method's secret and call ID.
+    c.modify_access_method(
+        &first.cospace_id,
+        &ext.access_method_id,
+        &Form::new().unset("secret").unset("callId"),
+    )
+    .await
+    .unwrap();
+    let again = create_meeting_space(&c, &request("req-complete"))
+        .await
+        .unwrap();
+    let ext2 = &again.access_methods[0];
+    assert!(ext2.secret.is_some() && ext2.call_id.is_some(), "{ext2:?}");
+    assert!(ext2.join_url.as_deref().unwrap().contains("?secret="));
+
+    // Same again with a fault at the completing PUT: the space made for this
+    // request is removed, nothing else.
+    c.modify_access_method(
+        &first.cospace_id,
+        &ext.access_method_id,
+        &Form::new().unset("secret"),
+    )
+    .await
+    .unwrap();
+    sim.fail_nth(
+        1,
+        RequestMatcher::new("PUT /api/v1/coSpaces/*/accessMethods/*"),
+        FaultAction::Status(500),
+    );
+    let err = create_meeting_space(&c, &request("req-complete"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.step,
+        SagaStep::CompleteAccessMethod {
+            role: "ExternalAccessMeth".into()
+        }
+    );
+    assert!(matches!(err.compensation, Compensation::Undone { .. }));
+    assert_only_seed_left(&sim, &demo);
+}
+
+#[tokio::test]
+async fn an_existing_space_gets_missing_access_methods() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let demo = demo_space(&sim);
+    let space = create_meeting_space(&c, &existing("req-existing", Some(TEMPLATE_ID)))
+        .await
+        .unwrap();
+    assert_eq!(space.origin, SpaceOrigin::Existing);
+    assert_eq!(space.cospace_id, DEMO_SPACE_ID);
+    assert_eq!(space.uri.as_deref(), Some("demo.organizer"));
+    let uris: Vec<_> = space
+        .access_methods
+        .iter()
+        .map(|r| r.uri.clone().unwrap())
+        .collect();
+    assert_eq!(uris, vec!["demo.organizer.guest", "demo.organizer.host"]);
+    assert!(space.access_methods[0].call_id.is_some());
+    assert_eq!(demo_space(&sim), demo, "the space itself is not modified");
+    // A second time reuses them.
+    let again = create_meeting_space(&c, &existing("req-existing-2", Some(TEMPLATE_ID)))
+        .await
+        .unwrap();
+    assert_eq!(again.access_methods, space.access_methods);
+    assert_eq!(sim.access_methods(DEMO_SPACE_ID).len(), 2);
+    // Without a template: the space's access methods as they are.
+    let plain = create_meeting_space(&c, &existing("req-plain", None))
+        .await
+        .unwrap();
+    assert_eq!(plain.access_methods, space.access_methods);
+    assert_eq!(
+        plain.join_url.as_deref(),
+        Some("https://join.example.com/meeting/100200300?secret=DemoSpaceSecret0000001")
+    );
+}
+
+#[tokio::test]
+async fn a_fault_in_an_existing_space_removes_only_what_was_added() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let demo = demo_space(&sim);
+    // The second access method cannot be created.
+    sim.fail_nth(
+        2,
+        RequestMatcher::new("POST /api/v1/coSpaces/*/accessMethods"),
+        FaultAction::Status(500),
+    );
+    let err = create_meeting_space(&c, &existing("req-ex-fault", Some(TEMPLATE_ID)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.step,
+        SagaStep::CreateAccessMethod {
+            role: "InternalAccessMeth".into()
+        }
+    );
+    match &err.compensation {
+        Compensation::Undone { deleted } => {
+            assert_eq!(deleted.len(), 1);
+            assert!(deleted[0].contains("/accessMethods/"), "{deleted:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_only_seed_left(&sim, &demo);
+
+    // Reading the template of the first access method fails: nothing added yet.
+    sim.fail_nth(
+        1,
+        RequestMatcher::new("GET /api/v1/coSpaceTemplates/*/accessMethodTemplates/*"),
+        FaultAction::Status(500),
+    );
+    let err = create_meeting_space(&c, &existing("req-ex-fault2", Some(TEMPLATE_ID)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.step,
+        SagaStep::CreateAccessMethod {
+            role: "ExternalAccessMeth".into()
+        }
+    );
+    assert_eq!(err.compensation, Compensation::NothingToUndo);
+    assert_only_seed_left(&sim, &demo);
+
+    // An unknown existing space.
+    let mut req = existing("req-ex-unknown", Some(TEMPLATE_ID));
+    req.source = SpaceSource::Existing {
+        cospace_id: "nope".into(),
+        template_id: None,
+    };
+    let err = create_meeting_space(&c, &req).await.unwrap_err();
+    assert_eq!(err.step, SagaStep::ReadCoSpace);
+    assert!(matches!(
+        err.cause,
+        SagaCause::CallBridge(CallBridgeError::NotFound { .. })
+    ));
+    assert_eq!(err.compensation, Compensation::NothingToUndo);
+}
+
+#[tokio::test]
+async fn a_failed_undo_is_reported_with_what_is_left() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    sim.fail_nth(
+        1,
+        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
+        FaultAction::Status(500),
+    );
+    sim.busy_next(100, RequestMatcher::new("DELETE /**"));
+    let err = create_meeting_space(&c, &request("req-undo-fails"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.step, SagaStep::ListAccessMethods);
+    let left = match &err.compensation {
+        Compensation::Failed {
+            left_behind, error, ..
+        } => {
+            assert!(error.contains("busy"), "{error}");
+            left_behind.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(!err.compensation.succeeded());
+    assert!(err.to_string().contains("left behind"), "{err}");
+    assert_eq!(left.len(), 1);
+    assert_eq!(sim.cospaces().len(), 2);
+    sim.clear_faults();
+    let id = left[0].rsplit('/').next().unwrap();
+    assert_eq!(
+        delete_meeting_space(&c, id).await.unwrap(),
+        Deletion::Deleted
+    );
+    assert_eq!(sim.cospaces().len(), 1);
+}
+
+#[tokio::test]
+async fn a_uri_held_by_someone_else_is_not_adopted() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let uri = space_uri("Test-XRP", "req-foreign");
+    let foreign = c
+        .create_cospace(&crate::callbridge::NewCoSpace {
+            name: Some("Not ours".into()),
+            uri: Some(uri.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let before = sim.cospaces();
+    let err = create_meeting_space(&c, &request("req-foreign"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.step, SagaStep::FindPrevious);
+    assert!(matches!(err.cause, SagaCause::UriTaken { .. }), "{err}");
+    assert_eq!(err.compensation, Compensation::NothingToUndo);
+    assert_eq!(sim.cospaces(), before);
+    assert!(sim.cospaces().iter().any(|s| s.id == foreign));
+}
+
+#[tokio::test]
+async fn invalid_requests_send_nothing() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let bad = [
+        SpaceRequest {
+            name: " ".into(),
+            ..request("r")
+        },
+        SpaceRequest {
+            request_id: String::new(),
+            ..request("r")
+        },
+        SpaceRequest {
+            request_id: "x".repeat(200),
+            ..request("r")
+        },
+        SpaceRequest {
+            web_bridge_url: "join.example.com".into(),
+            ..request("r")
+        },
+        SpaceRequest {
+            web_bridge_url: "https://join.example.com/?a=b".into(),
+            ..request("r")
+        },
+    ];
+    for req in bad {
+        let err = create_meeting_space(&c, &req).await.unwrap_err();
+        assert_eq!(err.step, SagaStep::Validate);
+        assert!(matches!(err.cause, SagaCause::InvalidRequest(_)));
+    }
+    assert!(sim.requests().is_empty());
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}

@@ -1,0 +1,962 @@
+//! Meetings: the wizard's drafts, creation through the Call Bridge saga,
+//! the meeting page, editing and deletion. One implementation, used by the
+//! web app (and later the API and C2W).
+
+pub mod validate;
+
+use crate::auth::users::UserRecord;
+use crate::callbridge::{self, CallBridgeClient, CreatedSpace, SpaceRequest, SpaceSource};
+use crate::clock::{from_millis, to_millis, Clock};
+use crate::db::Db;
+use crate::error::internal;
+use app::api::ssr::PublicError;
+use app::i18n::{t, Lang};
+use app::model::{
+    Attendee, DialIn, Draft, FieldError, MeetingDetails, SpaceChoice, TemplateChoice,
+};
+use app::timeform::{fmt_duration, fmt_hm};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// role, uri, call ID, passcode, join link.
+type AccessRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Drafts untouched for this long are purged.
+pub const DRAFT_LIFETIME_MS: i64 = 24 * 3600 * 1000;
+
+pub struct Meetings {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub cb: Arc<CallBridgeClient>,
+    /// Join links are built on this web bridge address.
+    pub join_base_url: String,
+}
+
+/// What the user may choose from on the Call Bridge.
+pub struct Choices {
+    pub templates: Vec<TemplateChoice>,
+    pub spaces: Vec<SpaceChoice>,
+    pub cb_user_jid: Option<String>,
+}
+
+/// Where the wizard goes after a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Show the draft (at its current step).
+    Draft(String),
+    /// Done: go there.
+    To(String),
+}
+
+impl Meetings {
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The user's templates (with their roles) and own spaces on the Call Bridge.
+    pub async fn choices(&self, user: &UserRecord) -> Result<Choices, callbridge::CallBridgeError> {
+        let users = self.cb.users(None).await?;
+        let cb_user = users.into_iter().find(|u| {
+            u.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(&user.email))
+                || u.user_jid.as_deref().is_some_and(|j| {
+                    j.eq_ignore_ascii_case(&user.email)
+                        || j.split('@')
+                            .next()
+                            .is_some_and(|local| local.eq_ignore_ascii_case(&user.username))
+                })
+        });
+        let Some(cb_user) = cb_user else {
+            return Ok(Choices {
+                templates: Vec::new(),
+                spaces: Vec::new(),
+                cb_user_jid: None,
+            });
+        };
+        let mut templates = Vec::new();
+        for tpl in self.cb.templates_of_user(&cb_user.id).await? {
+            let roles = self
+                .cb
+                .access_method_templates(&tpl.id)
+                .await?
+                .into_iter()
+                .filter_map(|a| a.name)
+                .collect();
+            templates.push(TemplateChoice {
+                id: tpl.id,
+                name: tpl.name.unwrap_or_default(),
+                description: tpl.description.unwrap_or_default(),
+                roles,
+            });
+        }
+        let jid = cb_user.user_jid.clone();
+        let spaces = match &jid {
+            Some(jid) => self
+                .cb
+                .cospaces(None)
+                .await?
+                .into_iter()
+                .filter(|s| {
+                    s.owner_jid
+                        .as_deref()
+                        .is_some_and(|o| o.eq_ignore_ascii_case(jid))
+                })
+                .filter(|s| {
+                    !s.cdr_tag
+                        .as_deref()
+                        .is_some_and(|t| t.starts_with("scheduler:"))
+                })
+                .map(|s| SpaceChoice {
+                    name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+                    uri: s.uri.clone().unwrap_or_default(),
+                    id: s.id,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Choices {
+            templates,
+            spaces,
+            cb_user_jid: jid,
+        })
+    }
+
+    /// A fresh draft: next half hour today in the user's zone, one hour.
+    pub fn new_draft(&self, user: &UserRecord, templates: &[TemplateChoice]) -> Draft {
+        let tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
+        let local = self.now().with_timezone(&tz);
+        let minutes = (local
+            .time()
+            .signed_duration_since(chrono::NaiveTime::MIN)
+            .num_minutes() as u32
+            / 30
+            + 1)
+            * 30;
+        let date = if minutes >= 24 * 60 {
+            local.date_naive() + chrono::Duration::days(1)
+        } else {
+            local.date_naive()
+        };
+        let roles = templates
+            .first()
+            .map(|t| t.roles.clone())
+            .unwrap_or_default();
+        Draft {
+            step: 1,
+            space_mode: "new".into(),
+            template_id: templates.first().map(|t| t.id.clone()).unwrap_or_default(),
+            date: date.format("%Y-%m-%d").to_string(),
+            from: fmt_hm(minutes % (24 * 60)),
+            duration: fmt_duration(60),
+            time_zone: tz.name().to_string(),
+            repeat: "none".into(),
+            repeat_end: "never".into(),
+            new_role: roles.first().cloned().unwrap_or_default(),
+            ..Draft::default()
+        }
+    }
+
+    pub async fn load_draft(&self, user_id: &str, id: &str) -> Result<Option<Draft>, sqlx::Error> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT data FROM meeting_drafts WHERE id = $1 AND user_id = $2 AND updated_at > $3",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(to_millis(self.now()) - DRAFT_LIFETIME_MS)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(row.and_then(|(data,)| serde_json::from_str(&data).ok()))
+    }
+
+    async fn save_draft(&self, user_id: &str, d: &Draft) -> Result<(), sqlx::Error> {
+        let data = serde_json::to_string(d).unwrap_or_default();
+        let now = to_millis(self.now());
+        sqlx::query(
+            "INSERT INTO meeting_drafts (id, user_id, data, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at \
+             WHERE meeting_drafts.user_id = excluded.user_id",
+        )
+        .bind(&d.id)
+        .bind(user_id)
+        .bind(data)
+        .bind(now)
+        .execute(&self.db)
+        .await?;
+        sqlx::query("DELETE FROM meeting_drafts WHERE updated_at <= $1")
+            .bind(now - DRAFT_LIFETIME_MS)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_draft(&self, user_id: &str, id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM meeting_drafts WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies a wizard post: merges the step's fields, runs the button's
+    /// action, stores the draft, and says where to go.
+    pub async fn wizard_post(
+        &self,
+        user: &UserRecord,
+        form: &HashMap<String, String>,
+        lang: Lang,
+    ) -> Result<Next, PublicError> {
+        let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+        let action = get("action");
+        let draft_id = get("draft");
+        let choices = self.choices(user).await;
+        let (templates, spaces) = match &choices {
+            Ok(c) => (c.templates.clone(), c.spaces.clone()),
+            Err(_) => (Vec::new(), Vec::new()),
+        };
+        let mut d = if draft_id.is_empty() {
+            let mut d = self.new_draft(user, &templates);
+            d.id = uuid::Uuid::new_v4().to_string();
+            d
+        } else {
+            match self
+                .load_draft(&user.id, &draft_id)
+                .await
+                .map_err(internal)?
+            {
+                Some(d) => d,
+                None => return Err(PublicError::Invalid(t(lang, "err.draft_gone").into())),
+            }
+        };
+        if action == "cancel" {
+            self.delete_draft(&user.id, &d.id).await.map_err(internal)?;
+            return Ok(Next::To(match &d.meeting_id {
+                Some(id) => format!("/meetings/{id}"),
+                None => "/".into(),
+            }));
+        }
+        let posted_step: u8 = get("step").parse().unwrap_or(d.step).clamp(1, 3);
+        d.errors.clear();
+        d.rev += 1;
+        merge(&mut d, posted_step, form);
+        let template_ids: Vec<String> = templates.iter().map(|t| t.id.clone()).collect();
+        let space_ids: Vec<String> = spaces.iter().map(|s| s.id.clone()).collect();
+        let roles: Vec<String> = templates
+            .iter()
+            .find(|t| t.id == d.template_id)
+            .map(|t| t.roles.clone())
+            .unwrap_or_default();
+        if let Err(e) = &choices {
+            let public = internal(format!("listing Call Bridge choices: {e}"));
+            d.errors.push(FieldError {
+                field: "form".into(),
+                message: cb_unreachable(lang, &public),
+            });
+        }
+        let editing = d.meeting_id.is_some();
+        match action.as_str() {
+            "back" => d.step = posted_step.saturating_sub(1).max(1),
+            "next" => {
+                let errors = match posted_step {
+                    1 if editing => {
+                        // The space and template of a meeting stay; only the name is checked.
+                        validate::general(&d, lang, &[d.template_id.clone()], &[])
+                            .into_iter()
+                            .filter(|e| e.field == "name")
+                            .collect()
+                    }
+                    1 => validate::general(&d, lang, &template_ids, &space_ids),
+                    2 => validate::time(&d, lang, self.now())
+                        .err()
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                if errors.is_empty() && d.errors.is_empty() {
+                    d.step = (posted_step + 1).min(3);
+                    if d.step == 3 && !roles.contains(&d.new_role) {
+                        d.new_role = roles.first().cloned().unwrap_or_default();
+                    }
+                } else {
+                    d.step = posted_step;
+                    d.errors.extend(errors);
+                }
+            }
+            "add" => {
+                d.step = 3;
+                match validate::new_attendee(&d, lang, &roles) {
+                    Ok(a) => {
+                        d.attendees.push(a);
+                        d.new_email.clear();
+                    }
+                    Err(errors) => d.errors.extend(errors),
+                }
+            }
+            a if a.starts_with("remove:") => {
+                d.step = 3;
+                if let Ok(i) = a["remove:".len()..].parse::<usize>() {
+                    if i < d.attendees.len() {
+                        d.attendees.remove(i);
+                    }
+                }
+            }
+            "create" => {
+                d.step = 3;
+                let mut errors = if editing {
+                    Vec::new()
+                } else {
+                    validate::general(&d, lang, &template_ids, &space_ids)
+                };
+                let when = validate::time(&d, lang, self.now());
+                if let Err(e) = &when {
+                    errors.extend(e.clone());
+                }
+                // An address typed but not added yet counts as added.
+                if !d.new_email.trim().is_empty() {
+                    match validate::new_attendee(&d, lang, &roles) {
+                        Ok(a) => {
+                            d.attendees.push(a);
+                            d.new_email.clear();
+                        }
+                        Err(e) => errors.extend(e),
+                    }
+                }
+                errors.extend(validate::attendees(&d, lang, &roles));
+                if let (true, Ok(when)) = (errors.is_empty() && d.errors.is_empty(), when) {
+                    let result = if editing {
+                        self.update(user, &d, &when).await
+                    } else {
+                        self.create(
+                            user,
+                            &d,
+                            &when,
+                            choices.as_ref().ok().and_then(|c| c.cb_user_jid.clone()),
+                        )
+                        .await
+                    };
+                    match result {
+                        Ok(id) => {
+                            self.delete_draft(&user.id, &d.id).await.map_err(internal)?;
+                            let flag = if editing { "updated" } else { "created" };
+                            return Ok(Next::To(format!("/?{flag}={id}")));
+                        }
+                        Err(message) => d.errors.push(FieldError {
+                            field: "form".into(),
+                            message,
+                        }),
+                    }
+                } else {
+                    // Go back to the first step with a problem.
+                    d.step = errors
+                        .iter()
+                        .map(|e| match e.field.as_str() {
+                            "name" | "space_id" | "template_id" => 1,
+                            "new_email" => 3,
+                            _ => 2,
+                        })
+                        .min()
+                        .unwrap_or(3);
+                    d.errors.extend(errors);
+                }
+            }
+            _ => d.step = posted_step,
+        }
+        self.save_draft(&user.id, &d).await.map_err(internal)?;
+        Ok(Next::Draft(format!(
+            "/schedule?draft={}&rev={}",
+            d.id, d.rev
+        )))
+    }
+
+    /// Creates the space (saga) and stores the meeting in one transaction;
+    /// if storing fails, the space is removed again. Idempotent per draft id.
+    async fn create(
+        &self,
+        user: &UserRecord,
+        d: &Draft,
+        when: &validate::When,
+        owner_jid: Option<String>,
+    ) -> Result<String, String> {
+        let lang = Lang::from_code(&user.locale).unwrap_or_default();
+        if let Ok(Some((id,))) =
+            sqlx::query_as::<_, (String,)>("SELECT id FROM meetings WHERE request_id = $1")
+                .bind(&d.id)
+                .fetch_optional(&self.db)
+                .await
+        {
+            return Ok(id);
+        }
+        let source = if d.space_mode == "existing" {
+            SpaceSource::Existing {
+                cospace_id: d.space_id.clone(),
+                template_id: None,
+            }
+        } else {
+            SpaceSource::Template {
+                template_id: d.template_id.clone(),
+            }
+        };
+        let request = SpaceRequest {
+            request_id: d.id.clone(),
+            name: d.name.trim().to_string(),
+            source,
+            uri_base: slug(&d.name),
+            web_bridge_url: self.join_base_url.clone(),
+            owner_jid,
+        };
+        let space = match callbridge::create_meeting_space(&self.cb, &request).await {
+            Ok(s) => s,
+            Err(e) => {
+                let public = internal(format!("create meeting space: {e}"));
+                return Err(cb_unreachable(lang, &public));
+            }
+        };
+        match self.store(user, d, when, &space).await {
+            Ok(id) => Ok(id),
+            Err(e) => {
+                let public = internal(format!("store meeting: {e}"));
+                if space.origin != callbridge::SpaceOrigin::Existing {
+                    if let Err(e) =
+                        callbridge::delete_meeting_space(&self.cb, &space.cospace_id).await
+                    {
+                        internal(format!(
+                            "undo space {} after a failed store: {e}",
+                            space.cospace_id
+                        ));
+                    }
+                }
+                Err(public.to_string())
+            }
+        }
+    }
+
+    async fn store(
+        &self,
+        user: &UserRecord,
+        d: &Draft,
+        when: &validate::When,
+        space: &CreatedSpace,
+    ) -> Result<String, sqlx::Error> {
+        let now = to_millis(self.now());
+        let meeting_id = uuid::Uuid::new_v4().to_string();
+        let space_id = uuid::Uuid::new_v4().to_string();
+        let temporary = space.origin != callbridge::SpaceOrigin::Existing;
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO spaces (id, owner_id, cospace_id, name, uri, call_id, join_url, temporary, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&space_id)
+        .bind(&user.id)
+        .bind(&space.cospace_id)
+        .bind(space.name.clone().unwrap_or_else(|| d.name.trim().to_string()))
+        .bind(space.uri.clone().unwrap_or_default())
+        .bind(&space.call_id)
+        .bind(&space.join_url)
+        .bind(temporary)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for (i, a) in space.access_methods.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO space_access (space_id, position, role, access_method_id, uri, call_id, passcode, secret, join_url) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&space_id)
+            .bind(i as i64)
+            .bind(&a.role)
+            .bind(&a.access_method_id)
+            .bind(&a.uri)
+            .bind(&a.call_id)
+            .bind(&a.passcode)
+            .bind(&a.secret)
+            .bind(&a.join_url)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO meetings (id, organizer_id, space_id, name, time_zone, starts_at, ends_at, local_start, \
+             duration_minutes, rrule, template_id, request_id, sequence, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13)",
+        )
+        .bind(&meeting_id)
+        .bind(&user.id)
+        .bind(&space_id)
+        .bind(d.name.trim())
+        .bind(when.tz.name())
+        .bind(to_millis(when.start))
+        .bind(to_millis(when.end))
+        .bind(when.local_start.format("%Y-%m-%dT%H:%M").to_string())
+        .bind(i64::from(when.duration_minutes))
+        .bind(&when.rrule)
+        .bind(&d.template_id)
+        .bind(&d.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        insert_attendees(&mut tx, &meeting_id, &d.attendees).await?;
+        tx.commit().await?;
+        tracing::info!(meeting = %meeting_id, cospace = %space.cospace_id, "meeting created");
+        Ok(meeting_id)
+    }
+
+    /// Saves an edited meeting: name, time and attendees. The space stays.
+    async fn update(
+        &self,
+        user: &UserRecord,
+        d: &Draft,
+        when: &validate::When,
+    ) -> Result<String, String> {
+        let Some(id) = d.meeting_id.clone() else {
+            return Err("no meeting to update".into());
+        };
+        let result: Result<bool, sqlx::Error> = async {
+            let mut tx = self.db.begin().await?;
+            let done = sqlx::query(
+                "UPDATE meetings SET name = $1, time_zone = $2, starts_at = $3, ends_at = $4, local_start = $5, \
+                 duration_minutes = $6, rrule = $7, sequence = sequence + 1, updated_at = $8 \
+                 WHERE id = $9 AND organizer_id = $10",
+            )
+            .bind(d.name.trim())
+            .bind(when.tz.name())
+            .bind(to_millis(when.start))
+            .bind(to_millis(when.end))
+            .bind(when.local_start.format("%Y-%m-%dT%H:%M").to_string())
+            .bind(i64::from(when.duration_minutes))
+            .bind(&when.rrule)
+            .bind(to_millis(self.now()))
+            .bind(&id)
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM meeting_attendees WHERE meeting_id = $1").bind(&id).execute(&mut *tx).await?;
+            insert_attendees(&mut tx, &id, &d.attendees).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+        .await;
+        match result {
+            Ok(true) => Ok(id),
+            Ok(false) => Err(PublicError::NotFound.to_string()),
+            Err(e) => Err(internal(format!("update meeting: {e}")).to_string()),
+        }
+    }
+
+    /// A draft to edit an existing meeting (organizer only).
+    pub async fn edit_draft(&self, user: &UserRecord, id: &str) -> Result<String, PublicError> {
+        let m = self.details(user, id, Lang::En).await?;
+        if !m.is_organizer {
+            return Err(PublicError::NotFound);
+        }
+        let row: (String, String, i64, String, Option<String>) = sqlx::query_as(
+            "SELECT local_start, time_zone, duration_minutes, COALESCE(template_id, ''), rrule FROM meetings WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.db)
+        .await
+        .map_err(internal)?;
+        let (local_start, tz, duration, template_id, rrule) = row;
+        let (date, from) = local_start.split_once('T').unwrap_or(("", ""));
+        let (repeat, repeat_end, repeat_count, repeat_until) = draft_repeat(rrule.as_deref(), &tz);
+        let d = Draft {
+            id: uuid::Uuid::new_v4().to_string(),
+            rev: 1,
+            step: 1,
+            meeting_id: Some(id.to_string()),
+            name: m.name,
+            space_mode: "new".into(),
+            template_id,
+            date: date.into(),
+            from: from.into(),
+            duration: fmt_duration(u32::try_from(duration).unwrap_or(60)),
+            time_zone: tz,
+            repeat,
+            repeat_end,
+            repeat_count,
+            repeat_until,
+            new_role: m
+                .attendees
+                .first()
+                .map(|a| a.role.clone())
+                .unwrap_or_default(),
+            attendees: m.attendees,
+            ..Draft::default()
+        };
+        self.save_draft(&user.id, &d).await.map_err(internal)?;
+        Ok(format!("/schedule?draft={}&rev=1", d.id))
+    }
+
+    /// The meeting page: for its organizer or an invited attendee.
+    pub async fn details(
+        &self,
+        user: &UserRecord,
+        id: &str,
+        lang: Lang,
+    ) -> Result<MeetingDetails, PublicError> {
+        type Row = (
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT m.name, m.organizer_id, m.time_zone, m.starts_at, m.ends_at, m.rrule, u.display_name, \
+             COALESCE(s.name, ''), m.space_id \
+             FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id \
+             WHERE m.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db)
+        .await
+        .map_err(internal)?;
+        let Some((
+            name,
+            organizer_id,
+            _meeting_tz,
+            starts,
+            ends,
+            rrule,
+            organizer_name,
+            space_name,
+            space_id,
+        )) = row
+        else {
+            return Err(PublicError::NotFound);
+        };
+        let attendees: Vec<(String, String)> = sqlx::query_as(
+            "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&self.db)
+        .await
+        .map_err(internal)?;
+        let is_organizer = organizer_id == user.id;
+        let my_role = attendees
+            .iter()
+            .find(|(e, _)| e.eq_ignore_ascii_case(&user.email))
+            .map(|(_, r)| r.clone());
+        if !is_organizer && my_role.is_none() {
+            return Err(PublicError::NotFound);
+        }
+        let access: Vec<AccessRow> = sqlx::query_as(
+            "SELECT role, uri, call_id, passcode, join_url FROM space_access WHERE space_id = $1 ORDER BY position",
+        )
+        .bind(space_id.unwrap_or_default())
+        .fetch_all(&self.db)
+        .await
+        .map_err(internal)?;
+        let viewer_tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
+        let (start, end) = (from_millis(starts), from_millis(ends));
+        let local = start.with_timezone(&viewer_tz);
+        let now = self.now();
+        Ok(MeetingDetails {
+            id: id.to_string(),
+            name,
+            when: format!(
+                "{}, {}",
+                local.format("%A, %b %-d, %Y"),
+                crate::home::time_range(start, end, viewer_tz)
+            ),
+            time_zone: viewer_tz.name().to_string(),
+            repeat: repeat_text(rrule.as_deref(), lang),
+            space_name,
+            organizer: if is_organizer {
+                t(lang, "wizard.you").to_string()
+            } else {
+                organizer_name
+            },
+            is_organizer,
+            now: start <= now && now < end,
+            dial_in: access
+                .into_iter()
+                // An attendee sees only how their own role joins.
+                .filter(|(role, ..)| is_organizer || my_role.as_deref() == Some(role.as_str()))
+                .map(|(role, uri, call_id, passcode, join_url)| DialIn {
+                    role,
+                    uri: uri.unwrap_or_default(),
+                    call_id: call_id.unwrap_or_default(),
+                    passcode: passcode.unwrap_or_default(),
+                    join_url: join_url.unwrap_or_default(),
+                })
+                .collect(),
+            attendees: attendees
+                .into_iter()
+                .map(|(email, role)| Attendee { email, role })
+                .collect(),
+        })
+    }
+
+    /// Deletes a meeting (organizer only) and its temporary space. The space
+    /// goes first: if the Call Bridge refuses, the meeting stays and can be
+    /// deleted again.
+    pub async fn delete(&self, user: &UserRecord, id: &str) -> Result<(), PublicError> {
+        let row: Option<(Option<String>, Option<String>, Option<bool>)> = sqlx::query_as(
+            "SELECT m.space_id, s.cospace_id, s.temporary FROM meetings m LEFT JOIN spaces s ON s.id = m.space_id \
+             WHERE m.id = $1 AND m.organizer_id = $2",
+        )
+        .bind(id)
+        .bind(&user.id)
+        .fetch_optional(&self.db)
+        .await
+        .map_err(internal)?;
+        let Some((space_id, cospace_id, temporary)) = row else {
+            return Err(PublicError::NotFound);
+        };
+        if let (Some(cospace), Some(true)) = (&cospace_id, temporary) {
+            if let Err(e) = callbridge::delete_meeting_space(&self.cb, cospace).await {
+                let public = internal(format!("delete space {cospace}: {e}"));
+                return Err(PublicError::Invalid(cb_unreachable(
+                    Lang::from_code(&user.locale).unwrap_or_default(),
+                    &public,
+                )));
+            }
+        }
+        let mut tx = self.db.begin().await.map_err(internal)?;
+        sqlx::query("DELETE FROM meetings WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if let (Some(space_id), Some(true)) = (space_id, temporary) {
+            sqlx::query("DELETE FROM spaces WHERE id = $1")
+                .bind(space_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        tracing::info!(meeting = %id, "meeting deleted");
+        Ok(())
+    }
+}
+
+async fn insert_attendees(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    meeting_id: &str,
+    attendees: &[Attendee],
+) -> Result<(), sqlx::Error> {
+    for (i, a) in attendees.iter().enumerate() {
+        sqlx::query("INSERT INTO meeting_attendees (meeting_id, position, email, role) VALUES ($1, $2, $3, $4)")
+            .bind(meeting_id)
+            .bind(i as i64)
+            .bind(&a.email)
+            .bind(&a.role)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Copies the fields of `step` from the form into the draft.
+fn merge(d: &mut Draft, step: u8, form: &HashMap<String, String>) {
+    let get = |k: &str| {
+        form.get(k)
+            .map(|v| v.chars().take(2048).collect::<String>())
+    };
+    match step {
+        1 => {
+            if let Some(v) = get("name") {
+                d.name = v;
+            }
+            if d.meeting_id.is_none() {
+                d.space_mode = if get("space_mode").as_deref() == Some("existing") {
+                    "existing"
+                } else {
+                    "new"
+                }
+                .into();
+                d.space_id = get("space_id").unwrap_or_default();
+                if let Some(v) = get("template_id") {
+                    d.template_id = v;
+                }
+            }
+        }
+        2 => {
+            d.date = get("date").unwrap_or_default();
+            let (from, to, dur) = (
+                get("from").unwrap_or_default(),
+                get("to").unwrap_or_default(),
+                get("duration").unwrap_or_default(),
+            );
+            let (prev_to, prev_dur) = (
+                get("prev_to").unwrap_or_default(),
+                get("prev_duration").unwrap_or_default(),
+            );
+            d.from = from.clone();
+            match app::timeform::Span::from_form(&from, &to, &dur, &prev_to, &prev_dur) {
+                Ok(span) => d.duration = fmt_duration(span.duration),
+                Err(e) => {
+                    d.errors.push(FieldError {
+                        field: if e == app::timeform::SpanError::EndNotAfterStart {
+                            "to"
+                        } else {
+                            "from"
+                        }
+                        .into(),
+                        message: e.message().into(),
+                    });
+                }
+            }
+            if let Some(v) = get("time_zone") {
+                d.time_zone = v;
+            }
+            d.repeat = get("repeat").unwrap_or_else(|| "none".into());
+            d.repeat_end = get("repeat_end").unwrap_or_else(|| "never".into());
+            d.repeat_count = get("repeat_count").unwrap_or_default();
+            d.repeat_until = get("repeat_until").unwrap_or_default();
+        }
+        _ => {
+            d.new_email = get("new_email").unwrap_or_default();
+            if let Some(v) = get("new_role") {
+                d.new_role = v;
+            }
+        }
+    }
+}
+
+/// A URI-safe start for the space's URI, from the meeting's name.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('.') && !out.is_empty() {
+            out.push('.');
+        }
+        if out.len() >= 24 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('.').to_string();
+    if out.is_empty() {
+        "meeting".into()
+    } else {
+        out
+    }
+}
+
+fn cb_unreachable(lang: Lang, public: &PublicError) -> String {
+    let id = match public {
+        PublicError::Internal { id } => id.clone(),
+        other => other.to_string(),
+    };
+    match lang {
+        Lang::En => format!("The Call Bridge could not complete the request, so nothing was created or changed. Try again in a moment (error id {id})."),
+        Lang::Fr => format!("Le Call Bridge n'a pas pu traiter la demande : rien n'a été créé ni modifié. Réessayez dans un instant (identifiant d'erreur {id})."),
+    }
+}
+
+/// The wizard's Repeat choice in words.
+pub fn repeat_text(rrule: Option<&str>, lang: Lang) -> String {
+    let Some(rule) = rrule else {
+        return t(lang, "wizard.repeat.none").into();
+    };
+    let freq = rule
+        .split(';')
+        .find_map(|p| p.strip_prefix("FREQ="))
+        .unwrap_or("");
+    let key = match freq {
+        "DAILY" => "wizard.repeat.daily",
+        "WEEKLY" => "wizard.repeat.weekly",
+        "MONTHLY" => "wizard.repeat.monthly",
+        "YEARLY" => "wizard.repeat.yearly",
+        _ => "wizard.repeat.none",
+    };
+    let mut text = t(lang, key).to_string();
+    if let Some(n) = rule.split(';').find_map(|p| p.strip_prefix("COUNT=")) {
+        text.push_str(&match lang {
+            Lang::En => format!(", {n} times"),
+            Lang::Fr => format!(", {n} fois"),
+        });
+    }
+    if let Some(u) = rule.split(';').find_map(|p| p.strip_prefix("UNTIL=")) {
+        if u.len() >= 8 {
+            text.push_str(&match lang {
+                Lang::En => format!(", until {}-{}-{}", &u[..4], &u[4..6], &u[6..8]),
+                Lang::Fr => format!(", jusqu'au {}/{}/{}", &u[6..8], &u[4..6], &u[..4]),
+            });
+        }
+    }
+    text
+}
+
+/// The wizard's repeat fields of a stored rule.
+fn draft_repeat(rrule: Option<&str>, tz: &str) -> (String, String, String, String) {
+    let Some(rule) = rrule else {
+        return ("none".into(), "never".into(), String::new(), String::new());
+    };
+    let part = |k: &str| {
+        rule.split(';')
+            .find_map(|p| p.strip_prefix(k))
+            .map(str::to_string)
+    };
+    let repeat = part("FREQ=").unwrap_or_default().to_lowercase();
+    if let Some(n) = part("COUNT=") {
+        return (repeat, "count".into(), n, String::new());
+    }
+    if let Some(u) = part("UNTIL=") {
+        let date = chrono::NaiveDateTime::parse_from_str(&u, "%Y%m%dT%H%M%SZ")
+            .ok()
+            .map(|dt| {
+                let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
+                dt.and_utc()
+                    .with_timezone(&tz)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        return (repeat, "until".into(), String::new(), date);
+    }
+    (repeat, "never".into(), String::new(), String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Weekly Sync: Team A"), "weekly.sync.team.a");
+        assert_eq!(slug("!!!"), "meeting");
+        assert_eq!(slug("Réunion d'équipe"), "r.union.d.quipe");
+        assert!(slug(&"x".repeat(100)).len() <= 24);
+    }
+
+    #[test]
+    fn repeat_texts() {
+        assert_eq!(repeat_text(None, Lang::En), "No repeat");
+        assert_eq!(
+            repeat_text(Some("FREQ=WEEKLY;COUNT=10"), Lang::En),
+            "Weekly, 10 times"
+        );
+        assert_eq!(
+            repeat_text(Some("FREQ=DAILY;UNTIL=20261231T225959Z"), Lang::Fr),
+            "Tous les jours, jusqu'au 31/12/2026"
+        );
+        assert_eq!(
+            draft_repeat(Some("FREQ=DAILY;UNTIL=20261231T225959Z"), "Europe/Paris"),
+            (
+                "daily".into(),
+                "until".into(),
+                String::new(),
+                "2026-12-31".into()
+            )
+        );
+    }
+}

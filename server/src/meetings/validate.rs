@@ -1,0 +1,394 @@
+//! Checks what the wizard posted. Pure functions: every message is in the
+//! page's language and names the field it belongs to.
+
+use app::i18n::{t, Lang};
+use app::model::{Attendee, Draft, FieldError};
+use app::timeform::{parse_date, Span};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+
+pub const MAX_NAME: usize = 200;
+pub const MAX_ATTENDEES: usize = 200;
+pub const MAX_COUNT: u32 = 999;
+
+fn err(field: &str, lang: Lang, key: &str) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: t(lang, key).into(),
+    }
+}
+
+/// A syntactically valid, header-safe e-mail address (RFC 5322 addr-spec,
+/// dot-atom form only: no quoted local parts, no comments, no spaces).
+pub fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let dot_atom = |p: &str, allowed: &dyn Fn(char) -> bool| {
+        !p.is_empty()
+            && p.split('.')
+                .all(|part| !part.is_empty() && part.chars().all(allowed))
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    s.len() <= 254
+        && local.len() <= 64
+        && dot_atom(local, &atext)
+        && domain.contains('.')
+        && domain.split('.').all(label_ok)
+}
+
+/// Step 1: name, space and template.
+pub fn general(d: &Draft, lang: Lang, templates: &[String], spaces: &[String]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let name = d.name.trim();
+    if name.is_empty() {
+        errors.push(err("name", lang, "err.name_required"));
+    } else if name.chars().count() > MAX_NAME {
+        errors.push(err("name", lang, "err.name_long"));
+    } else if name.chars().any(char::is_control) {
+        errors.push(err("name", lang, "err.name_control"));
+    }
+    if d.space_mode == "existing" {
+        if !spaces.contains(&d.space_id) {
+            errors.push(err("space_id", lang, "err.space_required"));
+        }
+    } else if !templates.contains(&d.template_id) {
+        errors.push(err("template_id", lang, "err.template_required"));
+    }
+    errors
+}
+
+/// The meeting's time, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct When {
+    pub tz: Tz,
+    pub local_start: NaiveDateTime,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub duration_minutes: u32,
+    /// RFC 5545 RRULE body, None when it does not repeat.
+    pub rrule: Option<String>,
+}
+
+/// A local time in `tz` as UTC. A time skipped by a daylight-saving change
+/// moves forward by the gap (02:30 on a spring-forward night is 03:30); an
+/// ambiguous one takes the earlier instant (RFC 5545, 3.3.5).
+pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
+        LocalResult::None => {
+            // Read with the offset in force before the gap.
+            let before = tz
+                .from_local_datetime(&(local - chrono::Duration::days(1)))
+                .earliest();
+            let offset = before.map_or(0, |t| t.offset().fix().local_minus_utc());
+            Utc.from_utc_datetime(&(local - chrono::Duration::seconds(i64::from(offset))))
+        }
+    }
+}
+
+/// Step 2: date, times, zone and repetition.
+pub fn time(d: &Draft, lang: Lang, now: DateTime<Utc>) -> Result<When, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let date = parse_date(&d.date).and_then(|(y, m, dd)| NaiveDate::from_ymd_opt(y, m, dd));
+    if date.is_none() {
+        errors.push(err("date", lang, "err.date"));
+    }
+    let span = Span::parse(&d.from, &d.duration);
+    if let Err(e) = &span {
+        errors.push(FieldError {
+            field: "from".into(),
+            message: e.message().into(),
+        });
+    }
+    let tz: Option<Tz> = d.time_zone.parse().ok();
+    if tz.is_none() {
+        errors.push(err("time_zone", lang, "err.time_zone"));
+    }
+    let (Some(date), Ok(span), Some(tz)) = (date, span, tz) else {
+        return Err(errors);
+    };
+    let local_start =
+        date.and_time(NaiveTime::MIN) + chrono::Duration::minutes(i64::from(span.from));
+    let start = local_to_utc(tz, local_start);
+    let end = start + chrono::Duration::minutes(i64::from(span.duration));
+    let freq = match d.repeat.as_str() {
+        "daily" => Some("DAILY"),
+        "weekly" => Some("WEEKLY"),
+        "monthly" => Some("MONTHLY"),
+        "yearly" => Some("YEARLY"),
+        _ => None,
+    };
+    let mut rrule = None;
+    if let Some(freq) = freq {
+        match d.repeat_end.as_str() {
+            "count" => match d.repeat_count.trim().parse::<u32>() {
+                Ok(n) if (1..=MAX_COUNT).contains(&n) => {
+                    rrule = Some(format!("FREQ={freq};COUNT={n}"))
+                }
+                _ => errors.push(err("repeat_count", lang, "err.count")),
+            },
+            "until" => match parse_date(&d.repeat_until)
+                .and_then(|(y, m, dd)| NaiveDate::from_ymd_opt(y, m, dd))
+            {
+                Some(until) if until >= date => {
+                    // Until the end of that local day, as UTC (RFC 5545 needs UTC with a zoned start).
+                    let last = local_to_utc(
+                        tz,
+                        until.and_time(NaiveTime::MIN) + chrono::Duration::days(1),
+                    ) - chrono::Duration::seconds(1);
+                    rrule = Some(format!(
+                        "FREQ={freq};UNTIL={}",
+                        last.format("%Y%m%dT%H%M%SZ")
+                    ));
+                }
+                _ => errors.push(err("repeat_until", lang, "err.until")),
+            },
+            _ => rrule = Some(format!("FREQ={freq}")),
+        }
+    }
+    if rrule.is_none() && freq.is_none() && end <= now {
+        errors.push(err("date", lang, "err.past"));
+    }
+    if errors.is_empty() {
+        Ok(When {
+            tz,
+            local_start,
+            start,
+            end,
+            duration_minutes: span.duration,
+            rrule,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Step 3, adding one attendee: a valid, new address and a role of the template.
+pub fn new_attendee(d: &Draft, lang: Lang, roles: &[String]) -> Result<Attendee, Vec<FieldError>> {
+    let email = d.new_email.trim().to_string();
+    if !valid_email(&email) {
+        return Err(vec![err("new_email", lang, "err.email")]);
+    }
+    if d.attendees
+        .iter()
+        .any(|a| a.email.eq_ignore_ascii_case(&email))
+    {
+        return Err(vec![err("new_email", lang, "err.duplicate")]);
+    }
+    if d.attendees.len() >= MAX_ATTENDEES {
+        return Err(vec![err("new_email", lang, "err.too_many")]);
+    }
+    if !roles.contains(&d.new_role) {
+        return Err(vec![err("new_email", lang, "err.role")]);
+    }
+    Ok(Attendee {
+        email,
+        role: d.new_role.clone(),
+    })
+}
+
+/// Step 3 as a whole: every attendee still valid against the template.
+pub fn attendees(d: &Draft, lang: Lang, roles: &[String]) -> Vec<FieldError> {
+    let mut seen = std::collections::HashSet::new();
+    for a in &d.attendees {
+        if !valid_email(&a.email) || !seen.insert(a.email.to_ascii_lowercase()) {
+            return vec![err("new_email", lang, "err.email")];
+        }
+        if !roles.contains(&a.role) {
+            return vec![err("new_email", lang, "err.role")];
+        }
+    }
+    if d.attendees.len() > MAX_ATTENDEES {
+        return vec![err("new_email", lang, "err.too_many")];
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> Draft {
+        Draft {
+            name: "Weekly sync".into(),
+            space_mode: "new".into(),
+            template_id: "t1".into(),
+            date: "2026-12-01".into(),
+            from: "10:00".into(),
+            duration: "1:00".into(),
+            time_zone: "Europe/Paris".into(),
+            repeat: "none".into(),
+            ..Draft::default()
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn emails() {
+        for ok in [
+            "a@example.com",
+            "first.last+tag@sub.example.org",
+            "x@a-b.co",
+        ] {
+            assert!(valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@.com",
+            "a@b..com",
+            ".a@b.com",
+            "a b@c.com",
+            "a@b.com\r\nBcc: x@y.z",
+            "a@-b.com",
+            "\"q\"@b.com",
+            "a@b.com>",
+        ] {
+            assert!(!valid_email(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn general_step() {
+        let tpl = vec!["t1".to_string()];
+        assert!(general(&draft(), Lang::En, &tpl, &[]).is_empty());
+        let mut d = draft();
+        d.name = "  ".into();
+        assert_eq!(general(&d, Lang::En, &tpl, &[])[0].field, "name");
+        d.name = "a\nb".into();
+        assert_eq!(
+            general(&d, Lang::En, &tpl, &[])[0].message,
+            t(Lang::En, "err.name_control")
+        );
+        let mut d = draft();
+        d.template_id = "other".into();
+        assert_eq!(
+            general(&d, Lang::Fr, &tpl, &[])[0].message,
+            "Choisissez un modèle."
+        );
+        d.space_mode = "existing".into();
+        d.space_id = "s9".into();
+        assert_eq!(
+            general(&d, Lang::En, &tpl, &["s1".into()])[0].field,
+            "space_id"
+        );
+    }
+
+    #[test]
+    fn time_step_resolves_the_zone() {
+        let w = time(&draft(), Lang::En, now()).unwrap();
+        assert_eq!(w.start, Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap());
+        assert_eq!(w.end - w.start, chrono::Duration::hours(1));
+        assert_eq!(w.rrule, None);
+        let mut d = draft();
+        d.repeat = "weekly".into();
+        d.repeat_end = "count".into();
+        d.repeat_count = "10".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap().rrule.as_deref(),
+            Some("FREQ=WEEKLY;COUNT=10")
+        );
+        d.repeat_count = "0".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap_err()[0].field,
+            "repeat_count"
+        );
+        d.repeat_end = "until".into();
+        d.repeat_until = "2026-11-30".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap_err()[0].field,
+            "repeat_until"
+        );
+        d.repeat_until = "2026-12-31".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap().rrule.as_deref(),
+            Some("FREQ=WEEKLY;UNTIL=20261231T225959Z")
+        );
+    }
+
+    #[test]
+    fn time_step_refuses_bad_input_and_the_past() {
+        let mut d = draft();
+        d.date = "2026-02-30".into();
+        d.from = "25:00".into();
+        d.time_zone = "Nowhere/City".into();
+        let fields: Vec<String> = time(&d, Lang::En, now())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, vec!["date", "from", "time_zone"]);
+        let mut d = draft();
+        d.date = "2026-11-24".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap_err()[0].message,
+            t(Lang::En, "err.past")
+        );
+    }
+
+    #[test]
+    fn daylight_saving_gaps_and_overlaps() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let gap = NaiveDate::from_ymd_opt(2026, 3, 29)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        // 02:30 does not exist; 03:30 CEST = 01:30Z.
+        assert_eq!(
+            local_to_utc(paris, gap),
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap()
+        );
+        let twice = NaiveDate::from_ymd_opt(2026, 10, 25)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        // 02:30 happens twice; the first is 02:30 CEST = 00:30Z.
+        assert_eq!(
+            local_to_utc(paris, twice),
+            Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn attendee_rows() {
+        let roles = vec![
+            "ExternalAccessMeth".to_string(),
+            "InternalAccessMeth".to_string(),
+        ];
+        let mut d = draft();
+        d.new_email = "bob@example.com".into();
+        d.new_role = "InternalAccessMeth".into();
+        let a = new_attendee(&d, Lang::En, &roles).unwrap();
+        d.attendees.push(a);
+        d.new_email = "BOB@example.com".into();
+        assert_eq!(
+            new_attendee(&d, Lang::En, &roles).unwrap_err()[0].message,
+            t(Lang::En, "err.duplicate")
+        );
+        d.new_email = "not an address".into();
+        assert_eq!(
+            new_attendee(&d, Lang::En, &roles).unwrap_err()[0].message,
+            t(Lang::En, "err.email")
+        );
+        d.new_email = "carol@example.com".into();
+        d.new_role = "Boss".into();
+        assert_eq!(
+            new_attendee(&d, Lang::En, &roles).unwrap_err()[0].message,
+            t(Lang::En, "err.role")
+        );
+        assert!(attendees(&d, Lang::En, &roles).is_empty());
+    }
+}

@@ -1,0 +1,765 @@
+//! The `scheduler` command set end to end: certificate checks with rcgen
+//! certificates, the command runner, the `server scheduler` binary, and a
+//! running `Application` reached through its control socket, serving HTTPS.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
+use server::admin::checks::{enable_checks, CheckLine};
+use server::admin::cli::{execute, CliError, Context, Outcome};
+use server::admin::config::{CertPair, ConfigStore, Listen, SchedulerConfig};
+use server::admin::parse::parse;
+use server::clock::SystemClock;
+use server::config::ServeConfig;
+use server::Application;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command as Process;
+use std::sync::Arc;
+use std::time::Duration;
+
+// ---------------------------------------------------------------- PKI ---
+
+struct Ca {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+fn ca_params(cn: &str) -> CertificateParams {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    p
+}
+
+impl Ca {
+    fn root(cn: &str) -> Self {
+        Self {
+            issuer: CertifiedIssuer::self_signed(ca_params(cn), KeyPair::generate().unwrap())
+                .unwrap(),
+        }
+    }
+
+    fn intermediate(&self, cn: &str) -> Self {
+        Self {
+            issuer: CertifiedIssuer::signed_by(
+                ca_params(cn),
+                KeyPair::generate().unwrap(),
+                &self.issuer,
+            )
+            .unwrap(),
+        }
+    }
+
+    fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// A leaf for localhost / 127.0.0.1: (certificate PEM, key PEM).
+    fn leaf(&self, cn: &str, expired: bool) -> (String, String) {
+        let mut p = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+        p.distinguished_name = DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        if expired {
+            p.not_before = rcgen::date_time_ymd(2019, 1, 1);
+            p.not_after = rcgen::date_time_ymd(2020, 1, 1);
+        }
+        let key = KeyPair::generate().unwrap();
+        let cert = p.signed_by(&key, &self.issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+}
+
+/// Root → intermediate → leaf, written as `<name>.key` and `<name>.pem`
+/// (full chain: leaf, intermediate, root) in `dir`. Returns the root PEM.
+fn write_chain(dir: &Path, name: &str) -> String {
+    let root = Ca::root(&format!("{name} root"));
+    let inter = root.intermediate(&format!("{name} intermediate"));
+    let (leaf, key) = inter.leaf(&format!("{name} leaf"), false);
+    std::fs::write(dir.join(format!("{name}.key")), key).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.pem")),
+        format!("{leaf}{}{}", inter.pem(), root.pem()),
+    )
+    .unwrap();
+    root.pem()
+}
+
+// ------------------------------------------------------------ helpers ---
+
+fn context(dir: &Path) -> Context {
+    let mut ctx = Context::new(dir);
+    ctx.password = Box::new(|_| Ok("s3cret-pw".into()));
+    ctx.timeout = Duration::from_secs(20);
+    ctx
+}
+
+async fn run(ctx: &Context, words: &[&str]) -> Result<(Outcome, String), CliError> {
+    let command = parse(words)?;
+    let mut out = Vec::new();
+    let outcome = execute(ctx, command, &mut out).await?;
+    Ok((outcome, String::from_utf8(out).unwrap()))
+}
+
+async fn ok(ctx: &Context, words: &[&str]) -> String {
+    match run(ctx, words).await {
+        Ok((Outcome::Done, out)) => out,
+        Ok((Outcome::Failed, out)) => panic!("{words:?} failed:\n{out}"),
+        Err(e) => panic!("{words:?}: {e}"),
+    }
+}
+
+fn lines(text: &str) -> Vec<&str> {
+    text.lines().collect()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn checks(dir: &Path, cfg: &SchedulerConfig) -> Vec<String> {
+    enable_checks(
+        cfg,
+        &ConfigStore::new(dir),
+        rustls_pki_types::UnixTime::now(),
+        &[],
+    )
+    .iter()
+    .map(CheckLine::to_string)
+    .collect()
+}
+
+fn pair(key: &str, cert: &str) -> Option<CertPair> {
+    Some(CertPair {
+        key: key.into(),
+        cert: cert.into(),
+    })
+}
+
+fn configured(https: Option<(&str, &str)>, c2w: (&str, &str), trust: &str) -> SchedulerConfig {
+    let mut cfg = SchedulerConfig::default();
+    if let Some((key, cert)) = https {
+        cfg.https.listen = Some(Listen {
+            interface: "127.0.0.1".into(),
+            port: 9443,
+        });
+        cfg.https.certs = pair(key, cert);
+    }
+    cfg.c2w.certs = pair(c2w.0, c2w.1);
+    cfg.c2w.trust = Some(trust.into());
+    cfg
+}
+
+// ------------------------------------------------------- enable checks ---
+
+#[test]
+fn enable_checks_pass_for_good_chains() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write_chain(dir.path(), "https");
+    write_chain(dir.path(), "c2w");
+    std::fs::write(dir.path().join("wbbundle.pem"), root).unwrap();
+    let mut cfg = configured(
+        Some(("https.key", "https.pem")),
+        ("c2w.key", "c2w.pem"),
+        "wbbundle.pem",
+    );
+    assert_eq!(
+        checks(dir.path(), &cfg),
+        [
+            "SUCCESS: HTTPS Key and certificate pair match",
+            "SUCCESS: HTTPS full chain of certificates verifies correctly",
+            "SUCCESS: C2W Key and certificate pair match",
+            "SUCCESS: C2W full chain of certificates verifies correctly",
+        ]
+    );
+    // Without `https listen`, HTTPS is not checked.
+    cfg.https.listen = None;
+    assert_eq!(checks(dir.path(), &cfg).len(), 2);
+}
+
+#[test]
+fn enable_checks_name_each_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = write_chain(d, "good");
+    std::fs::write(d.join("trust.pem"), &root).unwrap();
+
+    // A key that belongs to another certificate.
+    write_chain(d, "other");
+    let mismatched = configured(
+        Some(("other.key", "good.pem")),
+        ("good.key", "good.pem"),
+        "trust.pem",
+    );
+    let out = checks(d, &mismatched);
+    assert_eq!(
+        out[0],
+        "FAILURE: HTTPS Key and certificate pair do not match"
+    );
+    assert_eq!(
+        out[1],
+        "SUCCESS: HTTPS full chain of certificates verifies correctly"
+    );
+    assert_eq!(out[2], "SUCCESS: C2W Key and certificate pair match");
+
+    // An expired leaf.
+    let ca = Ca::root("expired root");
+    let (leaf, key) = ca.leaf("expired leaf", true);
+    std::fs::write(d.join("expired.key"), key).unwrap();
+    std::fs::write(d.join("expired.pem"), format!("{leaf}{}", ca.pem())).unwrap();
+    let out = checks(
+        d,
+        &configured(None, ("expired.key", "expired.pem"), "trust.pem"),
+    );
+    assert_eq!(out[0], "SUCCESS: C2W Key and certificate pair match");
+    assert_eq!(
+        out[1],
+        "FAILURE: C2W full chain of certificates does not verify: \
+         a certificate expired on 2020-01-01 00:00:00 UTC"
+    );
+
+    // A chain without its intermediate: leaf then root.
+    let root = Ca::root("gap root");
+    let inter = root.intermediate("gap intermediate");
+    let (leaf, key) = inter.leaf("gap leaf", false);
+    std::fs::write(d.join("gap.key"), key).unwrap();
+    std::fs::write(d.join("gap.pem"), format!("{leaf}{}", root.pem())).unwrap();
+    let gap = configured(
+        Some(("gap.key", "gap.pem")),
+        ("good.key", "good.pem"),
+        "trust.pem",
+    );
+    let out = checks(d, &gap);
+    assert_eq!(out[0], "SUCCESS: HTTPS Key and certificate pair match");
+    assert!(
+        out[1].starts_with(
+            "FAILURE: HTTPS full chain of certificates does not verify: no path to a trusted root"
+        ),
+        "{}",
+        out[1]
+    );
+    // The same chain with the intermediate verifies.
+    std::fs::write(
+        d.join("gap.pem"),
+        format!("{leaf}{}{}", inter.pem(), root.pem()),
+    )
+    .unwrap();
+    let out = checks(d, &gap);
+    assert!(out.iter().all(|l| l.starts_with("SUCCESS")), "{out:?}");
+
+    // Garbage instead of PEM.
+    std::fs::write(d.join("garbage.key"), "this is not a key\n").unwrap();
+    std::fs::write(
+        d.join("garbage.pem"),
+        "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let out = checks(
+        d,
+        &configured(None, ("garbage.key", "garbage.pem"), "garbage.pem"),
+    );
+    assert!(
+        out[0].starts_with("FAILURE: C2W Key and certificate pair cannot be checked: "),
+        "{}",
+        out[0]
+    );
+    assert!(
+        out[1].starts_with("FAILURE: C2W full chain of certificates does not verify: "),
+        "{}",
+        out[1]
+    );
+    assert!(
+        out[2].starts_with("FAILURE: C2W trust bundle is not usable: "),
+        "{}",
+        out[2]
+    );
+    let out = checks(
+        d,
+        &configured(None, ("good.key", "garbage.key"), "trust.pem"),
+    );
+    assert!(out[0].contains("no certificate found"), "{}", out[0]);
+
+    // Nothing configured.
+    let mut cfg = SchedulerConfig::default();
+    assert_eq!(
+        checks(d, &cfg),
+        [
+            "FAILURE: C2W certificates not configured",
+            "FAILURE: C2W trust bundle not configured",
+        ]
+    );
+    cfg.https.listen = Some(Listen {
+        interface: "lo".into(),
+        port: 9443,
+    });
+    assert_eq!(
+        checks(d, &cfg)[0],
+        "FAILURE: HTTPS certificates not configured"
+    );
+    for line in checks(d, &mismatched) {
+        assert!(!line.contains('\n'));
+    }
+}
+
+// ------------------------------------------------------------ commands ---
+
+#[tokio::test]
+async fn commands_edit_the_file_and_bad_input_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ctx = context(d);
+    let root = write_chain(d, "cb");
+    std::fs::write(d.join("wbbundle.cer"), root).unwrap();
+
+    ok(&ctx, &["https", "listen", "127.0.0.1", "9443"]).await;
+    ok(&ctx, &["https", "certs", "cb.key", "cb.pem"]).await;
+    ok(&ctx, &["c2w", "certs", "cb.key", "cb.pem"]).await;
+    ok(&ctx, &["c2w", "trust", "wbbundle.cer"]).await;
+    ok(&ctx, &["email", "server", "smtp.example.com", "587"]).await;
+    ok(&ctx, &["email", "username", "sched@example.com"]).await;
+    ok(&ctx, &["email", "protocol", "smtps"]).await;
+    ok(&ctx, &["email", "auth", "enable"]).await;
+    ok(&ctx, &["email", "starttls", "disable"]).await;
+    ok(&ctx, &["email", "trust", "wbbundle.cer"]).await;
+    let shown = ok(&ctx, &[]).await;
+    assert_eq!(
+        lines(&shown),
+        [
+            "Enabled                         : false",
+            "Https interface                 : 127.0.0.1",
+            "Https port                      : 9443",
+            "Https key file                  : cb.key",
+            "Https certificate file          : cb.pem",
+            "C2W Key file                    : cb.key",
+            "C2W Full chain certificate file : cb.pem",
+            "C2W Trust bundle                : wbbundle.cer",
+            "Email Server                    : smtp.example.com",
+            "Email Port                      : 587",
+            "Email Username                  : sched@example.com",
+            "Email Password                  : ********",
+            "Email Protocol                  : smtps",
+            "Email Auth                      : enabled",
+            "Email STARTTLS                  : disabled",
+            "Email Trust bundle              : wbbundle.cer",
+        ]
+    );
+    let file = d.join("scheduler.json");
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let stored = std::fs::read(&file).unwrap();
+
+    // Each bad command: an error, the file untouched.
+    let bad: &[&[&str]] = &[
+        &["https", "listen", "nosuchif0", "9443"],
+        &["https", "listen", "lo", "70000"],
+        &["https", "certs", "missing.key", "cb.pem"],
+        &["https", "certs", "cb.key", "/nonexistent/cb.pem"],
+        &["c2w", "trust", "."],
+        &["email", "protocol", "pop3"],
+        &["email", "trust", "nope.pem"],
+        &["timedLogging", "ldap", "10"],
+        &["frobnicate"],
+    ];
+    for words in bad {
+        let err = run(&ctx, words).await.expect_err("must fail");
+        let msg = err.to_string();
+        assert!(!msg.contains('\n'), "{msg}");
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            stored,
+            "{words:?} changed it"
+        );
+    }
+    let err = run(&ctx, &["https", "listen", "nosuchif0", "9443"])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("known interfaces: "), "{err}");
+    let err = run(&ctx, &["https", "certs", "missing.key", "cb.pem"])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("cannot read file 'missing.key' ("), "{err}");
+
+    // A failing password source changes nothing either.
+    let mut failing = context(d);
+    failing.password = Box::new(|_| Err("no terminal".into()));
+    assert!(run(&failing, &["email", "username", "other"])
+        .await
+        .is_err());
+    failing.password = Box::new(|_| Ok(String::new()));
+    assert!(run(&failing, &["email", "username", "other"])
+        .await
+        .is_err());
+    assert_eq!(std::fs::read(&file).unwrap(), stored);
+
+    // Enable: the checks, then enabled.
+    let (outcome, out) = run(&ctx, &["enable"]).await.unwrap();
+    assert_eq!(outcome, Outcome::Done);
+    assert_eq!(
+        lines(&out),
+        [
+            "SUCCESS: HTTPS Key and certificate pair match",
+            "SUCCESS: HTTPS full chain of certificates verifies correctly",
+            "SUCCESS: C2W Key and certificate pair match",
+            "SUCCESS: C2W full chain of certificates verifies correctly",
+            "SUCCESS: scheduler enabled",
+        ]
+    );
+    assert!(ok(&ctx, &[])
+        .await
+        .starts_with("Enabled                         : true\n"));
+    ok(&ctx, &["disable"]).await;
+
+    // A failing check enables nothing.
+    ok(&ctx, &["c2w", "certs", "none"]).await;
+    let (outcome, out) = run(&ctx, &["enable"]).await.unwrap();
+    assert_eq!(outcome, Outcome::Failed);
+    assert!(
+        out.contains("FAILURE: C2W certificates not configured\n"),
+        "{out}"
+    );
+    assert!(!out.contains("scheduler enabled"));
+    assert!(!ConfigStore::new(d).load().unwrap().enabled);
+
+    // `none` and removals.
+    ok(&ctx, &["email", "remove", "username"]).await;
+    ok(&ctx, &["https", "listen", "none"]).await;
+    ok(&ctx, &["email", "server", "none"]).await;
+    let shown = ok(&ctx, &[]).await;
+    assert!(shown.contains("Https interface                 : none\n"));
+    assert!(shown.contains("Email Username                  : none\n"));
+    assert!(shown.contains("Email Password                  : none\n"));
+    let cfg = ConfigStore::new(d).load().unwrap();
+    assert!(cfg.email.password.is_none());
+
+    // No service: status says so, restart fails, timed logging is stored.
+    assert_eq!(
+        lines(&ok(&ctx, &["status"]).await),
+        [
+            "Status: disabled",
+            "Not running",
+            "HTTPS not configured",
+            "C2W not configured",
+            "Email server not configured",
+        ]
+    );
+    assert!(matches!(
+        run(&ctx, &["restart"]).await,
+        Err(CliError::NotRunning)
+    ));
+    ok(&ctx, &["timedLogging", "email", "120"]).await;
+    let shown = ok(&ctx, &["timedLogging"]).await;
+    assert!(shown.contains("email     : debug until "), "{shown}");
+    assert!(shown.contains("Not running"), "{shown}");
+    ok(&ctx, &["timedLogging", "email", "0"]).await;
+    assert!(ok(&ctx, &["timedLogging"])
+        .await
+        .contains("email     : normal"));
+}
+
+// -------------------------------------------------------------- binary ---
+
+fn server_bin(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Process::new(env!("CARGO_BIN_EXE_server"))
+        .arg("scheduler")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("SCHEDULER_EMAIL_PASSWORD", "from-the-env")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_binary_speaks_mmp() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (code, out, err) = server_bin(d, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 16);
+    assert!(out.starts_with("Enabled                         : false\n"));
+
+    let (code, out, err) = server_bin(d, &["https", "listen", "lo", "0"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(err, "invalid port '0': expected a number from 1 to 65535\n");
+
+    let (code, _, err) = server_bin(d, &["bogus"]);
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1);
+    assert!(
+        err.starts_with("unknown command 'bogus'; usage: scheduler ["),
+        "{err}"
+    );
+
+    let (code, _, err) = server_bin(d, &["https", "listen", "nosuchif0", "443"]);
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("known interfaces: "), "{err}");
+
+    let (code, _, err) = server_bin(d, &["email", "username", "mailer"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = server_bin(d, &[]);
+    assert!(out.contains("Email Username                  : mailer\n"));
+    assert!(out.contains("Email Password                  : ********\n"));
+    assert!(!out.contains("from-the-env"));
+    let stored = std::fs::read_to_string(d.join("scheduler.json")).unwrap();
+    assert!(stored.contains("from-the-env"));
+
+    let (code, out, _) = server_bin(d, &["status"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().nth(1), Some("Not running"));
+    let (code, _, err) = server_bin(d, &["restart"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "the scheduler service is not running\n")
+    );
+
+    let (code, out, _) = server_bin(d, &["help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("  scheduler timedLogging (webBridge|api|email) <time>\n"));
+
+    let (code, out, _) = server_bin(d, &["enable"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "FAILURE: C2W certificates not configured\nFAILURE: C2W trust bundle not configured\n"
+    );
+}
+
+// ------------------------------------------------------------- service ---
+
+fn install_log_reload() -> server::admin::logging::LogReload {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let (layer, handle) =
+        tracing_subscriber::reload::Layer::new(tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        .with(layer)
+        .try_init()
+        .expect("only this test installs a subscriber");
+    server::admin::logging::LogReload::new("info", handle)
+}
+
+fn https_client(root_pem: &str, addr: std::net::SocketAddr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(root_pem.as_bytes()).unwrap())
+        .resolve("localhost", addr)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+async fn healthz(client: &reqwest::Client, port: u16) -> Result<String, reqwest::Error> {
+    let resp = client
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await?
+        .error_for_status()?;
+    resp.text().await
+}
+
+fn debug_enabled_for_api() -> bool {
+    tracing::enabled!(target: "callbridge", tracing::Level::DEBUG)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_service_answers_on_its_control_socket_and_serves_https() {
+    let reload = install_log_reload();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let ctx = context(&d);
+
+    let app = Application::build(ServeConfig::for_tests(d.clone()), Arc::new(SystemClock))
+        .await
+        .unwrap();
+    app.admin.set_log_reload(reload);
+    let plain = app.addr;
+    let socket = d.join("control.sock");
+    assert_eq!(
+        std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+
+    assert_eq!(
+        lines(&ok(&ctx, &["status"]).await),
+        [
+            "Status: disabled",
+            "Running",
+            "Database responsive at start",
+            "HTTPS not configured",
+            "C2W not configured",
+            "Email server not configured",
+        ]
+    );
+
+    // Configure and enable: the service picks it up and serves HTTPS.
+    let root = write_chain(&d, "node");
+    std::fs::write(d.join("trust.pem"), &root).unwrap();
+    let port = free_port();
+    let lo = if_addrs::get_if_addrs()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.is_loopback() && i.ip().is_ipv4())
+        .expect("an IPv4 loopback interface")
+        .name;
+    ok(&ctx, &["https", "listen", &lo, &port.to_string()]).await;
+    ok(&ctx, &["https", "certs", "node.key", "node.pem"]).await;
+    ok(&ctx, &["c2w", "certs", "node.key", "node.pem"]).await;
+    ok(&ctx, &["c2w", "trust", "trust.pem"]).await;
+    ok(&ctx, &["email", "server", "localhost", "25"]).await;
+    let out = ok(&ctx, &["enable"]).await;
+    assert!(out.ends_with("SUCCESS: scheduler enabled\n"), "{out}");
+    assert_eq!(
+        lines(&ok(&ctx, &["status"]).await),
+        [
+            "Status: enabled",
+            "Running",
+            "Database responsive at start",
+            "HTTPS configured",
+            "C2W configured",
+            "Email server configured",
+        ]
+    );
+    let https_addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let client = https_client(&root, https_addr);
+    assert_eq!(healthz(&client, port).await.unwrap(), "ok");
+    // The plain listener still serves.
+    let plain_body = reqwest::get(format!("http://{plain}/healthz"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(plain_body, "ok");
+
+    // New certificates (a new CA) in the same files: `restart` puts them in
+    // force on the same socket.
+    let new_root = write_chain(&d, "node");
+    ok(&ctx, &["restart"]).await;
+    let fresh = https_client(&new_root, https_addr);
+    assert_eq!(healthz(&fresh, port).await.unwrap(), "ok");
+    let stale = https_client(&root, https_addr);
+    assert!(healthz(&stale, port).await.is_err(), "old CA still trusted");
+
+    // Timed logging: raised now, back by itself.
+    assert!(!debug_enabled_for_api());
+    ok(&ctx, &["timedLogging", "api", "2"]).await;
+    assert!(debug_enabled_for_api());
+    let shown = ok(&ctx, &["timedLogging"]).await;
+    let shown = lines(&shown);
+    assert_eq!(shown[0], "webBridge : normal");
+    assert!(
+        shown[1].starts_with("api       : debug until "),
+        "{shown:?}"
+    );
+    assert!(shown[1].ends_with(" s left)"), "{shown:?}");
+    assert_eq!(shown[2], "email     : normal");
+    assert_eq!(shown.len(), 3);
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert!(!debug_enabled_for_api(), "the level did not drop back");
+    assert!(ok(&ctx, &["timedLogging"])
+        .await
+        .contains("api       : normal"));
+    ok(&ctx, &["timedLogging", "api", "600"]).await;
+    assert!(debug_enabled_for_api());
+    ok(&ctx, &["timedLogging", "api", "0"]).await;
+    assert!(!debug_enabled_for_api());
+
+    // Moving HTTPS to another port: rebinds.
+    let port2 = free_port();
+    ok(&ctx, &["https", "listen", "127.0.0.1", &port2.to_string()]).await;
+    ok(&ctx, &["restart"]).await;
+    let moved = https_client(&new_root, ([127, 0, 0, 1], port2).into());
+    assert_eq!(healthz(&moved, port2).await.unwrap(), "ok");
+    assert!(healthz(&fresh, port).await.is_err(), "old port still open");
+
+    // A restart that cannot apply HTTPS says why, and status shows it.
+    std::fs::write(d.join("node.key"), "garbage").unwrap();
+    let err = run(&ctx, &["restart"]).await.unwrap_err().to_string();
+    assert!(err.contains("HTTPS listener: "), "{err}");
+    let status = ok(&ctx, &["status"]).await;
+    assert!(
+        status.contains("\nHTTPS listener not running: "),
+        "{status}"
+    );
+
+    // Disable: HTTPS stops, the plain listener stays.
+    ok(&ctx, &["disable"]).await;
+    assert_eq!(lines(&ok(&ctx, &["status"]).await)[0], "Status: disabled");
+    assert!(tokio::net::TcpStream::connect(("127.0.0.1", port2))
+        .await
+        .is_err());
+    assert!(reqwest::get(format!("http://{plain}/healthz"))
+        .await
+        .is_ok());
+
+    // A bad request on the socket gets an error line, not a crash.
+    {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let mut s = tokio::net::UnixStream::connect(&socket).await.unwrap();
+        s.write_all(b"{\"cmd\":\"reboot\"}\n").await.unwrap();
+        let mut line = String::new();
+        BufReader::new(&mut s).read_line(&mut line).await.unwrap();
+        assert!(
+            line.starts_with("{\"ok\":false,\"error\":\"bad request"),
+            "{line}"
+        );
+    }
+
+    // A second service on the same data directory refuses to start.
+    let second = Application::build(ServeConfig::for_tests(d.clone()), Arc::new(SystemClock)).await;
+    let err = second.err().expect("must refuse").to_string();
+    assert!(err.contains("already running"), "{err}");
+
+    // Stop: the socket goes away; commands see a stopped service.
+    stop.send(()).unwrap();
+    running.await.unwrap().unwrap();
+    assert!(!socket.exists());
+    assert_eq!(lines(&ok(&ctx, &["status"]).await)[1], "Not running");
+}
+
+#[tokio::test]
+async fn stale_socket_is_replaced_and_public_plain_listen_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    drop(std::os::unix::net::UnixListener::bind(d.join("control.sock")).unwrap());
+    let app = Application::build(ServeConfig::for_tests(d.clone()), Arc::new(SystemClock))
+        .await
+        .expect("a stale socket is removed");
+    assert!(d.join("control.sock").exists());
+    drop(app);
+
+    let mut cfg = ServeConfig::for_tests(d.clone());
+    cfg.listen = "0.0.0.0:0".parse().unwrap();
+    let err = Application::build(cfg, Arc::new(SystemClock))
+        .await
+        .err()
+        .expect("must refuse")
+        .to_string();
+    assert!(err.contains("not a loopback address"), "{err}");
+}

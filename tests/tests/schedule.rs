@@ -1,0 +1,474 @@
+//! Scheduling through the wizard with plain form posts (no JavaScript),
+//! against the Call Bridge simulator.
+
+use integration_tests::{form_field, post_form, texts, TestApp, PASSWORD};
+use server::callbridge::sim::{FaultAction, RequestMatcher};
+
+const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
+
+async fn signed_in_demo(app: &TestApp) -> reqwest::Client {
+    app.add_user_with_email(
+        "demo",
+        "Demo Organizer",
+        "demo.organizer@example.com",
+        "Europe/Paris",
+    )
+    .await;
+    let c = app.client();
+    app.sign_in(&c, "demo", PASSWORD).await;
+    c
+}
+
+/// Walks the wizard to step 3 and returns (draft id, csrf).
+async fn to_step_three(app: &TestApp, c: &reqwest::Client, name: &str) -> (String, String) {
+    let page = c
+        .get(app.url("/schedule"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        texts(&page, ".step-count")[0].starts_with("Step 1 of 3"),
+        "{page}"
+    );
+    assert!(
+        page.contains("CoSpaceTemp-Scheduler"),
+        "the user's template is offered"
+    );
+    let csrf = form_field(&page, "csrf").unwrap();
+    let loc = post_form(
+        c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", ""),
+            ("step", "1"),
+            ("name", name),
+            ("space_mode", "new"),
+            ("template_id", TEMPLATE),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    assert!(loc.starts_with("/schedule?draft="), "{loc}");
+    let draft = loc
+        .trim_start_matches("/schedule?draft=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = c
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(texts(&page, ".step-count")[0].starts_with("Step 2 of 3"));
+    let loc = post_form(
+        c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "2"),
+            ("date", "2030-06-12"),
+            ("from", "10:00"),
+            ("to", "11:30"),
+            ("duration", "1:00"),
+            ("prev_to", "11:00"),
+            ("prev_duration", "1:00"),
+            ("time_zone", "Europe/Paris"),
+            ("repeat", "none"),
+            ("repeat_end", "never"),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let page = c
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        texts(&page, ".step-count")[0].starts_with("Step 3 of 3"),
+        "{page}"
+    );
+    (draft, csrf)
+}
+
+async fn add(
+    app: &TestApp,
+    c: &reqwest::Client,
+    draft: &str,
+    csrf: &str,
+    email: &str,
+    role: &str,
+) -> String {
+    let loc = post_form(
+        c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", csrf),
+            ("draft", draft),
+            ("step", "3"),
+            ("new_email", email),
+            ("new_role", role),
+            ("action", "add"),
+        ],
+    )
+    .await;
+    c.get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn schedule_open_and_delete_a_meeting_without_javascript() {
+    let app = TestApp::spawn().await;
+    let c = signed_in_demo(&app).await;
+    let (before, methods_before) = (app.cb.cospaces().len(), app.cb.all_access_methods().len());
+    let (draft, csrf) = to_step_three(&app, &c, "Quarterly review").await;
+    add(
+        &app,
+        &c,
+        &draft,
+        &csrf,
+        "guest@partner.example",
+        "ExternalAccessMeth",
+    )
+    .await;
+    let page = add(
+        &app,
+        &c,
+        &draft,
+        &csrf,
+        "colleague@example.com",
+        "InternalAccessMeth",
+    )
+    .await;
+    assert_eq!(
+        texts(&page, ".attendees .email"),
+        vec!["guest@partner.example", "colleague@example.com"]
+    );
+    let page = add(
+        &app,
+        &c,
+        &draft,
+        &csrf,
+        "COLLEAGUE@example.com",
+        "InternalAccessMeth",
+    )
+    .await;
+    assert_eq!(
+        texts(&page, ".field-error"),
+        vec!["This person is already invited."]
+    );
+    let page = add(
+        &app,
+        &c,
+        &draft,
+        &csrf,
+        "not-an-address",
+        "InternalAccessMeth",
+    )
+    .await;
+    assert!(texts(&page, ".field-error")[0].starts_with("Enter a valid e-mail address"));
+    assert_eq!(
+        form_field(&page, "new_email").as_deref(),
+        Some("not-an-address"),
+        "what was typed is kept"
+    );
+
+    let loc = post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "3"),
+            ("new_email", ""),
+            ("action", "create"),
+        ],
+    )
+    .await;
+    assert!(loc.starts_with("/?created="), "{loc}");
+    let meeting_id = loc.trim_start_matches("/?created=").to_string();
+
+    // The space exists on the Call Bridge with one access method per role.
+    assert_eq!(app.cb.cospaces().len(), before + 1);
+    assert_eq!(app.cb.all_access_methods().len(), methods_before + 2);
+
+    let home = c
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&home, ".meeting .name"), vec!["Quarterly review"]);
+    assert_eq!(
+        texts(&home, ".meeting .time"),
+        vec!["10:00 – 11:30"],
+        "To won over the old duration"
+    );
+    assert!(texts(&home, ".toast-title").contains(&"Meeting created".to_string()));
+
+    let page = c
+        .get(app.url(&format!("/meetings/{meeting_id}?tab=dial-in")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let links = texts(&page, ".join-url");
+    assert_eq!(links.len(), 2, "{page}");
+    assert!(
+        links
+            .iter()
+            .all(|l| l.starts_with("https://join.example.com/meeting/")),
+        "{links:?}"
+    );
+    let roles = texts(&page, ".dial-in h2");
+    assert_eq!(roles, vec!["ExternalAccessMeth", "InternalAccessMeth"]);
+
+    // Someone else cannot see it.
+    app.add_user("mallory", "Mallory", "UTC").await;
+    let m = app.client();
+    app.sign_in(&m, "mallory", PASSWORD).await;
+    let page = m
+        .get(app.url(&format!("/meetings/{meeting_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("does not exist, or you cannot see it"),
+        "{page}"
+    );
+    let mcsrf = form_field(
+        &m.get(app.url("/join"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "csrf",
+    );
+    let r = m
+        .post(app.url(&format!("/meetings/{meeting_id}/delete")))
+        .form(&[("csrf", mcsrf.unwrap_or_default().as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(!r.status().is_redirection(), "mallory cannot delete it");
+    assert_eq!(app.cb.cospaces().len(), before + 1);
+
+    // Delete asks first, then removes the meeting and its space.
+    let page = c
+        .get(app.url(&format!("/meetings/{meeting_id}?confirm=delete")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&page, "#confirm-title"), vec!["Delete this meeting?"]);
+    let loc = post_form(
+        &c,
+        &app.url(&format!("/meetings/{meeting_id}/delete")),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(loc, "/?deleted=1");
+    assert_eq!(
+        app.cb.cospaces().len(),
+        before,
+        "the temporary space is gone"
+    );
+    assert_eq!(app.cb.all_access_methods().len(), methods_before);
+    let home = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(texts(&home, ".meeting .name").is_empty());
+}
+
+#[tokio::test]
+async fn wizard_errors_keep_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let c = signed_in_demo(&app).await;
+    let before = app.cb.cospaces().len();
+    let page = c
+        .get(app.url("/schedule"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = form_field(&page, "csrf").unwrap();
+    let loc = post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", ""),
+            ("step", "1"),
+            ("name", "   "),
+            ("space_mode", "new"),
+            ("template_id", TEMPLATE),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let page = c
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(texts(&page, ".step-count")[0].starts_with("Step 1 of 3"));
+    assert_eq!(
+        texts(&page, "#name-error"),
+        vec!["Enter a name for the meeting."]
+    );
+
+    let (draft, csrf) = to_step_three(&app, &c, "Planning").await;
+    // Back to step 2 with an end before the start.
+    post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "3"),
+            ("action", "back"),
+        ],
+    )
+    .await;
+    let loc = post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "2"),
+            ("date", "2030-06-12"),
+            ("from", "10:00"),
+            ("to", "09:00"),
+            ("duration", "1:30"),
+            ("prev_to", "11:30"),
+            ("prev_duration", "1:30"),
+            ("time_zone", "Europe/Paris"),
+            ("repeat", "weekly"),
+            ("repeat_end", "count"),
+            ("repeat_count", "10"),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let page = c
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(texts(&page, ".step-count")[0].starts_with("Step 2 of 3"));
+    assert_eq!(
+        texts(&page, "#to-error"),
+        vec!["The end must be after the start."]
+    );
+    assert_eq!(form_field(&page, "repeat_count").as_deref(), Some("10"));
+    assert_eq!(app.cb.cospaces().len(), before);
+}
+
+#[tokio::test]
+async fn call_bridge_failure_during_create_leaves_nothing_behind() {
+    let app = TestApp::spawn().await;
+    let c = signed_in_demo(&app).await;
+    let (before, methods_before) = (app.cb.cospaces().len(), app.cb.all_access_methods().len());
+    let (draft, csrf) = to_step_three(&app, &c, "Doomed").await;
+    add(
+        &app,
+        &c,
+        &draft,
+        &csrf,
+        "guest@partner.example",
+        "ExternalAccessMeth",
+    )
+    .await;
+    // The new space's access methods cannot be read back.
+    app.cb.fail_nth(
+        1,
+        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
+        FaultAction::Status(500),
+    );
+    let loc = post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "3"),
+            ("action", "create"),
+        ],
+    )
+    .await;
+    assert!(loc.starts_with("/schedule?draft="), "{loc}");
+    let page = c
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let alert = texts(&page, "[role=alert]").join(" ");
+    assert!(alert.contains("nothing was created"), "{alert}");
+    assert_eq!(app.cb.cospaces().len(), before, "compensated");
+    assert_eq!(app.cb.all_access_methods().len(), methods_before);
+    assert_eq!(
+        texts(&page, ".attendees .email"),
+        vec!["guest@partner.example"],
+        "the wizard keeps its data"
+    );
+    // And it works once the Call Bridge is well again.
+    app.cb.clear_faults();
+    let loc = post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "3"),
+            ("action", "create"),
+        ],
+    )
+    .await;
+    assert!(loc.starts_with("/?created="), "{loc}");
+    assert_eq!(app.cb.cospaces().len(), before + 1);
+}

@@ -60,11 +60,11 @@ ensure_chromium() {
 
 ensure_end2end_packages() {
   local want have
-  want="$(node -p "require('$ROOT/end2end/package.json').devDependencies['@playwright/test']")"
-  have="$(node -p "try { require('$ROOT/end2end/node_modules/@playwright/test/package.json').version } catch (e) { '' }")"
+  want="$(sha256sum "$ROOT/end2end/package-lock.json" | cut -d' ' -f1)"
+  have="$(cat "$ROOT/end2end/node_modules/.installed-from" 2>/dev/null || true)"
   if [ "$want" != "$have" ]; then
     say "installing the end-to-end test packages"
-    (cd "$ROOT/end2end" && npm ci --silent)
+    (cd "$ROOT/end2end" && npm ci --silent && echo "$want" >node_modules/.installed-from)
   fi
 }
 

@@ -3,7 +3,7 @@
 //! Read-only functions use GET; anything that changes state is a POST and
 //! must carry the CSRF token (checked by the server's middleware).
 
-use crate::model::{HomeData, MeetingDetails, PageContext, WizardPage};
+use crate::model::{HomeData, MeetingDetails, MeetingsPage, PageContext, WizardPage};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -36,9 +36,22 @@ pub async fn load_home() -> Result<HomeData, ServerFnError> {
     let user = ssr::request_auth()?
         .user
         .ok_or_else(|| ServerFnError::new(UNAUTHENTICATED))?;
+    let lang = ssr::request_auth()?.lang;
     let backend = ssr::backend()?;
     backend
-        .home(&user)
+        .home(&user, lang)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(input = GetUrl, endpoint = "meetings")]
+pub async fn load_meetings(page: u32) -> Result<MeetingsPage, ServerFnError> {
+    let auth = ssr::request_auth()?;
+    let user = auth
+        .user
+        .ok_or_else(|| ServerFnError::new(UNAUTHENTICATED))?;
+    ssr::backend()?
+        .meetings_page(&user, page, auth.lang)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))
 }
@@ -72,7 +85,7 @@ pub mod ssr {
     //! The contract between the web app and the server half.
 
     use crate::i18n::Lang;
-    use crate::model::{HomeData, MeetingDetails, WizardPage};
+    use crate::model::{HomeData, MeetingDetails, MeetingsPage, WizardPage};
     use leptos::prelude::*;
     use std::sync::Arc;
 
@@ -109,7 +122,14 @@ pub mod ssr {
     /// same implementation serves the scheduler's other entrances.
     #[async_trait::async_trait]
     pub trait Backend: Send + Sync + 'static {
-        async fn home(&self, user: &SessionUser) -> Result<HomeData, PublicError>;
+        async fn home(&self, user: &SessionUser, lang: Lang) -> Result<HomeData, PublicError>;
+        /// The full list of upcoming meetings, one page (from 1) at a time.
+        async fn meetings_page(
+            &self,
+            user: &SessionUser,
+            page: u32,
+            lang: Lang,
+        ) -> Result<MeetingsPage, PublicError>;
         /// The wizard: a fresh draft when `draft` is None, else the user's draft.
         async fn wizard(
             &self,

@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/join") view=pages::JoinPage/>
                     <Route path=path!("/schedule") view=wizard::SchedulePage ssr=SsrMode::Async/>
+                    <Route path=path!("/meetings") view=pages::MeetingsListPage ssr=SsrMode::Async/>
                     <Route path=path!("/meetings/:id") view=meeting::MeetingPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

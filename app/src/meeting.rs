@@ -51,6 +51,26 @@ pub fn MeetingPage() -> impl IntoView {
     }
 }
 
+/// Copies `text` to the clipboard (shown once the page is interactive).
+#[component]
+fn CopyButton(text: String, label: String, lang: Lang) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(&text);
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    view! {
+        <button type="button" class="button small secondary copy" aria-label=label on:click=on_click>
+            <span aria-live="polite">{move || if copied.get() { t(lang, "copied") } else { t(lang, "copy") }}</span>
+        </button>
+    }
+}
+
 fn l(lang: Lang, en: &'static str, fr: &'static str) -> &'static str {
     match lang {
         Lang::En => en,
@@ -125,13 +145,21 @@ fn Meeting(
                                         <h2>{a.role.clone()}</h2>
                                         <dl>
                                             <dt>"URI"</dt>
-                                            <dd class="uri">{a.uri}</dd>
+                                            <dd class="uri">
+                                                {a.uri.clone()}
+                                                " "
+                                                <CopyButton text=a.uri.clone() label=format!("{} URI {}", t(lang, "copy"), a.role) lang/>
+                                            </dd>
                                             <dt>{l(lang, "Call ID", "ID d'appel")}</dt>
                                             <dd class="call-id">{a.call_id}</dd>
                                             <dt>{l(lang, "Passcode", "Code d'accès")}</dt>
                                             <dd class="passcode">{if a.passcode.is_empty() { l(lang, "none", "aucun").to_string() } else { a.passcode }}</dd>
                                             <dt>{l(lang, "Web link", "Lien web")}</dt>
-                                            <dd class="join-url"><a href=a.join_url.clone()>{a.join_url.clone()}</a></dd>
+                                            <dd class="join-url">
+                                                <a href=a.join_url.clone()>{a.join_url.clone()}</a>
+                                                " "
+                                                <CopyButton text=a.join_url.clone() label=format!("{} {} {}", t(lang, "copy"), l(lang, "web link", "lien web"), a.role) lang/>
+                                            </dd>
                                         </dl>
                                     </div>
                                 }

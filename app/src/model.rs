@@ -28,6 +28,18 @@ pub struct HomeData {
     /// More meetings exist than the home page shows.
     pub has_more: bool,
     pub spaces: Vec<SpaceView>,
+    /// Why the spaces could not be listed, if they could not.
+    pub spaces_notice: Option<String>,
+}
+
+/// One page of the full list of upcoming meetings ("See more").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingsPage {
+    pub days: Vec<MeetingDay>,
+    /// From 1.
+    pub page: u32,
+    pub has_next: bool,
+    pub time_zone: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +158,7 @@ pub struct SpaceChoice {
     pub id: String,
     pub name: String,
     pub uri: String,
+    pub join_url: Option<String>,
 }
 
 /// A meeting as its page shows it.

@@ -98,7 +98,7 @@ pub fn Header() -> impl IntoView {
                                 href=switch
                                 hreflang=other.code()
                                 lang=other.code()
-                                rel="nofollow"
+                                rel="external nofollow"
                             >
                                 {other.name()}
                             </a>
@@ -197,6 +197,7 @@ fn Home(data: HomeData, lang: Lang) -> impl IntoView {
         days,
         has_more,
         spaces,
+        spaces_notice,
     } = data;
     let meetings = if days.is_empty() {
         view! { <p class="empty">{t(lang, "home.no_meetings")}</p> }.into_any()
@@ -216,6 +217,7 @@ fn Home(data: HomeData, lang: Lang) -> impl IntoView {
         }
         .into_any()
     };
+    let spaces_notice = spaces_notice.map(|m| view! { <p class="notice" role="status">{m}</p> });
     let spaces = if spaces.is_empty() {
         view! { <p class="empty">{t(lang, "home.no_spaces")}</p> }.into_any()
     } else {
@@ -245,9 +247,65 @@ fn Home(data: HomeData, lang: Lang) -> impl IntoView {
             </section>
             <section class="panel" aria-labelledby="spaces-heading">
                 <h2 id="spaces-heading">{t(lang, "home.spaces")}</h2>
+                {spaces_notice}
                 {spaces}
             </section>
         </div>
+    }
+}
+
+/// "See more": every upcoming meeting, a page at a time.
+#[component]
+pub fn MeetingsListPage() -> impl IntoView {
+    let query = use_query_map();
+    let page_no = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
+    let list = Resource::new(page_no, api::load_meetings);
+    let ctx = expect_context::<PageCtx>();
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                let lang = ctx.await.map(|c| c.lang).unwrap_or_default();
+                match list.await {
+                    Ok(p) => {
+                        let prev = (p.page > 1).then(|| format!("/meetings?page={}", p.page - 1));
+                        let next = p.has_next.then(|| format!("/meetings?page={}", p.page + 1));
+                        view! {
+                            <Title text=page_title(lang, "home.meetings")/>
+                            <section class="panel" aria-labelledby="all-meetings">
+                                <h1 id="all-meetings">{t(lang, "home.meetings")}</h1>
+                                <p class="tz">{t(lang, "home.times_in")} {p.time_zone}</p>
+                                {if p.days.is_empty() {
+                                    view! { <p class="empty">{t(lang, "home.no_meetings")}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <div class="days">
+                                            {p.days.into_iter().map(|day| view! { <Day day lang/> }).collect_view()}
+                                        </div>
+                                    }
+                                        .into_any()
+                                }}
+                                <nav class="pager" aria-label=t(lang, "list.pages")>
+                                    {prev.map(|href| view! { <a href=href rel="prev">{t(lang, "list.prev")}</a> })}
+                                    <span>{t(lang, "list.page").replace("{n}", &p.page.to_string())}</span>
+                                    {next.map(|href| view! { <a href=href rel="next">{t(lang, "list.next")}</a> })}
+                                </nav>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Err(e) if public_message(&e) == UNAUTHENTICATED => {
+                        view! { <SignInFirst next="/meetings"/> }.into_any()
+                    }
+                    Err(e) => view! { <ErrorBox message=public_message(&e)/> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 

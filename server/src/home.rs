@@ -6,13 +6,17 @@ use crate::db::Db;
 use crate::error::internal;
 use app::api::ssr::{Backend, PublicError, SessionUser};
 use app::i18n::Lang;
-use app::model::{HomeData, MeetingDay, MeetingDetails, MeetingRow, SpaceView, WizardPage};
+use app::model::{
+    HomeData, MeetingDay, MeetingDetails, MeetingRow, MeetingsPage, SpaceView, WizardPage,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
 
 /// How many meetings the home page lists before "See more".
 pub const HOME_LIMIT: i64 = 20;
+/// Meetings per page of the full list ("See more").
+pub const PAGE_SIZE: i64 = 50;
 
 pub struct SchedulerBackend {
     pub db: Db,
@@ -42,42 +46,82 @@ pub fn time_zone_names() -> Vec<String> {
     names
 }
 
-/// "Today, Nov 25, 2026", "Tomorrow, Nov 26, 2026", "Friday, Nov 27, 2026".
-pub fn day_label(day: NaiveDate, today: NaiveDate) -> String {
-    let date = day.format("%b %-d, %Y");
-    match (day - today).num_days() {
-        0 => format!("Today, {date}"),
-        1 => format!("Tomorrow, {date}"),
-        -1 => format!("Yesterday, {date}"),
-        _ => format!("{}, {date}", day.format("%A")),
+const MONTHS_FR: [&str; 12] = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+    "déc.",
+];
+const DAYS_FR: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+
+/// "Nov 25, 2026" / "25 nov. 2026".
+pub fn date_text(day: NaiveDate, lang: Lang) -> String {
+    use chrono::Datelike;
+    match lang {
+        Lang::En => day.format("%b %-d, %Y").to_string(),
+        Lang::Fr => format!(
+            "{} {} {}",
+            day.day(),
+            MONTHS_FR[day.month0() as usize],
+            day.year()
+        ),
     }
 }
 
+/// "Friday" / "vendredi".
+pub fn weekday_text(day: NaiveDate, lang: Lang) -> String {
+    use chrono::Datelike;
+    match lang {
+        Lang::En => day.format("%A").to_string(),
+        Lang::Fr => DAYS_FR[day.weekday().num_days_from_monday() as usize].to_string(),
+    }
+}
+
+/// "Today, Nov 25, 2026", "Tomorrow, Nov 26, 2026", "Friday, Nov 27, 2026"
+/// ("Aujourd'hui, 25 nov. 2026", ... in French).
+pub fn day_label(day: NaiveDate, today: NaiveDate, lang: Lang) -> String {
+    let date = date_text(day, lang);
+    let relative = match ((day - today).num_days(), lang) {
+        (0, Lang::En) => "Today".to_string(),
+        (1, Lang::En) => "Tomorrow".into(),
+        (-1, Lang::En) => "Yesterday".into(),
+        (0, Lang::Fr) => "Aujourd'hui".into(),
+        (1, Lang::Fr) => "Demain".into(),
+        (-1, Lang::Fr) => "Hier".into(),
+        _ => weekday_text(day, lang),
+    };
+    format!("{relative}, {date}")
+}
+
 /// "10:00 – 11:00" in `tz`; an end on a later day says so.
-pub fn time_range(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> String {
+pub fn time_range(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
     let (s, e) = (start.with_timezone(&tz), end.with_timezone(&tz));
     let days = (e.date_naive() - s.date_naive()).num_days();
-    let suffix = match days {
-        0 => String::new(),
-        1 => " (+1 day)".into(),
-        n => format!(" (+{n} days)"),
+    let suffix = match (days, lang) {
+        (0, _) => String::new(),
+        (1, Lang::En) => " (+1 day)".into(),
+        (1, Lang::Fr) => " (+1 jour)".into(),
+        (n, Lang::En) => format!(" (+{n} days)"),
+        (n, Lang::Fr) => format!(" (+{n} jours)"),
     };
     format!("{} – {}{suffix}", s.format("%H:%M"), e.format("%H:%M"))
 }
 
 /// "Last login Nov 25, 2026 at 18:59" for the sign-in before this one.
-pub fn last_login_text(previous: Option<i64>, current: Option<i64>, tz: Tz) -> String {
-    match (previous, current) {
-        (Some(ms), _) => {
+pub fn last_login_text(previous: Option<i64>, current: Option<i64>, tz: Tz, lang: Lang) -> String {
+    match (previous, current, lang) {
+        (Some(ms), _, _) => {
             let t = from_millis(ms).with_timezone(&tz);
-            format!(
-                "Last login {} at {}",
-                t.format("%b %-d, %Y"),
-                t.format("%H:%M")
-            )
+            let (date, time) = (date_text(t.date_naive(), lang), t.format("%H:%M"));
+            match lang {
+                Lang::En => format!("Last login {date} at {time}"),
+                Lang::Fr => format!("Dernière connexion le {date} à {time}"),
+            }
         }
-        (None, Some(_)) => "This is your first sign-in. Welcome!".into(),
-        (None, None) => "Never signed in".into(),
+        (None, Some(_), Lang::En) => "This is your first sign-in. Welcome!".into(),
+        (None, Some(_), Lang::Fr) => "C'est votre première connexion. Bienvenue !".into(),
+        (None, None, Lang::En) => "Never signed in".into(),
+        (None, None, Lang::Fr) => "Jamais connecté".into(),
     }
 }
 
@@ -88,11 +132,18 @@ pub struct Upcoming {
     pub ends_at: i64,
     pub space: Option<String>,
     pub join_url: Option<String>,
+    /// None when the viewer organizes it.
+    pub organizer: Option<String>,
 }
 
 /// Groups meetings (sorted by start) into days in `tz`. A meeting running
 /// since an earlier day is listed under today.
-pub fn group_by_day(meetings: Vec<Upcoming>, now: DateTime<Utc>, tz: Tz) -> Vec<MeetingDay> {
+pub fn group_by_day(
+    meetings: Vec<Upcoming>,
+    now: DateTime<Utc>,
+    tz: Tz,
+    lang: Lang,
+) -> Vec<MeetingDay> {
     let today = now.with_timezone(&tz).date_naive();
     let mut days: Vec<(NaiveDate, MeetingDay)> = Vec::new();
     for m in meetings {
@@ -100,11 +151,13 @@ pub fn group_by_day(meetings: Vec<Upcoming>, now: DateTime<Utc>, tz: Tz) -> Vec<
         let day = start.with_timezone(&tz).date_naive().max(today);
         let row = MeetingRow {
             id: m.id,
-            time_range: time_range(start, end, tz),
+            time_range: time_range(start, end, tz, lang),
             name: m.name,
             now: start <= now && now < end,
-            space: m.space.unwrap_or_else(|| "Temporary space".into()),
-            organized_by: "You".into(),
+            space: m.space.unwrap_or_default(),
+            organized_by: m
+                .organizer
+                .unwrap_or_else(|| app::i18n::t(lang, "wizard.you").to_string()),
             join_url: m.join_url,
         };
         match days.last_mut() {
@@ -112,13 +165,71 @@ pub fn group_by_day(meetings: Vec<Upcoming>, now: DateTime<Utc>, tz: Tz) -> Vec<
             _ => days.push((
                 day,
                 MeetingDay {
-                    label: day_label(day, today),
+                    label: day_label(day, today, lang),
                     meetings: vec![row],
                 },
             )),
         }
     }
     days.into_iter().map(|(_, g)| g).collect()
+}
+
+type UpcomingRow = (
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+impl SchedulerBackend {
+    /// Meetings the user organizes or is invited to that have not ended,
+    /// by start; `limit + 1` rows so the caller knows whether more exist.
+    async fn upcoming(
+        &self,
+        user: &crate::auth::users::UserRecord,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Upcoming>, PublicError> {
+        let rows: Vec<UpcomingRow> = sqlx::query_as(
+            "SELECT m.id, m.name, m.starts_at, m.ends_at, s.name, \
+             CASE WHEN m.organizer_id = $1 THEN s.join_url ELSE \
+               (SELECT sa.join_url FROM space_access sa JOIN meeting_attendees a ON a.role = sa.role \
+                WHERE sa.space_id = m.space_id AND a.meeting_id = m.id AND lower(a.email) = lower($2)) END, \
+             u.display_name, m.organizer_id \
+             FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id \
+             WHERE m.ends_at > $3 AND (m.organizer_id = $1 OR EXISTS \
+               (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($2))) \
+             ORDER BY m.starts_at, m.id LIMIT $4 OFFSET $5",
+        )
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(to_millis(self.clock.now()))
+        .bind(limit + 1)
+        .bind(offset)
+        .fetch_all(&self.db)
+        .await
+        .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, starts_at, ends_at, space, join_url, organizer_name, organizer_id)| {
+                    Upcoming {
+                        id,
+                        name,
+                        starts_at,
+                        ends_at,
+                        space,
+                        join_url,
+                        organizer: (organizer_id != user.id).then_some(organizer_name),
+                    }
+                },
+            )
+            .collect())
+    }
 }
 
 #[async_trait::async_trait]
@@ -184,60 +295,62 @@ impl Backend for SchedulerBackend {
         self.meetings.details(&record, id, lang).await
     }
 
-    async fn home(&self, user: &SessionUser) -> Result<HomeData, PublicError> {
+    async fn home(&self, user: &SessionUser, lang: Lang) -> Result<HomeData, PublicError> {
         let now = self.clock.now();
         let tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
-        let record = crate::auth::users::find_by_id(&self.db, &user.id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| PublicError::Invalid("Your account no longer exists.".into()))?;
-        let rows: Vec<(String, String, i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT m.id, m.name, m.starts_at, m.ends_at, s.name, s.join_url \
-             FROM meetings m LEFT JOIN spaces s ON s.id = m.space_id \
-             WHERE m.organizer_id = $1 AND m.ends_at > $2 \
-             ORDER BY m.starts_at, m.id LIMIT $3",
-        )
-        .bind(&user.id)
-        .bind(to_millis(now))
-        .bind(HOME_LIMIT + 1)
-        .fetch_all(&self.db)
-        .await
-        .map_err(internal)?;
-        let has_more = rows.len() as i64 > HOME_LIMIT;
-        let meetings = rows
-            .into_iter()
-            .take(HOME_LIMIT as usize)
-            .map(|(id, name, starts_at, ends_at, space, join_url)| Upcoming {
-                id,
-                name,
-                starts_at,
-                ends_at,
-                space,
-                join_url,
-            })
-            .collect();
-        let spaces: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, name, uri, join_url FROM spaces WHERE owner_id = $1 AND temporary = FALSE ORDER BY name, id",
-        )
-        .bind(&user.id)
-        .fetch_all(&self.db)
-        .await
-        .map_err(internal)?;
+        let record = self.record(user).await?;
+        let mut meetings = self.upcoming(&record, 0, HOME_LIMIT).await?;
+        let has_more = meetings.len() as i64 > HOME_LIMIT;
+        meetings.truncate(HOME_LIMIT as usize);
+        let (spaces, spaces_notice) = match self.meetings.choices(&record).await {
+            Ok(c) => (c.spaces, None),
+            Err(e) => {
+                let public = internal(format!("listing the user's spaces: {e}"));
+                let notice = match lang {
+                    Lang::En => format!("Your spaces cannot be listed right now: the Call Bridge does not answer. ({public})"),
+                    Lang::Fr => format!("Vos espaces ne peuvent pas être listés : le Call Bridge ne répond pas. ({public})"),
+                };
+                (Vec::new(), Some(notice))
+            }
+        };
         Ok(HomeData {
-            display_name: record.display_name,
-            last_login: last_login_text(record.previous_login_at, record.last_login_at, tz),
+            display_name: record.display_name.clone(),
+            last_login: last_login_text(record.previous_login_at, record.last_login_at, tz, lang),
             time_zone: tz.name().to_string(),
-            days: group_by_day(meetings, now, tz),
+            days: group_by_day(meetings, now, tz, lang),
             has_more,
             spaces: spaces
                 .into_iter()
-                .map(|(id, name, uri, join_url)| SpaceView {
-                    id,
-                    name,
-                    uri,
-                    join_url,
+                .map(|s| SpaceView {
+                    id: s.id,
+                    name: s.name,
+                    uri: s.uri,
+                    join_url: s.join_url,
                 })
                 .collect(),
+            spaces_notice,
+        })
+    }
+
+    async fn meetings_page(
+        &self,
+        user: &SessionUser,
+        page: u32,
+        lang: Lang,
+    ) -> Result<MeetingsPage, PublicError> {
+        let now = self.clock.now();
+        let tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
+        let record = self.record(user).await?;
+        let page = page.clamp(1, 10_000);
+        let offset = i64::from(page - 1) * PAGE_SIZE;
+        let mut meetings = self.upcoming(&record, offset, PAGE_SIZE).await?;
+        let has_next = meetings.len() as i64 > PAGE_SIZE;
+        meetings.truncate(PAGE_SIZE as usize);
+        Ok(MeetingsPage {
+            days: group_by_day(meetings, now, tz, lang),
+            page,
+            has_next,
+            time_zone: tz.name().to_string(),
         })
     }
 }
@@ -254,13 +367,17 @@ mod tests {
     #[test]
     fn day_labels() {
         let today = NaiveDate::from_ymd_opt(2021, 8, 21).unwrap();
-        assert_eq!(day_label(today, today), "Today, Aug 21, 2021");
+        assert_eq!(day_label(today, today, Lang::En), "Today, Aug 21, 2021");
         assert_eq!(
-            day_label(today.succ_opt().unwrap(), today),
+            day_label(today.succ_opt().unwrap(), today, Lang::En),
             "Tomorrow, Aug 22, 2021"
         );
         assert_eq!(
-            day_label(NaiveDate::from_ymd_opt(2021, 8, 27).unwrap(), today),
+            day_label(
+                NaiveDate::from_ymd_opt(2021, 8, 27).unwrap(),
+                today,
+                Lang::En
+            ),
             "Friday, Aug 27, 2021"
         );
     }
@@ -269,17 +386,55 @@ mod tests {
     fn time_ranges_are_in_the_viewers_zone() {
         let paris: Tz = "Europe/Paris".parse().unwrap();
         assert_eq!(
-            time_range(utc(2021, 8, 21, 8, 0), utc(2021, 8, 21, 9, 30), paris),
+            time_range(
+                utc(2021, 8, 21, 8, 0),
+                utc(2021, 8, 21, 9, 30),
+                paris,
+                Lang::En
+            ),
             "10:00 – 11:30"
         );
         assert_eq!(
-            time_range(utc(2021, 8, 21, 21, 0), utc(2021, 8, 21, 23, 0), paris),
+            time_range(
+                utc(2021, 8, 21, 21, 0),
+                utc(2021, 8, 21, 23, 0),
+                paris,
+                Lang::En
+            ),
             "23:00 – 01:00 (+1 day)"
         );
         // Winter time: one hour ahead of UTC only.
         assert_eq!(
-            time_range(utc(2021, 12, 1, 8, 0), utc(2021, 12, 1, 9, 0), paris),
+            time_range(
+                utc(2021, 12, 1, 8, 0),
+                utc(2021, 12, 1, 9, 0),
+                paris,
+                Lang::En
+            ),
             "09:00 – 10:00"
+        );
+    }
+
+    #[test]
+    fn french_dates() {
+        let today = NaiveDate::from_ymd_opt(2021, 8, 21).unwrap();
+        assert_eq!(
+            day_label(today, today, Lang::Fr),
+            "Aujourd'hui, 21 août 2021"
+        );
+        assert_eq!(
+            day_label(
+                NaiveDate::from_ymd_opt(2021, 8, 27).unwrap(),
+                today,
+                Lang::Fr
+            ),
+            "vendredi, 27 août 2021"
+        );
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let t = to_millis(utc(2026, 11, 25, 17, 59));
+        assert_eq!(
+            last_login_text(Some(t), None, paris, Lang::Fr),
+            "Dernière connexion le 25 nov. 2026 à 18:59"
         );
     }
 
@@ -288,10 +443,10 @@ mod tests {
         let paris: Tz = "Europe/Paris".parse().unwrap();
         let t = to_millis(utc(2026, 11, 25, 17, 59));
         assert_eq!(
-            last_login_text(Some(t), Some(t), paris),
+            last_login_text(Some(t), Some(t), paris, Lang::En),
             "Last login Nov 25, 2026 at 18:59"
         );
-        assert!(last_login_text(None, Some(t), paris).contains("first sign-in"));
+        assert!(last_login_text(None, Some(t), paris, Lang::En).contains("first sign-in"));
     }
 
     #[test]
@@ -304,6 +459,7 @@ mod tests {
             ends_at: to_millis(e),
             space: None,
             join_url: None,
+            organizer: None,
         };
         let days = group_by_day(
             vec![
@@ -313,6 +469,7 @@ mod tests {
             ],
             now,
             Tz::UTC,
+            Lang::En,
         );
         assert_eq!(days.len(), 2);
         assert_eq!(days[0].label, "Today, Aug 21, 2021");

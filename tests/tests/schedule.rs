@@ -244,6 +244,48 @@ async fn schedule_open_and_delete_a_meeting_without_javascript() {
     let roles = texts(&page, ".dial-in h2");
     assert_eq!(roles, vec!["ExternalAccessMeth", "InternalAccessMeth"]);
 
+    // An invited attendee sees it, organized by its organizer, with only their role's dial-in.
+    app.add_user_with_email(
+        "colleague",
+        "Colleague",
+        "colleague@example.com",
+        "Europe/Paris",
+    )
+    .await;
+    let col = app.client();
+    app.sign_in(&col, "colleague", PASSWORD).await;
+    let home = col
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&home, ".meeting .name"), vec!["Quarterly review"]);
+    assert_eq!(
+        texts(&home, ".meeting .organizer"),
+        vec!["Organized by: Demo Organizer"]
+    );
+    let page = col
+        .get(app.url(&format!("/meetings/{meeting_id}?tab=dial-in")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&page, ".dial-in h2"), vec!["InternalAccessMeth"]);
+    assert!(page.contains("Dial-in"), "{page}");
+    assert!(
+        !page.contains(
+            "/meetings/{meeting_id}/edit"
+                .replace("{meeting_id}", &meeting_id)
+                .as_str()
+        ),
+        "attendees cannot edit"
+    );
+
     // Someone else cannot see it.
     app.add_user("mallory", "Mallory", "UTC").await;
     let m = app.client();
@@ -471,4 +513,64 @@ async fn call_bridge_failure_during_create_leaves_nothing_behind() {
     .await;
     assert!(loc.starts_with("/?created="), "{loc}");
     assert_eq!(app.cb.cospaces().len(), before + 1);
+}
+
+#[tokio::test]
+async fn see_more_lists_every_upcoming_meeting_a_page_at_a_time() {
+    use server::clock::{to_millis, Clock};
+    let app = TestApp::spawn().await;
+    let alice = app.add_user("alice", "Alice", "UTC").await;
+    let now = app.clock.now();
+    for i in 0..60i64 {
+        let start = now + chrono::Duration::hours(i + 1);
+        sqlx::query(
+            "INSERT INTO meetings (id, organizer_id, name, time_zone, starts_at, ends_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'UTC', $4, $5, $6, $6)",
+        )
+        .bind(format!("m{i:02}"))
+        .bind(&alice)
+        .bind(format!("Meeting {i:02}"))
+        .bind(to_millis(start))
+        .bind(to_millis(start + chrono::Duration::minutes(30)))
+        .bind(to_millis(now))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let c = app.client();
+    app.sign_in(&c, "alice", PASSWORD).await;
+    let home = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&home, ".meeting .name").len(), 20);
+    assert_eq!(texts(&home, ".see-more"), vec!["See more"]);
+    let p1 = c
+        .get(app.url("/meetings"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let names = texts(&p1, ".meeting .name");
+    assert_eq!(names.len(), 50);
+    assert_eq!(names[0], "Meeting 00");
+    assert_eq!(texts(&p1, ".pager a"), vec!["Next page"]);
+    let p2 = c
+        .get(app.url("/meetings?page=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let names = texts(&p2, ".meeting .name");
+    assert_eq!(names.len(), 10);
+    assert_eq!(names[9], "Meeting 59");
+    assert_eq!(texts(&p2, ".pager a"), vec!["Previous page"]);
 }

@@ -118,6 +118,15 @@ impl Meetings {
                 .map(|s| SpaceChoice {
                     name: s.name.clone().unwrap_or_else(|| s.id.clone()),
                     uri: s.uri.clone().unwrap_or_default(),
+                    join_url: match (
+                        reqwest::Url::parse(&self.join_base_url),
+                        s.call_id.as_deref(),
+                    ) {
+                        (Ok(base), Some(call_id)) => {
+                            callbridge::saga::join_url(&base, call_id, s.secret.as_deref())
+                        }
+                        _ => None,
+                    },
                     id: s.id,
                 })
                 .collect(),
@@ -670,8 +679,12 @@ impl Meetings {
             name,
             when: format!(
                 "{}, {}",
-                local.format("%A, %b %-d, %Y"),
-                crate::home::time_range(start, end, viewer_tz)
+                crate::home::day_label(
+                    local.date_naive(),
+                    now.with_timezone(&viewer_tz).date_naive(),
+                    lang
+                ),
+                crate::home::time_range(start, end, viewer_tz, lang)
             ),
             time_zone: viewer_tz.name().to_string(),
             repeat: repeat_text(rrule.as_deref(), lang),

@@ -21,10 +21,24 @@ report() {
 }
 trap report EXIT
 
+# The mail integration test (tests/tests/mail.rs) runs a real SMTP server
+# (aiosmtpd) and parses what it receives with icalendar.
+ensure_mail_test_packages() {
+  if ! python3 -c 'import aiosmtpd, icalendar' >/dev/null 2>&1; then
+    python3 -m pip install --quiet aiosmtpd icalendar \
+      || python3 -m pip install --quiet --break-system-packages aiosmtpd icalendar
+  fi
+}
+
 install_all() {
   ensure_build_tools
+  if ! command -v schemathesis >/dev/null 2>&1; then
+    say "installing schemathesis (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check schemathesis
+  fi
   ensure_chromium
   ensure_end2end_packages
+  ensure_mail_test_packages
 }
 
 end_to_end() {
@@ -35,13 +49,28 @@ end_to_end() {
   log="$data/server.log"
   "$SERVER_BIN" serve --demo --listen "127.0.0.1:$port" --data-dir "$data" --site-root "$SITE_ROOT" >"$log" 2>&1 &
   local pid=$!
+  # A second scheduler whose Call Bridge never answers (nothing listens on port 9).
+  local down_port down_data
+  down_port="$(free_port)"
+  down_data="$(mktemp -d)"
+  "$SERVER_BIN" serve --demo --listen "127.0.0.1:$down_port" --data-dir "$down_data" --site-root "$SITE_ROOT" \
+    --callbridge-url "http://127.0.0.1:9" >"$down_data/server.log" 2>&1 &
+  local down_pid=$!
   # shellcheck disable=SC2064
-  trap "kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf '$data'; report" EXIT
-  if ! wait_healthy "http://127.0.0.1:$port" 60; then
-    cat "$log" >&2
+  trap "kill $pid $down_pid 2>/dev/null; wait $pid $down_pid 2>/dev/null; rm -rf '$data' '$down_data'; report" EXIT
+  if ! wait_healthy "http://127.0.0.1:$port" 60 || ! wait_healthy "http://127.0.0.1:$down_port" 60; then
+    cat "$log" "$down_data/server.log" >&2
     return 1
   fi
-  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test); then
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" CB_DOWN_URL="http://127.0.0.1:$down_port" npx playwright test); then
+    echo "--- server log ---" >&2
+    tail -n 50 "$log" >&2
+    return 1
+  fi
+  say "schemathesis against the REST API"
+  local token
+  token="$("$SERVER_BIN" user token demo --name schemathesis --data-dir "$data")"
+  if ! "$ROOT/scripts/schemathesis.sh" "http://127.0.0.1:$port" "$token" 25; then
     echo "--- server log ---" >&2
     tail -n 50 "$log" >&2
     return 1

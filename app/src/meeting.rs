@@ -104,6 +104,7 @@ fn Meeting(
         now,
         dial_in: access,
         attendees,
+        deliveries,
         ..
     } = m;
     let title = name.clone();
@@ -197,6 +198,7 @@ fn Meeting(
                             }
                                 .into_any()
                         }}
+                        {(is_organizer && !deliveries.is_empty()).then(|| view! { <Deliveries deliveries lang/> })}
                     </section>
                 }
                     .into_any()
@@ -215,5 +217,39 @@ fn Meeting(
                 })}
             <p><a href="/">{t(lang, "nav.home")}</a></p>
         </article>
+    }
+}
+
+/// The invitation e-mail to each attendee, for the organizer: the status in
+/// words (never colour alone), with when it went or why it did not.
+#[component]
+fn Deliveries(deliveries: Vec<crate::model::Delivery>, lang: Lang) -> impl IntoView {
+    view! {
+        <section class="deliveries" aria-labelledby="deliveries-title">
+            <h2 id="deliveries-title">{l(lang, "Invitation e-mails", "E-mails d'invitation")}</h2>
+            <table class="delivery-list">
+                <thead>
+                    <tr>
+                        <th scope="col">{l(lang, "Attendee", "Participant")}</th>
+                        <th scope="col">{l(lang, "Status", "État")}</th>
+                        <th scope="col">{l(lang, "Details", "Détails")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {deliveries
+                        .into_iter()
+                        .map(|d| {
+                            view! {
+                                <tr class="delivery" data-status=d.status.clone()>
+                                    <th scope="row" class="email">{d.email}</th>
+                                    <td class="status">{d.status_text}</td>
+                                    <td class="detail">{d.detail}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
     }
 }

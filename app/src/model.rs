@@ -176,9 +176,24 @@ pub struct MeetingDetails {
     pub now: bool,
     pub dial_in: Vec<DialIn>,
     pub attendees: Vec<Attendee>,
+    /// The invitation e-mail to each attendee (organizer only; empty otherwise).
+    #[serde(default)]
+    pub deliveries: Vec<Delivery>,
+}
+
+/// Where the last e-mail to one attendee stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub email: String,
+    /// "pending", "sent", "failed" or "none" (nothing written yet).
+    pub status: String,
+    /// Localized words: the status, when it was sent or the last error.
+    pub status_text: String,
+    pub detail: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DialIn {
     pub role: String,
     pub uri: String,

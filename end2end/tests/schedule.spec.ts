@@ -66,6 +66,11 @@ test("schedule a meeting through the three steps, open it, edit it, delete it", 
   await page.getByLabel("E-mail", { exact: true }).press("Enter");
   await expect(page.locator(".attendees .email")).toHaveText(["guest@partner.example", "colleague@example.com"]);
   await expect(page.locator(".attendees .role")).toHaveText(["ExternalAccessMeth", "InternalAccessMeth"]);
+  await page.getByLabel("E-mail", { exact: true }).fill("extra@example.com");
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(page.locator(".attendees .email")).toHaveCount(3);
+  await page.getByRole("button", { name: "Remove extra@example.com" }).click();
+  await expect(page.locator(".attendees .email")).toHaveText(["guest@partner.example", "colleague@example.com"]);
   await shot("step-3");
   await page.getByRole("button", { name: "Create" }).click();
 

@@ -95,3 +95,49 @@ CREATE TABLE meeting_drafts (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX meeting_drafts_user ON meeting_drafts (user_id);
+
+-- Invitation e-mails waiting to go, going, or gone (server/src/mail). Rows
+-- are written in the same transaction as the meeting change they announce,
+-- so nothing is lost if the SMTP server is down or the scheduler restarts.
+-- A worker claims due rows with a lease (claimed_until), which lets several
+-- scheduler nodes share the table.
+CREATE TABLE mail_outbox (
+    id TEXT PRIMARY KEY,
+    -- Not a foreign key: a cancellation outlives its meeting.
+    meeting_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    -- invite | update | cancel
+    kind TEXT NOT NULL,
+    -- The rendered message (RFC 5322), built when the row is written.
+    message TEXT NOT NULL,
+    -- pending | sent | failed
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    claimed_until BIGINT,
+    claimed_by TEXT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    sent_at BIGINT
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (status, next_attempt_at);
+CREATE INDEX mail_outbox_meeting ON mail_outbox (meeting_id, recipient, created_at);
+
+-- API tokens for integrations ("server user token <username>"); only the
+-- SHA-256 of a token is kept.
+CREATE TABLE api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_used_at BIGINT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+-- Singleton jobs (the 01:15 GMT cleanup): one node holds a job's lease at a
+-- time; an expired lease (its node died) can be taken over.
+CREATE TABLE job_leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until_ms BIGINT NOT NULL
+);

@@ -184,6 +184,56 @@ type UpcomingRow = (
     String,
     String,
 );
+type SeriesRow = (
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
+macro_rules! upcoming_columns {
+    () => {
+        "m.id, m.name, m.starts_at, m.ends_at, s.name, \
+         CASE WHEN m.organizer_id = $1 THEN s.join_url ELSE \
+           (SELECT sa.join_url FROM space_access sa JOIN meeting_attendees a ON a.role = sa.role \
+            WHERE sa.space_id = m.space_id AND a.meeting_id = m.id AND lower(a.email) = lower($2)) END, \
+         u.display_name, m.organizer_id"
+    };
+}
+
+macro_rules! upcoming_from {
+    () => {
+        " FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id"
+    };
+}
+
+macro_rules! upcoming_visible {
+    () => {
+        "(m.organizer_id = $1 OR EXISTS \
+           (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($2)))"
+    };
+}
+
+/// The series of a stored repeating meeting; None when it cannot be read.
+pub fn series_of(
+    rrule: &str,
+    tz: &str,
+    local_start: &str,
+    minutes: i64,
+) -> Option<crate::recurrence::Series> {
+    let tz: Tz = tz.parse().ok()?;
+    let start = chrono::NaiveDateTime::parse_from_str(local_start, "%Y-%m-%dT%H:%M").ok()?;
+    let rule = crate::recurrence::Recurrence::from_rrule(rrule).ok()?;
+    crate::recurrence::Series::new(tz, start, chrono::Duration::minutes(minutes), rule).ok()
+}
 
 impl SchedulerBackend {
     /// Meetings the user organizes or is invited to that have not ended,
@@ -194,40 +244,93 @@ impl SchedulerBackend {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<Upcoming>, PublicError> {
-        let rows: Vec<UpcomingRow> = sqlx::query_as(
-            "SELECT m.id, m.name, m.starts_at, m.ends_at, s.name, \
-             CASE WHEN m.organizer_id = $1 THEN s.join_url ELSE \
-               (SELECT sa.join_url FROM space_access sa JOIN meeting_attendees a ON a.role = sa.role \
-                WHERE sa.space_id = m.space_id AND a.meeting_id = m.id AND lower(a.email) = lower($2)) END, \
-             u.display_name, m.organizer_id \
-             FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id \
-             WHERE m.ends_at > $3 AND (m.organizer_id = $1 OR EXISTS \
-               (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($2))) \
-             ORDER BY m.starts_at, m.id LIMIT $4 OFFSET $5",
-        )
+        let now = self.clock.now();
+        let wanted = (offset + limit + 1).max(0);
+        // Meetings that do not repeat: the database sorts and limits them.
+        let singles: Vec<UpcomingRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            upcoming_columns!(),
+            upcoming_from!(),
+            " WHERE m.rrule IS NULL AND m.ends_at > $3 AND ",
+            upcoming_visible!(),
+            " ORDER BY m.starts_at, m.id LIMIT $4"
+        ))
         .bind(&user.id)
         .bind(&user.email)
-        .bind(to_millis(self.clock.now()))
-        .bind(limit + 1)
-        .bind(offset)
+        .bind(to_millis(now))
+        .bind(wanted)
         .fetch_all(&self.db)
         .await
         .map_err(internal)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, name, starts_at, ends_at, space, join_url, organizer_name, organizer_id)| {
-                    Upcoming {
-                        id,
-                        name,
-                        starts_at,
-                        ends_at,
-                        space,
-                        join_url,
-                        organizer: (organizer_id != user.id).then_some(organizer_name),
-                    }
-                },
+        // Repeating meetings: each series is expanded into its real occurrences.
+        let series: Vec<SeriesRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            upcoming_columns!(),
+            ", m.rrule, m.time_zone, m.local_start, m.duration_minutes",
+            upcoming_from!(),
+            " \
+             WHERE m.rrule IS NOT NULL AND $3 >= 0 AND ",
+            upcoming_visible!(),
+            " ORDER BY m.starts_at, m.id LIMIT 1000"
+        ))
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(to_millis(now))
+        .fetch_all(&self.db)
+        .await
+        .map_err(internal)?;
+        let to_upcoming = |(
+            id,
+            name,
+            starts_at,
+            ends_at,
+            space,
+            join_url,
+            organizer_name,
+            organizer_id,
+        ): UpcomingRow| Upcoming {
+            id,
+            name,
+            starts_at,
+            ends_at,
+            space,
+            join_url,
+            organizer: (organizer_id != user.id).then_some(organizer_name),
+        };
+        let mut all: Vec<Upcoming> = singles.into_iter().map(to_upcoming).collect();
+        for (base, rrule, tz, local_start, minutes) in series.into_iter().map(|r| {
+            (
+                (r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7),
+                r.8,
+                r.9,
+                r.10,
+                r.11,
             )
+        }) {
+            let occurrences = series_of(&rrule, &tz, &local_start, minutes)
+                .map(|s| {
+                    s.occurrences(
+                        now - chrono::Duration::days(2),
+                        now + chrono::Duration::days(400),
+                        wanted as usize + 2,
+                    )
+                })
+                .unwrap_or_default();
+            for o in occurrences.into_iter().filter(|o| o.end > now) {
+                let mut u = to_upcoming(base.clone());
+                u.starts_at = to_millis(o.start);
+                u.ends_at = to_millis(o.end);
+                if let Some(n) = o.name {
+                    u.name = n;
+                }
+                all.push(u);
+            }
+        }
+        all.sort_by(|a, b| (a.starts_at, &a.id).cmp(&(b.starts_at, &b.id)));
+        Ok(all
+            .into_iter()
+            .skip(offset.max(0) as usize)
+            .take((limit + 1).max(0) as usize)
             .collect())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod c2w;
 pub mod callbridge;
 pub mod clock;
 pub mod config;
@@ -10,6 +11,8 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod home;
+pub mod jobs;
+pub mod mail;
 pub mod meetings;
 pub mod recurrence;
 pub mod web;
@@ -102,11 +105,18 @@ impl Application {
             )
         };
         let cb = Arc::new(callbridge::CallBridgeClient::new(cb_config)?);
+        let mail = Arc::new(mail::Mailer::new(
+            db.clone(),
+            clock.clone(),
+            cfg.data_dir.clone(),
+            cfg.demo,
+        ));
         let meetings = Arc::new(meetings::Meetings {
             db: db.clone(),
             clock: clock.clone(),
             cb,
             join_base_url: cfg.join_base_url.clone(),
+            mail,
         });
         let backend = home::SchedulerBackend {
             db: db.clone(),
@@ -146,7 +156,26 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         // The control socket and, when enabled, the HTTPS listener.
+        let data_dir = self.admin.socket_path().parent().map(|d| d.to_path_buf());
         let admin = self.admin.start().await;
+        // The C2W mesh to the web bridges, when enabled and configured.
+        let c2w = match data_dir {
+            Some(dir) => {
+                c2w::start_for_application(&admin.handle(), &dir, self.state.meetings.clone()).await
+            }
+            None => None,
+        };
+        // The invitation e-mail outbox worker.
+        let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+        let mail_worker = tokio::spawn(self.state.meetings.mail.clone().run(mail_stopped));
+        // The 01:15 GMT cleanup of temporary spaces (one node at a time).
+        let node = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let cleanup = tokio::spawn(jobs::cleanup::run_daily(
+            self.state.db.clone(),
+            self.state.meetings.cb.clone(),
+            self.state.clock.clone(),
+            node,
+        ));
         let served = axum::serve(
             self.listener,
             self.router
@@ -154,7 +183,15 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        if let Some(c2w) = c2w {
+            c2w.stop().await;
+        }
+        cleanup.abort();
         admin.shutdown().await;
+        let _ = stop_mail.send(true);
+        if let Err(e) = mail_worker.await {
+            tracing::error!("mail outbox worker: {e}");
+        }
         served
     }
 

@@ -73,6 +73,19 @@ enum UserCommand {
     },
     /// Set a local user's password (read like `add`).
     Passwd { username: String },
+    /// Make an API token for a user (printed once) for the REST API.
+    Token {
+        username: String,
+        /// A name to recognise (and revoke) the token by.
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
+    /// Revoke a user's API tokens with this name.
+    RevokeToken {
+        username: String,
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -132,6 +145,26 @@ async fn main() -> anyhow::Result<()> {
                         anyhow::bail!("no local user named {username}");
                     }
                     println!("Password changed");
+                }
+                UserCommand::Token { username, name } => {
+                    let Some((user, _)) = users::find_for_login(&db, &username).await? else {
+                        anyhow::bail!("no user named {username}");
+                    };
+                    let token = server::auth::tokens::create(
+                        &db,
+                        &user.id,
+                        &name,
+                        to_millis(SystemClock.now()),
+                    )
+                    .await?;
+                    println!("{token}");
+                }
+                UserCommand::RevokeToken { username, name } => {
+                    let Some((user, _)) = users::find_for_login(&db, &username).await? else {
+                        anyhow::bail!("no user named {username}");
+                    };
+                    let n = server::auth::tokens::revoke(&db, &user.id, &name).await?;
+                    println!("{n} token(s) revoked");
                 }
             }
             Ok(())

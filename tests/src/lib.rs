@@ -13,6 +13,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     /// The Call Bridge simulator this server talks to.
     pub cb: server::callbridge::sim::SimHandle,
+    /// The invitation e-mail outbox (tests may swap its backend).
+    pub mail: Arc<server::mail::Mailer>,
     _dir: tempfile::TempDir,
 }
 
@@ -20,6 +22,11 @@ pub const PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        // Server logs go to the test's output (shown when a test fails).
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn,server=info")
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let cfg = ServeConfig::for_tests(dir.path().to_path_buf());
         let clock = ManualClock::new(chrono::Utc::now());
@@ -28,6 +35,7 @@ impl TestApp {
             .expect("app builds");
         let base = format!("http://{}", app.addr);
         let db = app.state.db.clone();
+        let mail = app.state.meetings.mail.clone();
         let mut app = app;
         let cb = app
             .callbridge_sim
@@ -39,8 +47,14 @@ impl TestApp {
             db,
             clock,
             cb,
+            mail,
             _dir: dir,
         }
+    }
+
+    /// The server's data directory (scheduler.json lives there).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// Adds a local user with [`PASSWORD`]; returns the user id.

@@ -55,7 +55,9 @@ async fn home_lists_upcoming_meetings_with_the_now_badge() {
         .unwrap();
     assert_eq!(
         texts(&html, ".day h3"),
-        vec!["Today, Aug 21, 2021", "Tomorrow, Aug 22, 2021"]
+        vec!["Today, Aug 21, 2021", "Tomorrow, Aug 22, 2021"],
+        "{}",
+        &html[html.find("<main").unwrap_or(0)..]
     );
     assert_eq!(texts(&html, ".meeting .name"), vec!["Standup", "Review"]);
     assert_eq!(

@@ -157,6 +157,10 @@ pub struct EmailConfig {
     pub auth: bool,
     pub starttls: bool,
     pub trust: Option<String>,
+    /// The From: address of invitations (server/src/mail; docs/mail.md).
+    pub sender: Option<String>,
+    /// The display name on that From: address.
+    pub organizer_name: Option<String>,
 }
 
 impl Default for EmailConfig {
@@ -169,6 +173,8 @@ impl Default for EmailConfig {
             auth: false,
             starttls: true,
             trust: None,
+            sender: None,
+            organizer_name: None,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod password;
 pub mod ratelimit;
 pub mod session;
+pub mod tokens;
 pub mod users;
 
 use base64::Engine;

@@ -2,6 +2,7 @@
 //! the meeting page, editing and deletion. One implementation, used by the
 //! web app (and later the API and C2W).
 
+pub mod api;
 pub mod validate;
 
 use crate::auth::users::UserRecord;
@@ -38,6 +39,8 @@ pub struct Meetings {
     pub cb: Arc<CallBridgeClient>,
     /// Join links are built on this web bridge address.
     pub join_base_url: String,
+    /// Invitation e-mails: written to the outbox with each change.
+    pub mail: Arc<crate::mail::Mailer>,
 }
 
 /// What the user may choose from on the Call Bridge.
@@ -512,7 +515,19 @@ impl Meetings {
         .execute(&mut *tx)
         .await?;
         insert_attendees(&mut tx, &meeting_id, &d.attendees).await?;
+        // The invitations commit (or not) with the meeting.
+        if let Some(m) = crate::mail::snapshot(&mut tx, &meeting_id).await? {
+            self.mail
+                .enqueue(
+                    &mut tx,
+                    &m,
+                    crate::mail::compose::Kind::Invite,
+                    &m.attendees,
+                )
+                .await?;
+        }
         tx.commit().await?;
+        self.mail.wake();
         tracing::info!(meeting = %meeting_id, cospace = %space.cospace_id, "meeting created");
         Ok(meeting_id)
     }
@@ -529,6 +544,12 @@ impl Meetings {
         };
         let result: Result<bool, sqlx::Error> = async {
             let mut tx = self.db.begin().await?;
+            let before: Vec<(String, String)> = sqlx::query_as(
+                "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
+            )
+            .bind(&id)
+            .fetch_all(&mut *tx)
+            .await?;
             let done = sqlx::query(
                 "UPDATE meetings SET name = $1, time_zone = $2, starts_at = $3, ends_at = $4, local_start = $5, \
                  duration_minutes = $6, rrule = $7, sequence = sequence + 1, updated_at = $8 \
@@ -551,7 +572,24 @@ impl Meetings {
             }
             sqlx::query("DELETE FROM meeting_attendees WHERE meeting_id = $1").bind(&id).execute(&mut *tx).await?;
             insert_attendees(&mut tx, &id, &d.attendees).await?;
+            // Updates to those who stay, invitations to those added,
+            // cancellations to those removed: with the change or not at all.
+            if let Some(m) = crate::mail::snapshot(&mut tx, &id).await? {
+                use crate::mail::compose::Kind;
+                let was = |e: &str| before.iter().any(|(b, _)| b.eq_ignore_ascii_case(e));
+                let (kept, added): (Vec<_>, Vec<_>) =
+                    m.attendees.iter().cloned().partition(|(e, _)| was(e));
+                let removed: Vec<(String, String)> = before
+                    .iter()
+                    .filter(|(b, _)| !m.attendees.iter().any(|(e, _)| e.eq_ignore_ascii_case(b)))
+                    .cloned()
+                    .collect();
+                self.mail.enqueue(&mut tx, &m, Kind::Update, &kept).await?;
+                self.mail.enqueue(&mut tx, &m, Kind::Invite, &added).await?;
+                self.mail.enqueue(&mut tx, &m, Kind::Cancel, &removed).await?;
+            }
             tx.commit().await?;
+            self.mail.wake();
             Ok(true)
         }
         .await;
@@ -671,6 +709,19 @@ impl Meetings {
         .await
         .map_err(internal)?;
         let viewer_tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
+        let deliveries = if is_organizer {
+            let emails: Vec<String> = attendees.iter().map(|(e, _)| e.clone()).collect();
+            self.mail
+                .deliveries(id, &emails)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .zip(emails)
+                .map(|(row, email)| delivery(email, row, viewer_tz, lang))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let (start, end) = (from_millis(starts), from_millis(ends));
         let local = start.with_timezone(&viewer_tz);
         let now = self.now();
@@ -712,6 +763,7 @@ impl Meetings {
                 .into_iter()
                 .map(|(email, role)| Attendee { email, role })
                 .collect(),
+            deliveries,
         })
     }
 
@@ -741,6 +793,16 @@ impl Meetings {
             }
         }
         let mut tx = self.db.begin().await.map_err(internal)?;
+        // What the cancellations need, read before the rows go; they are
+        // written in the same transaction as the delete.
+        if let Some(mut m) = crate::mail::snapshot(&mut tx, id).await.map_err(internal)? {
+            m.sequence += 1;
+            let to = m.attendees.clone();
+            self.mail
+                .enqueue(&mut tx, &m, crate::mail::compose::Kind::Cancel, &to)
+                .await
+                .map_err(internal)?;
+        }
         sqlx::query("DELETE FROM meetings WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -754,8 +816,93 @@ impl Meetings {
                 .map_err(internal)?;
         }
         tx.commit().await.map_err(internal)?;
+        self.mail.wake();
         tracing::info!(meeting = %id, "meeting deleted");
         Ok(())
+    }
+}
+
+/// One attendee's e-mail status, in words.
+fn delivery(
+    email: String,
+    row: Option<crate::mail::DeliveryRow>,
+    tz: Tz,
+    lang: Lang,
+) -> app::model::Delivery {
+    let en = lang == Lang::En;
+    let at = |ms: i64| {
+        from_millis(ms)
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let Some(r) = row else {
+        return app::model::Delivery {
+            email,
+            status: "none".into(),
+            status_text: if en { "Not sent" } else { "Non envoyé" }.into(),
+            detail: String::new(),
+        };
+    };
+    let what = match (r.kind.as_str(), en) {
+        ("cancel", true) => "Cancellation",
+        ("cancel", false) => "Annulation",
+        ("update", true) => "Update",
+        ("update", false) => "Mise à jour",
+        (_, true) => "Invitation",
+        (_, false) => "Invitation",
+    };
+    let error = r.last_error.clone().unwrap_or_default();
+    let (status_text, detail) = match (r.status.as_str(), en) {
+        ("sent", true) => (
+            "Sent".to_string(),
+            format!("{what} sent {}", r.sent_at.map(at).unwrap_or_default()),
+        ),
+        ("sent", false) => (
+            "Envoyé".to_string(),
+            format!(
+                "{what} envoyée le {}",
+                r.sent_at.map(at).unwrap_or_default()
+            ),
+        ),
+        ("failed", true) => (
+            "Failed".to_string(),
+            format!(
+                "{what} not delivered after {} attempt(s): {error}",
+                r.attempts
+            ),
+        ),
+        ("failed", false) => (
+            "Échec".to_string(),
+            format!(
+                "{what} non remise après {} tentative(s) : {error}",
+                r.attempts
+            ),
+        ),
+        (_, true) if r.attempts > 0 => (
+            "Waiting to retry".to_string(),
+            format!(
+                "{what}: attempt {} failed ({error}); next try {}",
+                r.attempts,
+                at(r.next_attempt_at)
+            ),
+        ),
+        (_, false) if r.attempts > 0 => (
+            "Nouvelle tentative prévue".to_string(),
+            format!(
+                "{what} : la tentative {} a échoué ({error}) ; prochain essai {}",
+                r.attempts,
+                at(r.next_attempt_at)
+            ),
+        ),
+        (_, true) => ("Waiting to be sent".to_string(), what.to_string()),
+        (_, false) => ("En attente d'envoi".to_string(), what.to_string()),
+    };
+    app::model::Delivery {
+        email,
+        status: r.status,
+        status_text,
+        detail,
     }
 }
 

@@ -30,12 +30,23 @@ fn is_unsafe(method: &Method) -> bool {
 pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let now = to_millis(st.clock.now());
     let headers = req.headers();
-    let user = match cookies::get(headers, session::COOKIE) {
-        Some(token) => match session::lookup(&st.db, &token, now).await {
+    // An API client with a token: no cookies, no CSRF (nothing is ambient).
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    let user = match (&bearer, cookies::get(headers, session::COOKIE)) {
+        (Some(token), _) => match crate::auth::tokens::lookup(&st.db, token, now).await {
+            Ok(Some(user)) => Some(user),
+            Ok(None) => return super::rest::unauthenticated(),
+            Err(e) => return super::rest::internal(format!("token lookup: {e}")),
+        },
+        (None, Some(token)) => match session::lookup(&st.db, &token, now).await {
             Ok(user) => user,
             Err(e) => return error::internal_page(format!("session lookup: {e}")),
         },
-        None => None,
+        (None, None) => None,
     };
     let (csrf_token, fresh_csrf) = match cookies::get(headers, csrf::COOKIE) {
         Some(t) if is_token_shaped(&t) => (t, false),
@@ -43,7 +54,7 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
     };
 
     let mut req = req;
-    if is_unsafe(req.method()) {
+    if is_unsafe(req.method()) && bearer.is_none() {
         let (checked, ok) = check_csrf(req, &csrf_token).await;
         req = match checked {
             Ok(r) => r,
@@ -51,6 +62,13 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
         };
         if !ok {
             tracing::warn!(path = %req.uri().path(), "refused a request without a valid CSRF token");
+            if req.uri().path().starts_with("/api/v1/") {
+                return super::rest::error(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "A request authenticated by the session cookie needs the x-csrf-token header.",
+                );
+            }
             if req.uri().path() == "/auth/login" {
                 return with_csrf_cookie(
                     Redirect::to("/login?error=csrf").into_response(),

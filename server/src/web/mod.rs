@@ -4,6 +4,7 @@ pub mod auth_routes;
 pub mod cookies;
 pub mod join;
 pub mod middleware;
+pub mod rest;
 pub mod wizard;
 
 use crate::auth::directory::UserDirectory;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}/delete", post(wizard::post_delete))
         .route("/meetings/{id}/edit", post(wizard::post_edit))
         .route("/healthz", get(health))
+        .merge(rest::routes())
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),

@@ -1,0 +1,395 @@
+//! Renders one invitation, update or cancellation for one attendee:
+//! multipart/alternative with plain text, HTML and text/calendar.
+
+use super::ics::{self, Method, Person};
+use crate::meetings::validate::valid_email;
+use app::i18n::Lang;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+
+/// What is being announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Invite,
+    Update,
+    Cancel,
+}
+
+impl Kind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Invite => "invite",
+            Kind::Update => "update",
+            Kind::Cancel => "cancel",
+        }
+    }
+}
+
+/// How one role joins (a `space_access` row).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Access {
+    pub role: String,
+    pub uri: Option<String>,
+    pub call_id: Option<String>,
+    pub passcode: Option<String>,
+    pub join_url: Option<String>,
+}
+
+/// A snapshot of a meeting, enough to write to its attendees.
+#[derive(Debug, Clone)]
+pub struct MeetingMail {
+    pub meeting_id: String,
+    pub name: String,
+    pub tz: Tz,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub rrule: Option<String>,
+    pub sequence: i64,
+    pub organizer: Person,
+    /// (e-mail, role), in the meeting's order.
+    pub attendees: Vec<(String, String)>,
+    pub access: Vec<Access>,
+}
+
+/// The From: of every invitation (`scheduler.json`: email.sender / email.organizerName).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    pub address: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("invalid e-mail address {0:?}")]
+    Address(String),
+    #[error("cannot build the message: {0}")]
+    Build(String),
+}
+
+/// Header text: no control characters (CR/LF cannot start a new header);
+/// lettre encodes anything non-ASCII (RFC 2047).
+fn header_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn l(lang: Lang, en: &'static str, fr: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Fr => fr,
+    }
+}
+
+/// The UID of a meeting's calendar entry: stable across updates.
+pub fn uid(meeting_id: &str) -> String {
+    format!("{meeting_id}@cms-scheduler")
+}
+
+fn mailbox(name: Option<&str>, email: &str) -> Result<Mailbox, ComposeError> {
+    if !valid_email(email) {
+        return Err(ComposeError::Address(email.to_string()));
+    }
+    let address = email
+        .parse()
+        .map_err(|_| ComposeError::Address(email.to_string()))?;
+    let name = name.map(header_text).filter(|n| !n.is_empty());
+    Ok(Mailbox::new(name, address))
+}
+
+/// Renders the message for `recipient` (whose role is `role`).
+pub fn render(
+    m: &MeetingMail,
+    kind: Kind,
+    recipient: &str,
+    role: &str,
+    lang: Lang,
+    sender: &Sender,
+    stamp: DateTime<Utc>,
+) -> Result<String, ComposeError> {
+    let access = m.access.iter().find(|a| a.role == role);
+    let name = header_text(&m.name);
+    let subject = match kind {
+        Kind::Invite => format!("{}{name}", l(lang, "Invitation: ", "Invitation : ")),
+        Kind::Update => format!("{}{name}", l(lang, "Updated: ", "Mise à jour : ")),
+        Kind::Cancel => format!("{}{name}", l(lang, "Cancelled: ", "Annulée : ")),
+    };
+    let local = m.start.with_timezone(&m.tz).date_naive();
+    let when = format!(
+        "{}, {}, {} ({})",
+        crate::home::weekday_text(local, lang),
+        crate::home::date_text(local, lang),
+        crate::home::time_range(m.start, m.end, m.tz, lang),
+        m.tz.name()
+    );
+    let repeat = crate::meetings::repeat_text(m.rrule.as_deref(), lang);
+    let organizer = m
+        .organizer
+        .name
+        .clone()
+        .unwrap_or_else(|| m.organizer.email.clone());
+    let intro = match kind {
+        Kind::Invite => l(
+            lang,
+            "You are invited to this meeting.",
+            "Vous êtes invité(e) à cette réunion.",
+        ),
+        Kind::Update => l(
+            lang,
+            "This meeting has changed.",
+            "Cette réunion a été modifiée.",
+        ),
+        Kind::Cancel => l(
+            lang,
+            "This meeting has been cancelled.",
+            "Cette réunion a été annulée.",
+        ),
+    };
+    // (label, value) rows: the meeting, then how this attendee joins.
+    let mut rows: Vec<(&str, String)> = vec![
+        (l(lang, "Meeting", "Réunion"), m.name.clone()),
+        (l(lang, "When", "Quand"), when),
+        (l(lang, "Repeat", "Répétition"), repeat),
+        (l(lang, "Organizer", "Organisateur"), organizer.clone()),
+    ];
+    let mut join_rows: Vec<(&str, String)> = Vec::new();
+    if kind != Kind::Cancel {
+        join_rows.push((l(lang, "Role", "Rôle"), role.to_string()));
+        if let Some(a) = access {
+            for (label, v) in [
+                (
+                    l(lang, "Video address (URI)", "Adresse vidéo (URI)"),
+                    &a.uri,
+                ),
+                (l(lang, "Call ID", "ID d'appel"), &a.call_id),
+                (l(lang, "Passcode", "Code secret"), &a.passcode),
+                (
+                    l(
+                        lang,
+                        "Join from a browser",
+                        "Rejoindre depuis un navigateur",
+                    ),
+                    &a.join_url,
+                ),
+            ] {
+                if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                    join_rows.push((label, v.to_string()));
+                }
+            }
+        }
+    }
+    let mut text = format!("{intro}\n\n");
+    for (k, v) in &rows {
+        text.push_str(&format!("{k}: {}\n", v.replace(['\r', '\n'], " ")));
+    }
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>\n<p>{}</p>\n<table>\n",
+        lang.code(),
+        html_escape(&subject),
+        html_escape(intro)
+    );
+    for (k, v) in &rows {
+        html.push_str(&format!(
+            "<tr><th scope=\"row\" align=\"left\">{}</th><td>{}</td></tr>\n",
+            html_escape(k),
+            html_escape(v)
+        ));
+    }
+    html.push_str("</table>\n");
+    if !join_rows.is_empty() {
+        let heading = l(lang, "How to join", "Comment rejoindre");
+        text.push_str(&format!("\n{heading}\n"));
+        html.push_str(&format!("<h2>{}</h2>\n<table>\n", html_escape(heading)));
+        for (k, v) in &join_rows {
+            text.push_str(&format!("{k}: {v}\n"));
+            let value = if v.starts_with("https://") {
+                format!("<a href=\"{0}\">{0}</a>", html_escape(v))
+            } else {
+                html_escape(v)
+            };
+            html.push_str(&format!(
+                "<tr><th scope=\"row\" align=\"left\">{}</th><td>{value}</td></tr>\n",
+                html_escape(k)
+            ));
+        }
+        html.push_str("</table>\n");
+    }
+    html.push_str("</body></html>\n");
+    rows.clear();
+
+    let location = access
+        .filter(|_| kind != Kind::Cancel)
+        .and_then(|a| a.join_url.clone().or_else(|| a.uri.clone()))
+        .unwrap_or_default();
+    let description = if kind == Kind::Cancel {
+        intro.to_string()
+    } else {
+        join_rows
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let method = if kind == Kind::Cancel {
+        Method::Cancel
+    } else {
+        Method::Request
+    };
+    let event = ics::Event {
+        method,
+        uid: uid(&m.meeting_id),
+        sequence: m.sequence,
+        stamp,
+        tz: m.tz,
+        start: m.start,
+        end: m.end,
+        rrule: m.rrule.clone(),
+        summary: m.name.clone(),
+        location,
+        description,
+        organizer: m.organizer.clone(),
+        sent_by: (!sender.address.eq_ignore_ascii_case(&m.organizer.email))
+            .then(|| sender.address.clone()),
+        // Each copy names its own recipient: attendees do not see each other.
+        attendees: vec![Person {
+            name: None,
+            email: recipient.to_string(),
+        }],
+    };
+    let calendar = ics::write(&event);
+
+    let from = mailbox(
+        Some(sender.name.as_deref().unwrap_or(organizer.as_str())),
+        &sender.address,
+    )?;
+    let to = mailbox(None, recipient)?;
+    let domain = sender
+        .address
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_else(|| "localhost".into());
+    let calendar_type = ContentType::parse(&format!(
+        "text/calendar; charset=utf-8; method={}",
+        method.word()
+    ))
+    .map_err(|e| ComposeError::Build(e.to_string()))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .date(stamp.into())
+        .message_id(Some(format!("<{}@{domain}>", uuid::Uuid::new_v4())))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(text))
+                .singlepart(SinglePart::html(html))
+                .singlepart(SinglePart::builder().header(calendar_type).body(calendar)),
+        )
+        .map_err(|e| ComposeError::Build(e.to_string()))?;
+    String::from_utf8(message.formatted()).map_err(|e| ComposeError::Build(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn meeting() -> MeetingMail {
+        MeetingMail {
+            meeting_id: "m1".into(),
+            name: "Revue\r\nBcc: victim@example.com; été".into(),
+            tz: "Europe/Paris".parse().unwrap(),
+            start: Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+            end: Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+            rrule: Some("FREQ=WEEKLY;COUNT=4".into()),
+            sequence: 2,
+            organizer: Person {
+                name: Some("Alice".into()),
+                email: "alice@example.com".into(),
+            },
+            attendees: vec![("bob@example.com".into(), "Guest".into())],
+            access: vec![Access {
+                role: "Guest".into(),
+                uri: Some("rev.guest@example.com".into()),
+                call_id: Some("123456".into()),
+                passcode: Some("4242".into()),
+                join_url: Some("https://wb.example.com/meeting/123456?secret=s".into()),
+            }],
+        }
+    }
+
+    fn sender() -> Sender {
+        Sender {
+            address: "scheduler@example.com".into(),
+            name: Some("Scheduler\r\nX-Evil: 1".into()),
+        }
+    }
+
+    #[test]
+    fn headers_cannot_be_injected() {
+        let msg = render(
+            &meeting(),
+            Kind::Invite,
+            "bob@example.com",
+            "Guest",
+            Lang::En,
+            &sender(),
+            Utc::now(),
+        )
+        .unwrap();
+        let head = msg.split("\r\n\r\n").next().unwrap();
+        assert!(!head.lines().any(|l| l.starts_with("Bcc:")));
+        assert!(!head.lines().any(|l| l.starts_with("X-Evil")));
+        assert!(head.contains("Subject: "));
+        assert!(msg.contains("text/calendar; charset=utf-8; method=REQUEST"));
+        assert!(msg.contains("multipart/alternative"));
+        assert!(render(
+            &meeting(),
+            Kind::Invite,
+            "bob@example.com\r\nBcc: x@y.z",
+            "Guest",
+            Lang::En,
+            &sender(),
+            Utc::now()
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn cancellation_in_french() {
+        let mut m = meeting();
+        m.name = "Point hebdo".into();
+        let msg = render(
+            &m,
+            Kind::Cancel,
+            "bob@example.com",
+            "Guest",
+            Lang::Fr,
+            &sender(),
+            Utc::now(),
+        )
+        .unwrap();
+        assert!(msg.contains("method=CANCEL"));
+        assert!(msg.contains("Subject: =?utf-8?") || msg.contains("Subject: Annul"));
+    }
+}

@@ -1,0 +1,488 @@
+//! An iCalendar (RFC 5545) writer for meeting invitations: TEXT escaping,
+//! 75-octet line folding, a VTIMEZONE built from the tz database, RRULE,
+//! METHOD/UID/SEQUENCE.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::{OffsetComponents, OffsetName, Tz};
+
+/// REQUEST (invitation or update) or CANCEL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Request,
+    Cancel,
+}
+
+impl Method {
+    pub fn word(self) -> &'static str {
+        match self {
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// A person on the ORGANIZER or ATTENDEE line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+/// One VEVENT and what it needs.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub method: Method,
+    pub uid: String,
+    pub sequence: i64,
+    pub stamp: DateTime<Utc>,
+    pub tz: Tz,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// An RRULE body ("FREQ=WEEKLY;COUNT=10"), without "RRULE:".
+    pub rrule: Option<String>,
+    pub summary: String,
+    pub location: String,
+    pub description: String,
+    pub organizer: Person,
+    pub sent_by: Option<String>,
+    pub attendees: Vec<Person>,
+}
+
+/// Escapes a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and
+/// newlines; other control characters are dropped.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("\\n");
+            }
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A parameter value (e.g. CN): quoted, without DQUOTE or control characters
+/// (RFC 5545 3.2 allows neither inside a quoted value).
+pub fn param_value(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|c| *c != '"')
+        .collect();
+    format!("\"{}\"", clean.trim())
+}
+
+/// A mailto: URI for a cal-address; characters that would break the line are removed.
+fn mailto(email: &str) -> String {
+    let clean: String = email
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, ' ' | '"' | ';' | ':' | ','))
+        .collect();
+    format!("mailto:{clean}")
+}
+
+/// Folds one content line to 75 octets per physical line (RFC 5545 3.1),
+/// never inside a UTF-8 sequence; continuation lines start with a space.
+pub fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + line.len() / 70 * 3 + 2);
+    let mut width = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if width + n > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += n;
+    }
+    out.push_str("\r\n");
+    out
+}
+
+fn utc_stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn local_stamp(t: NaiveDateTime) -> String {
+    t.format("%Y%m%dT%H%M%S").to_string()
+}
+
+fn offset_text(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let s = seconds.abs();
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    if sec == 0 {
+        format!("{sign}{h:02}{m:02}")
+    } else {
+        format!("{sign}{h:02}{m:02}{sec:02}")
+    }
+}
+
+/// The zone's state at an instant: UTC offset (seconds), daylight or not, name.
+fn state(tz: Tz, t: DateTime<Utc>) -> (i32, bool, String) {
+    let off = tz.offset_from_utc_datetime(&t.naive_utc());
+    let secs = off.fix().local_minus_utc();
+    let dst = off.dst_offset() != Duration::zero();
+    let name = off
+        .abbreviation()
+        .map(str::to_string)
+        .unwrap_or_else(|| offset_text(secs));
+    (secs, dst, name)
+}
+
+/// A UTC offset change: the first instant of the new offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub at: DateTime<Utc>,
+    pub from: i32,
+    pub to: i32,
+    pub dst: bool,
+    pub name: String,
+}
+
+/// The offset changes of `tz` from the start of `first_year` to the end of
+/// `last_year` (UTC), found by stepping six hours and bisecting to the second.
+pub fn transitions(tz: Tz, first_year: i32, last_year: i32) -> Vec<Transition> {
+    let mut out = Vec::new();
+    let (Some(begin), Some(end)) = (
+        Utc.with_ymd_and_hms(first_year, 1, 1, 0, 0, 0).single(),
+        Utc.with_ymd_and_hms(last_year + 1, 1, 1, 0, 0, 0).single(),
+    ) else {
+        return out;
+    };
+    let step = Duration::hours(6);
+    let mut t = begin;
+    let mut prev = state(tz, t);
+    while t < end {
+        let next = t + step;
+        let cur = state(tz, next);
+        if cur.0 != prev.0 || cur.1 != prev.1 {
+            // Bisect (t, next] for the first instant with the new state.
+            let (mut lo, mut hi) = (t.timestamp(), next.timestamp());
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                let s = state(tz, DateTime::from_timestamp(mid, 0).unwrap_or(t));
+                if s.0 == prev.0 && s.1 == prev.1 {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let hi = DateTime::from_timestamp(hi, 0).unwrap_or(next);
+            let at = state(tz, hi);
+            out.push(Transition {
+                at: hi,
+                from: prev.0,
+                to: at.0,
+                dst: at.1,
+                name: at.2,
+            });
+        }
+        prev = cur;
+        t = next;
+    }
+    out
+}
+
+/// A VTIMEZONE for `tz` covering `first_year..=last_year`: one STANDARD or
+/// DAYLIGHT part for the offset in force at the start, then one per change.
+pub fn vtimezone(tz: Tz, first_year: i32, last_year: i32) -> Vec<String> {
+    let mut lines = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{}", tz.name())];
+    let part = |lines: &mut Vec<String>,
+                dst: bool,
+                start: NaiveDateTime,
+                from: i32,
+                to: i32,
+                name: &str| {
+        let kind = if dst { "DAYLIGHT" } else { "STANDARD" };
+        lines.push(format!("BEGIN:{kind}"));
+        lines.push(format!("DTSTART:{}", local_stamp(start)));
+        lines.push(format!("TZOFFSETFROM:{}", offset_text(from)));
+        lines.push(format!("TZOFFSETTO:{}", offset_text(to)));
+        lines.push(format!("TZNAME:{}", escape_text(name)));
+        lines.push(format!("END:{kind}"));
+    };
+    if let Some(begin) = Utc.with_ymd_and_hms(first_year, 1, 1, 0, 0, 0).single() {
+        let (off, dst, name) = state(tz, begin);
+        let local = begin.naive_utc() + Duration::seconds(i64::from(off));
+        part(&mut lines, dst, local, off, off, &name);
+    }
+    for tr in transitions(tz, first_year, last_year) {
+        // DTSTART is the onset in the local time that was in force before it.
+        let local = tr.at.naive_utc() + Duration::seconds(i64::from(tr.from));
+        part(&mut lines, tr.dst, local, tr.from, tr.to, &tr.name);
+    }
+    lines.push("END:VTIMEZONE".into());
+    lines
+}
+
+/// The years a VTIMEZONE must cover for an event: from its start through
+/// its last occurrence (UNTIL), or a few years ahead when it repeats forever.
+fn years(start: DateTime<Utc>, rrule: Option<&str>) -> (i32, i32) {
+    let first = start.year();
+    let Some(rule) = rrule else {
+        return (first, first);
+    };
+    let until_year = rule
+        .split(';')
+        .find_map(|p| p.strip_prefix("UNTIL="))
+        .and_then(|u| u.get(..4))
+        .and_then(|y| y.parse::<i32>().ok());
+    let last = until_year.unwrap_or(first + 3).clamp(first, first + 10);
+    (first, last)
+}
+
+/// The RRULE body, reduced to the characters a rule may hold.
+fn clean_rrule(rule: &str) -> String {
+    rule.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | ';' | ',' | '-' | '+'))
+        .collect()
+}
+
+/// The whole VCALENDAR, CRLF line ends, folded.
+pub fn write(ev: &Event) -> String {
+    let mut lines: Vec<String> = vec![
+        "BEGIN:VCALENDAR".into(),
+        "PRODID:-//CMS Scheduler//Meeting Scheduler//EN".into(),
+        "VERSION:2.0".into(),
+        "CALSCALE:GREGORIAN".into(),
+        format!("METHOD:{}", ev.method.word()),
+    ];
+    let utc = ev.tz == Tz::UTC;
+    if !utc {
+        let (first, last) = years(ev.start, ev.rrule.as_deref());
+        lines.extend(vtimezone(ev.tz, first, last));
+    }
+    lines.push("BEGIN:VEVENT".into());
+    lines.push(format!("UID:{}", escape_text(&ev.uid)));
+    lines.push(format!("SEQUENCE:{}", ev.sequence.max(0)));
+    lines.push(format!("DTSTAMP:{}", utc_stamp(ev.stamp)));
+    for (prop, t) in [("DTSTART", ev.start), ("DTEND", ev.end)] {
+        if utc {
+            lines.push(format!("{prop}:{}", utc_stamp(t)));
+        } else {
+            let local = t.with_timezone(&ev.tz).naive_local();
+            lines.push(format!(
+                "{prop};TZID={}:{}",
+                ev.tz.name(),
+                local_stamp(local)
+            ));
+        }
+    }
+    if let Some(rule) = ev
+        .rrule
+        .as_deref()
+        .map(clean_rrule)
+        .filter(|r| !r.is_empty())
+    {
+        lines.push(format!("RRULE:{rule}"));
+    }
+    lines.push(format!("SUMMARY:{}", escape_text(&ev.summary)));
+    if !ev.location.is_empty() {
+        lines.push(format!("LOCATION:{}", escape_text(&ev.location)));
+    }
+    if !ev.description.is_empty() {
+        lines.push(format!("DESCRIPTION:{}", escape_text(&ev.description)));
+    }
+    let mut organizer = "ORGANIZER".to_string();
+    if let Some(name) = ev
+        .organizer
+        .name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
+        organizer.push_str(&format!(";CN={}", param_value(name)));
+    }
+    if let Some(by) = &ev.sent_by {
+        organizer.push_str(&format!(";SENT-BY=\"{}\"", mailto(by)));
+    }
+    organizer.push(':');
+    organizer.push_str(&mailto(&ev.organizer.email));
+    lines.push(organizer);
+    for a in &ev.attendees {
+        let mut line = "ATTENDEE".to_string();
+        if let Some(name) = a.name.as_deref().filter(|n| !n.trim().is_empty()) {
+            line.push_str(&format!(";CN={}", param_value(name)));
+        }
+        line.push_str(";CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:");
+        line.push_str(&mailto(&a.email));
+        lines.push(line);
+    }
+    lines.push(
+        match ev.method {
+            Method::Request => "STATUS:CONFIRMED",
+            Method::Cancel => "STATUS:CANCELLED",
+        }
+        .into(),
+    );
+    lines.push("TRANSP:OPAQUE".into());
+    lines.push("END:VEVENT".into());
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold(l)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(tz: Tz, rrule: Option<&str>) -> Event {
+        Event {
+            method: Method::Request,
+            uid: "m-1@cms-scheduler".into(),
+            sequence: 3,
+            stamp: Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap(),
+            tz,
+            start: Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+            end: Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+            rrule: rrule.map(str::to_string),
+            summary: "Weekly sync; team A, B".into(),
+            location: "sip:x.guest@example.com".into(),
+            description: "Line 1\r\nLine 2".into(),
+            organizer: Person {
+                name: Some("Alice \"Boss\" Martin".into()),
+                email: "alice@example.com".into(),
+            },
+            sent_by: Some("scheduler@example.com".into()),
+            attendees: vec![Person {
+                name: None,
+                email: "bob@example.com".into(),
+            }],
+        }
+    }
+
+    /// Unfolds and splits a calendar into its logical lines.
+    fn unfold(ics: &str) -> Vec<String> {
+        ics.replace("\r\n ", "")
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn escapes_text() {
+        assert_eq!(escape_text("a;b,c\\d"), "a\\;b\\,c\\\\d");
+        assert_eq!(
+            escape_text("one\r\ntwo\nthree\rfour"),
+            "one\\ntwo\\nthree\\nfour"
+        );
+        assert_eq!(escape_text("bell\u{7}x"), "bellx");
+        // A name cannot start a new property.
+        let ics = write(&Event {
+            summary: "Hi\r\nATTENDEE:mailto:evil@example.com".into(),
+            ..event(Tz::UTC, None)
+        });
+        assert!(unfold(&ics)
+            .iter()
+            .all(|l| !l.starts_with("ATTENDEE:mailto:evil")));
+        assert!(ics.contains("SUMMARY:Hi\\nATTENDEE:mailto:evil@example.com"));
+    }
+
+    #[test]
+    fn folds_at_75_octets_without_splitting_characters() {
+        let line = format!("DESCRIPTION:{}", "é".repeat(100));
+        let folded = fold(&line);
+        for physical in folded.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(physical.len() <= 75, "{} octets", physical.len());
+        }
+        assert!(folded.ends_with("\r\n"));
+        assert_eq!(folded.replace("\r\n ", "").trim_end(), line);
+        assert_eq!(fold("SHORT:x"), "SHORT:x\r\n");
+        let exact = format!("X:{}", "a".repeat(73));
+        assert_eq!(fold(&exact), format!("{exact}\r\n"));
+    }
+
+    #[test]
+    fn method_uid_sequence_and_people() {
+        let ics = write(&event(Tz::UTC, None));
+        let lines = unfold(&ics);
+        assert!(ics.lines().all(|l| l.len() <= 75));
+        assert_eq!(lines[0], "BEGIN:VCALENDAR");
+        assert!(lines.contains(&"METHOD:REQUEST".to_string()));
+        assert!(lines.contains(&"UID:m-1@cms-scheduler".to_string()));
+        assert!(lines.contains(&"SEQUENCE:3".to_string()));
+        assert!(lines.contains(&"DTSTAMP:20261125T080000Z".to_string()));
+        assert!(lines.contains(&"DTSTART:20261201T090000Z".to_string()));
+        assert!(lines.contains(&"SUMMARY:Weekly sync\\; team A\\, B".to_string()));
+        assert!(lines.contains(&"DESCRIPTION:Line 1\\nLine 2".to_string()));
+        assert!(lines.contains(
+            &"ORGANIZER;CN=\"Alice Boss Martin\";SENT-BY=\"mailto:scheduler@example.com\":mailto:alice@example.com"
+                .to_string()
+        ));
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("ATTENDEE;") && l.ends_with(":mailto:bob@example.com")));
+        assert!(!ics.contains("VTIMEZONE"));
+        let cancel = write(&Event {
+            method: Method::Cancel,
+            ..event(Tz::UTC, None)
+        });
+        assert!(cancel.contains("METHOD:CANCEL\r\n"));
+        assert!(cancel.contains("STATUS:CANCELLED\r\n"));
+    }
+
+    #[test]
+    fn vtimezone_from_the_tz_database() {
+        let tz: Tz = "Europe/Paris".parse().unwrap();
+        let ics = write(&event(tz, None));
+        let lines = unfold(&ics);
+        assert!(lines.contains(&"DTSTART;TZID=Europe/Paris:20261201T100000".to_string()));
+        assert!(lines.contains(&"DTEND;TZID=Europe/Paris:20261201T110000".to_string()));
+        assert!(lines.contains(&"TZID:Europe/Paris".to_string()));
+        // 2026: summer time starts Mar 29 at 02:00 CET, ends Oct 25 at 03:00 CEST.
+        let tr = transitions(tz, 2026, 2026);
+        assert_eq!(tr.len(), 2);
+        assert_eq!(
+            tr[0].at,
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap()
+        );
+        assert_eq!((tr[0].from, tr[0].to, tr[0].dst), (3600, 7200, true));
+        assert_eq!(
+            tr[1].at,
+            Utc.with_ymd_and_hms(2026, 10, 25, 1, 0, 0).unwrap()
+        );
+        let text = ics.replace("\r\n ", "");
+        assert!(text.contains(
+            "BEGIN:DAYLIGHT\r\nDTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nEND:DAYLIGHT"
+        ));
+        assert!(text.contains(
+            "BEGIN:STANDARD\r\nDTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nEND:STANDARD"
+        ));
+        // A zone without changes still gets its one offset.
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let v = vtimezone(tokyo, 2026, 2026).join("\n");
+        assert!(v.contains("TZOFFSETTO:+0900"));
+        assert!(!v.contains("DAYLIGHT"));
+        // Southern hemisphere, half-hour zone.
+        let adelaide: Tz = "Australia/Adelaide".parse().unwrap();
+        let tr = transitions(adelaide, 2026, 2026);
+        assert_eq!(tr.len(), 2);
+        assert_eq!(offset_text(tr[0].to), "+0930");
+    }
+
+    #[test]
+    fn recurring_meetings_carry_their_rule_and_years() {
+        let tz: Tz = "America/New_York".parse().unwrap();
+        let ics = write(&event(tz, Some("FREQ=WEEKLY;UNTIL=20280101T000000Z")));
+        let lines = unfold(&ics);
+        assert!(lines.contains(&"RRULE:FREQ=WEEKLY;UNTIL=20280101T000000Z".to_string()));
+        // 2026, 2027 and 2028: two changes a year.
+        let daylight = lines.iter().filter(|l| *l == "BEGIN:DAYLIGHT").count();
+        assert_eq!(daylight, 3);
+        // Nothing outside a rule's alphabet gets through.
+        let evil = write(&event(tz, Some("FREQ=DAILY\r\nATTENDEE:x")));
+        assert!(evil.contains("RRULE:FREQ=DAILYATTENDEEx\r\n"));
+    }
+}

@@ -1,0 +1,359 @@
+//! The durable outbox: rows written with the meeting change, claimed with a
+//! lease, sent with retries and exponential backoff.
+//!
+//! States: `pending` → `sent`, or `pending` → (retry after backoff) … →
+//! `failed` after [`OutboxOptions::max_attempts`] tries or a permanent
+//! refusal. A claim sets `claimed_until` (a lease) and `claimed_by` (a token
+//! for this claim); another node skips leased rows, and a crashed node's
+//! rows are taken again once the lease runs out.
+
+use super::backend::{MailBackend, SendError};
+use super::MailError;
+use crate::clock::{from_millis, to_millis, Clock};
+use crate::db::Db;
+use chrono::Duration;
+
+/// Tunables of the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxOptions {
+    /// Tries before a message is marked failed.
+    pub max_attempts: i64,
+    /// Wait after the first failure; doubled after each next one.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long a claim holds a row.
+    pub lease: Duration,
+    /// Rows claimed at once.
+    pub batch: i64,
+    /// How often the worker looks for due rows (it is also woken on enqueue).
+    pub poll: std::time::Duration,
+}
+
+impl Default for OutboxOptions {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            base_backoff: Duration::seconds(30),
+            max_backoff: Duration::hours(1),
+            lease: Duration::minutes(2),
+            batch: 50,
+            poll: std::time::Duration::from_millis(500),
+        }
+    }
+}
+
+impl OutboxOptions {
+    /// The wait after `attempts` failed tries (1 → base, 2 → 2×base, …).
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let exp = attempts.clamp(1, 30) - 1;
+        let ms = self
+            .base_backoff
+            .num_milliseconds()
+            .saturating_mul(1i64 << exp);
+        Duration::milliseconds(ms.min(self.max_backoff.num_milliseconds()))
+    }
+}
+
+/// One claimed row.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: String,
+    pub recipient: String,
+    pub message: String,
+    pub attempts: i64,
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Claims up to `batch` due rows for `token` until now + lease.
+pub async fn claim(
+    db: &Db,
+    now: i64,
+    opts: &OutboxOptions,
+    token: &str,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let until = now + opts.lease.num_milliseconds();
+    sqlx::query(
+        "UPDATE mail_outbox SET claimed_until = $1, claimed_by = $2 \
+         WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
+                      AND (claimed_until IS NULL OR claimed_until <= $3) \
+                      ORDER BY next_attempt_at, created_at LIMIT $4) \
+         AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $3)",
+    )
+    .bind(until)
+    .bind(token)
+    .bind(now)
+    .bind(opts.batch)
+    .execute(db)
+    .await?;
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, recipient, message, attempts FROM mail_outbox \
+         WHERE claimed_by = $1 AND claimed_until = $2 AND status = 'pending' ORDER BY created_at",
+    )
+    .bind(token)
+    .bind(until)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, recipient, message, attempts)| Claimed {
+            id,
+            recipient,
+            message,
+            attempts,
+        })
+        .collect())
+}
+
+/// Records the outcome of one try. Only the holder of the claim may.
+pub async fn settle(
+    db: &Db,
+    row: &Claimed,
+    token: &str,
+    now: i64,
+    outcome: Result<(), SendError>,
+    opts: &OutboxOptions,
+) -> Result<Pass, sqlx::Error> {
+    let attempts = row.attempts + 1;
+    let mut pass = Pass::default();
+    match outcome {
+        Ok(()) => {
+            sqlx::query(
+                "UPDATE mail_outbox SET status = 'sent', attempts = $1, sent_at = $2, claimed_until = NULL, \
+                 claimed_by = NULL, last_error = NULL WHERE id = $3 AND claimed_by = $4",
+            )
+            .bind(attempts)
+            .bind(now)
+            .bind(&row.id)
+            .bind(token)
+            .execute(db)
+            .await?;
+            pass.sent = 1;
+        }
+        Err(e) => {
+            let give_up = e.permanent || attempts >= opts.max_attempts;
+            let status = if give_up { "failed" } else { "pending" };
+            let next = now + opts.backoff(attempts).num_milliseconds();
+            let message: String = e.message.chars().take(500).collect();
+            sqlx::query(
+                "UPDATE mail_outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, \
+                 claimed_until = NULL, claimed_by = NULL WHERE id = $5 AND claimed_by = $6",
+            )
+            .bind(status)
+            .bind(attempts)
+            .bind(next)
+            .bind(&message)
+            .bind(&row.id)
+            .bind(token)
+            .execute(db)
+            .await?;
+            if give_up {
+                tracing::warn!(target: "server::mail", id = %row.id, attempts, error = %message, "invitation e-mail failed for good");
+                pass.failed = 1;
+            } else {
+                tracing::info!(target: "server::mail", id = %row.id, attempts, retry_at = %from_millis(next), error = %message, "invitation e-mail will be retried");
+                pass.retried = 1;
+            }
+        }
+    }
+    Ok(pass)
+}
+
+/// One pass: claim what is due, send it, record the outcomes.
+pub async fn run_once(
+    db: &Db,
+    clock: &dyn Clock,
+    backend: &dyn MailBackend,
+    from: &str,
+    opts: &OutboxOptions,
+) -> Result<Pass, MailError> {
+    let token = uuid::Uuid::new_v4().to_string();
+    let rows = claim(db, to_millis(clock.now()), opts, &token).await?;
+    let mut total = Pass::default();
+    for row in rows {
+        let outcome = backend
+            .send(from, &row.recipient, row.message.as_bytes())
+            .await;
+        if outcome.is_ok() {
+            tracing::debug!(target: "server::mail", id = %row.id, "invitation e-mail sent");
+        }
+        let p = settle(db, &row, &token, to_millis(clock.now()), outcome, opts).await?;
+        total.sent += p.sent;
+        total.retried += p.retried;
+        total.failed += p.failed;
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::mail::backend::MemoryBackend;
+    use chrono::{TimeZone, Utc};
+
+    async fn db() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        (crate::db::connect(&url, dir.path()).await.unwrap(), dir)
+    }
+
+    async fn add(db: &Db, id: &str, to: &str, now: i64) {
+        sqlx::query(
+            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, next_attempt_at, created_at) \
+             VALUES ($1, 'm', $2, 'invite', 'Subject: x\r\n\r\nbody', $3, $3)",
+        )
+        .bind(id)
+        .bind(to)
+        .bind(now)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+
+    async fn row(db: &Db, id: &str) -> (String, i64, Option<String>) {
+        sqlx::query_as("SELECT status, attempts, last_error FROM mail_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_one(db)
+            .await
+            .unwrap()
+    }
+
+    fn opts() -> OutboxOptions {
+        OutboxOptions {
+            max_attempts: 3,
+            ..OutboxOptions::default()
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let o = OutboxOptions::default();
+        assert_eq!(o.backoff(1), Duration::seconds(30));
+        assert_eq!(o.backoff(2), Duration::seconds(60));
+        assert_eq!(o.backoff(3), Duration::seconds(120));
+        assert_eq!(o.backoff(20), Duration::hours(1));
+        assert_eq!(o.backoff(1000), Duration::hours(1));
+    }
+
+    #[tokio::test]
+    async fn retries_with_backoff_then_delivers() {
+        let (db, _dir) = db().await;
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
+        let mem = MemoryBackend::new();
+        add(&db, "a", "bob@example.com", to_millis(clock.now())).await;
+        mem.fail_with(Some(SendError::transient("connection refused")));
+        let o = opts();
+        let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+            .await
+            .unwrap();
+        assert_eq!(
+            p,
+            Pass {
+                sent: 0,
+                retried: 1,
+                failed: 0
+            }
+        );
+        assert_eq!(
+            row(&db, "a").await,
+            ("pending".into(), 1, Some("connection refused".into()))
+        );
+        // Not due yet: nothing is tried.
+        mem.fail_with(None);
+        clock.advance(Duration::seconds(29));
+        assert_eq!(
+            run_once(&db, &clock, &mem, "s@example.com", &o)
+                .await
+                .unwrap(),
+            Pass::default()
+        );
+        clock.advance(Duration::seconds(1));
+        let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+            .await
+            .unwrap();
+        assert_eq!(p.sent, 1);
+        assert_eq!(row(&db, "a").await.0, "sent");
+        assert_eq!(mem.sent().len(), 1);
+        assert_eq!(mem.sent()[0].to, "bob@example.com");
+        // Sent rows are never sent again.
+        clock.advance(Duration::hours(2));
+        assert_eq!(
+            run_once(&db, &clock, &mem, "s@example.com", &o)
+                .await
+                .unwrap(),
+            Pass::default()
+        );
+        assert_eq!(mem.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn fails_after_max_attempts_or_a_permanent_refusal() {
+        let (db, _dir) = db().await;
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
+        let mem = MemoryBackend::new();
+        let o = opts();
+        add(&db, "a", "bob@example.com", to_millis(clock.now())).await;
+        mem.fail_with(Some(SendError::transient("451 try later")));
+        for i in 1..=3 {
+            let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+                .await
+                .unwrap();
+            assert_eq!(p.retried + p.failed, 1, "try {i}");
+            clock.advance(Duration::hours(1));
+        }
+        assert_eq!(row(&db, "a").await.0, "failed");
+        assert_eq!(row(&db, "a").await.1, 3);
+        mem.fail_with(None);
+        clock.advance(Duration::hours(5));
+        assert_eq!(
+            run_once(&db, &clock, &mem, "s@example.com", &o)
+                .await
+                .unwrap(),
+            Pass::default()
+        );
+
+        add(&db, "b", "carol@example.com", to_millis(clock.now())).await;
+        mem.fail_with(Some(SendError::permanent("550 no such user")));
+        let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+            .await
+            .unwrap();
+        assert_eq!(p.failed, 1);
+        assert_eq!(
+            row(&db, "b").await,
+            ("failed".into(), 1, Some("550 no such user".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lease_keeps_other_nodes_off_until_it_expires() {
+        let (db, _dir) = db().await;
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
+        let o = opts();
+        add(&db, "a", "bob@example.com", to_millis(clock.now())).await;
+        let now = to_millis(clock.now());
+        let first = claim(&db, now, &o, "node-1").await.unwrap();
+        assert_eq!(first.len(), 1);
+        assert!(claim(&db, now, &o, "node-2").await.unwrap().is_empty());
+        // Node 1 dies; its lease runs out and node 2 takes the row.
+        clock.advance(o.lease);
+        let later = to_millis(clock.now());
+        let second = claim(&db, later, &o, "node-2").await.unwrap();
+        assert_eq!(second.len(), 1);
+        // Node 1 coming back cannot overwrite node 2's claim.
+        settle(&db, &first[0], "node-1", later, Ok(()), &o)
+            .await
+            .unwrap();
+        assert_eq!(row(&db, "a").await.0, "pending");
+        settle(&db, &second[0], "node-2", later, Ok(()), &o)
+            .await
+            .unwrap();
+        assert_eq!(row(&db, "a").await.0, "sent");
+    }
+}

@@ -1,0 +1,492 @@
+//! The meeting service for integrations: the scheduler's REST API and
+//! requests relayed by web bridges over C2W. The same validation, saga and
+//! storage as the wizard (one implementation, several entrances).
+
+use super::{validate, Meetings};
+use crate::auth::users::UserRecord;
+use crate::clock::{from_millis, to_millis};
+use crate::error::internal;
+use app::api::ssr::PublicError;
+use app::i18n::Lang;
+use app::model::{Attendee, DialIn, Draft, FieldError};
+use app::timeform::fmt_duration;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Most meetings one list call returns.
+pub const MAX_LIST: u32 = 500;
+
+/// A meeting to create or the new state of one to update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MeetingInput {
+    pub name: String,
+    /// A coSpace template of the user (default: their first). Ignored on update.
+    #[serde(default)]
+    pub template_id: Option<String>,
+    /// Use this existing space of the user instead of a new one. Ignored on update.
+    #[serde(default)]
+    pub space_id: Option<String>,
+    /// Local wall-clock start in `time_zone`: "YYYY-MM-DDTHH:MM".
+    pub start: String,
+    pub duration_minutes: u32,
+    /// IANA zone, e.g. "Europe/Paris".
+    pub time_zone: String,
+    /// "none" (default), "daily", "weekly", "monthly" or "yearly".
+    #[serde(default)]
+    pub repeat: Option<String>,
+    /// End the repetition after this many meetings...
+    #[serde(default)]
+    pub repeat_count: Option<u32>,
+    /// ...or on this local date (YYYY-MM-DD).
+    #[serde(default)]
+    pub repeat_until: Option<String>,
+    #[serde(default)]
+    pub attendees: Vec<Attendee>,
+    /// Makes creation idempotent: the same id twice makes one meeting.
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingOut {
+    pub id: String,
+    pub name: String,
+    /// The organizer's username.
+    pub organizer: String,
+    pub is_organizer: bool,
+    /// UTC, RFC 3339.
+    pub start: String,
+    pub end: String,
+    pub time_zone: String,
+    /// RFC 5545 RRULE body; absent when it does not repeat.
+    pub rrule: Option<String>,
+    pub space_name: String,
+    /// One entry per role (for an attendee: only their own role).
+    pub dial_in: Vec<DialIn>,
+    pub attendees: Vec<Attendee>,
+}
+
+/// Errors with a stable code for API clients.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("This meeting does not exist, or you cannot see it.")]
+    NotFound,
+    #[error("{0}")]
+    CallBridge(String),
+    #[error("Something went wrong on the server (error id {0}).")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Invalid { .. } => "invalid",
+            ApiError::NotFound => "notFound",
+            ApiError::CallBridge(_) => "callBridgeUnavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl From<PublicError> for ApiError {
+    fn from(e: PublicError) -> Self {
+        match e {
+            PublicError::Internal { id } => ApiError::Internal(id),
+            PublicError::NotFound => ApiError::NotFound,
+            PublicError::Invalid(message) => ApiError::CallBridge(message),
+        }
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn first(errors: Vec<FieldError>) -> ApiError {
+    let api_field = |f: &str| match f {
+        "name" => "name",
+        "space_id" => "spaceId",
+        "template_id" => "templateId",
+        "date" | "from" | "to" | "duration" => "start",
+        "time_zone" => "timeZone",
+        "repeat_count" => "repeatCount",
+        "repeat_until" => "repeatUntil",
+        "new_email" => "attendees",
+        _ => "request",
+    };
+    match errors.into_iter().next() {
+        Some(e) => invalid(api_field(&e.field), e.message),
+        None => invalid("request", "invalid request"),
+    }
+}
+
+/// A request id the saga accepts: 1 to 80 of [A-Za-z0-9._-].
+fn valid_request_id(id: &str) -> bool {
+    (1..=80).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn rfc3339(ms: i64) -> String {
+    from_millis(ms).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Meetings {
+    /// The wizard's draft for an API input.
+    fn draft_from(
+        &self,
+        input: &MeetingInput,
+        id: String,
+        meeting_id: Option<String>,
+        template_id: String,
+    ) -> Result<Draft, ApiError> {
+        let (date, from) = input.start.split_once('T').ok_or_else(|| {
+            invalid(
+                "start",
+                "start must be a local date and time, YYYY-MM-DDTHH:MM",
+            )
+        })?;
+        if input.duration_minutes == 0 || input.duration_minutes > app::timeform::MAX_DURATION {
+            return Err(invalid(
+                "durationMinutes",
+                "durationMinutes must be between 1 and 1440",
+            ));
+        }
+        let repeat = input.repeat.clone().unwrap_or_else(|| "none".into());
+        if !matches!(
+            repeat.as_str(),
+            "none" | "daily" | "weekly" | "monthly" | "yearly"
+        ) {
+            return Err(invalid(
+                "repeat",
+                "repeat must be none, daily, weekly, monthly or yearly",
+            ));
+        }
+        let (repeat_end, repeat_count, repeat_until) =
+            match (input.repeat_count, &input.repeat_until) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "repeatCount",
+                        "give repeatCount or repeatUntil, not both",
+                    ))
+                }
+                (Some(n), None) => ("count", n.to_string(), String::new()),
+                (None, Some(u)) => ("until", String::new(), u.clone()),
+                (None, None) => ("never", String::new(), String::new()),
+            };
+        Ok(Draft {
+            id,
+            rev: 1,
+            step: 3,
+            meeting_id,
+            name: input.name.clone(),
+            space_mode: if input.space_id.is_some() {
+                "existing"
+            } else {
+                "new"
+            }
+            .into(),
+            space_id: input.space_id.clone().unwrap_or_default(),
+            template_id,
+            date: date.into(),
+            from: from.chars().take(5).collect(),
+            duration: fmt_duration(input.duration_minutes),
+            time_zone: input.time_zone.clone(),
+            repeat,
+            repeat_end: repeat_end.into(),
+            repeat_count,
+            repeat_until,
+            attendees: input.attendees.clone(),
+            ..Draft::default()
+        })
+    }
+
+    pub async fn create_api(
+        &self,
+        user: &UserRecord,
+        input: MeetingInput,
+    ) -> Result<MeetingOut, ApiError> {
+        let request_id = match &input.request_id {
+            Some(id) if valid_request_id(id) => id.clone(),
+            Some(_) => {
+                return Err(invalid(
+                    "requestId",
+                    "requestId has 1 to 80 letters, digits, '.', '_' or '-'",
+                ))
+            }
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let choices = self.choices(user).await.map_err(|e| {
+            ApiError::CallBridge(internal(format!("listing Call Bridge choices: {e}")).to_string())
+        })?;
+        let template_id = input
+            .template_id
+            .clone()
+            .or_else(|| choices.templates.first().map(|t| t.id.clone()))
+            .unwrap_or_default();
+        let d = self.draft_from(&input, request_id, None, template_id)?;
+        let template_ids: Vec<String> = choices.templates.iter().map(|t| t.id.clone()).collect();
+        let space_ids: Vec<String> = choices.spaces.iter().map(|s| s.id.clone()).collect();
+        let roles: Vec<String> = choices
+            .templates
+            .iter()
+            .find(|t| t.id == d.template_id)
+            .map(|t| t.roles.clone())
+            .unwrap_or_default();
+        let mut errors = validate::general(&d, Lang::En, &template_ids, &space_ids);
+        let when = validate::time(&d, Lang::En, self.now());
+        if let Err(e) = &when {
+            errors.extend(e.clone());
+        }
+        errors.extend(validate::attendees(&d, Lang::En, &roles));
+        let when = match (errors.is_empty(), when) {
+            (true, Ok(w)) => w,
+            _ => return Err(first(errors)),
+        };
+        let id = self
+            .create(user, &d, &when, choices.cb_user_jid.clone())
+            .await
+            .map_err(ApiError::CallBridge)?;
+        self.get_api(user, &id).await
+    }
+
+    pub async fn update_api(
+        &self,
+        user: &UserRecord,
+        id: &str,
+        input: MeetingInput,
+    ) -> Result<MeetingOut, ApiError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT COALESCE(template_id, '') FROM meetings WHERE id = $1 AND organizer_id = $2",
+        )
+        .bind(id)
+        .bind(&user.id)
+        .fetch_optional(&self.db)
+        .await
+        .map_err(|e| ApiError::from(internal(e)))?;
+        let Some((template_id,)) = row else {
+            return Err(ApiError::NotFound);
+        };
+        let d = self.draft_from(
+            &input,
+            uuid::Uuid::new_v4().to_string(),
+            Some(id.to_string()),
+            template_id.clone(),
+        )?;
+        let mut errors: Vec<FieldError> =
+            validate::general(&d, Lang::En, std::slice::from_ref(&template_id), &[])
+                .into_iter()
+                .filter(|e| e.field == "name")
+                .collect();
+        let when = validate::time(&d, Lang::En, self.now());
+        if let Err(e) = &when {
+            errors.extend(e.clone());
+        }
+        // Roles are those of the meeting's template when the Call Bridge answers;
+        // otherwise the roles already in use stay valid.
+        let roles: Vec<String> = match self.cb.access_method_templates(&template_id).await {
+            Ok(list) => list.into_iter().filter_map(|a| a.name).collect(),
+            Err(_) => self
+                .details(user, id, Lang::En)
+                .await?
+                .dial_in
+                .into_iter()
+                .map(|d| d.role)
+                .collect(),
+        };
+        errors.extend(validate::attendees(&d, Lang::En, &roles));
+        let when = match (errors.is_empty(), when) {
+            (true, Ok(w)) => w,
+            _ => return Err(first(errors)),
+        };
+        self.update(user, &d, &when).await.map_err(|m| {
+            if m == PublicError::NotFound.to_string() {
+                ApiError::NotFound
+            } else {
+                ApiError::CallBridge(m)
+            }
+        })?;
+        self.get_api(user, id).await
+    }
+
+    pub async fn delete_api(&self, user: &UserRecord, id: &str) -> Result<(), ApiError> {
+        self.delete(user, id).await.map_err(ApiError::from)
+    }
+
+    pub async fn get_api(&self, user: &UserRecord, id: &str) -> Result<MeetingOut, ApiError> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<String>,
+            String,
+            Option<String>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT m.name, m.organizer_id, u.username, m.time_zone, m.starts_at, m.ends_at, m.rrule, \
+             COALESCE(s.name, ''), m.space_id \
+             FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id \
+             WHERE m.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db)
+        .await
+        .map_err(|e| ApiError::from(internal(e)))?;
+        let Some((name, organizer_id, organizer, tz, starts, ends, rrule, space_name, space_id)) =
+            row
+        else {
+            return Err(ApiError::NotFound);
+        };
+        let attendees: Vec<(String, String)> = sqlx::query_as(
+            "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&self.db)
+        .await
+        .map_err(|e| ApiError::from(internal(e)))?;
+        let is_organizer = organizer_id == user.id;
+        let my_role = attendees
+            .iter()
+            .find(|(e, _)| e.eq_ignore_ascii_case(&user.email))
+            .map(|(_, r)| r.clone());
+        if !is_organizer && my_role.is_none() {
+            return Err(ApiError::NotFound);
+        }
+        type Access = (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let access: Vec<Access> = sqlx::query_as(
+            "SELECT role, uri, call_id, passcode, join_url FROM space_access WHERE space_id = $1 ORDER BY position",
+        )
+        .bind(space_id.unwrap_or_default())
+        .fetch_all(&self.db)
+        .await
+        .map_err(|e| ApiError::from(internal(e)))?;
+        Ok(MeetingOut {
+            id: id.to_string(),
+            name,
+            organizer,
+            is_organizer,
+            start: rfc3339(starts),
+            end: rfc3339(ends),
+            time_zone: tz,
+            rrule,
+            space_name,
+            dial_in: access
+                .into_iter()
+                .filter(|(role, ..)| is_organizer || my_role.as_deref() == Some(role.as_str()))
+                .map(|(role, uri, call_id, passcode, join_url)| DialIn {
+                    role,
+                    uri: uri.unwrap_or_default(),
+                    call_id: call_id.unwrap_or_default(),
+                    passcode: passcode.unwrap_or_default(),
+                    join_url: join_url.unwrap_or_default(),
+                })
+                .collect(),
+            attendees: if is_organizer {
+                attendees
+                    .into_iter()
+                    .map(|(email, role)| Attendee { email, role })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// The user's meetings (organized or attended) overlapping [from, until),
+    /// by start, `max` at most after skipping `offset`.
+    pub async fn list_api(
+        &self,
+        user: &UserRecord,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        max: u32,
+    ) -> Result<Vec<MeetingOut>, ApiError> {
+        self.list_api_page(user, from, until, max, 0).await
+    }
+
+    pub async fn list_api_page(
+        &self,
+        user: &UserRecord,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        max: u32,
+        offset: u32,
+    ) -> Result<Vec<MeetingOut>, ApiError> {
+        if until <= from {
+            return Err(invalid("untilTime", "untilTime must be after fromTime"));
+        }
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT m.id FROM meetings m WHERE m.starts_at < $1 AND m.ends_at > $2 AND (m.organizer_id = $3 OR EXISTS \
+             (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($4))) \
+             ORDER BY m.starts_at, m.id LIMIT $5 OFFSET $6",
+        )
+        .bind(to_millis(until))
+        .bind(to_millis(from))
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(i64::from(max.min(MAX_LIST)))
+        .bind(i64::from(offset))
+        .fetch_all(&self.db)
+        .await
+        .map_err(|e| ApiError::from(internal(e)))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            match self.get_api(user, &id).await {
+                Ok(m) => out.push(m),
+                // Deleted between the two reads.
+                Err(ApiError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids() {
+        assert!(valid_request_id("abc-123_x.y"));
+        assert!(!valid_request_id(""));
+        assert!(!valid_request_id("has space"));
+        assert!(!valid_request_id(&"x".repeat(81)));
+    }
+
+    #[test]
+    fn input_is_strict_json() {
+        let ok: Result<MeetingInput, _> = serde_json::from_str(
+            r#"{"name":"A","start":"2030-01-01T10:00","durationMinutes":30,"timeZone":"UTC"}"#,
+        );
+        assert!(ok.is_ok());
+        let unknown: Result<MeetingInput, _> = serde_json::from_str(
+            r#"{"name":"A","start":"2030-01-01T10:00","durationMinutes":30,"timeZone":"UTC","bogus":1}"#,
+        );
+        assert!(unknown.is_err());
+    }
+}

@@ -1,0 +1,314 @@
+//! The scheduler's REST API for integrations: JSON under `/api/v1/`,
+//! authenticated by an API token (`Authorization: Bearer ...`) or the web
+//! session (then state-changing calls need the `x-csrf-token` header).
+//! Described by `/api/v1/openapi.json`.
+
+use super::AppState;
+use crate::auth::users::{self, UserRecord};
+use crate::meetings::api::{ApiError, MeetingInput, MAX_LIST};
+use app::api::ssr::RequestAuth;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/meetings", get(list).post(create))
+        .route(
+            "/api/v1/meetings/{id}",
+            get(read).put(update).delete(remove),
+        )
+        .route("/api/v1/templates", get(templates))
+        .route("/api/v1/spaces", get(spaces))
+        .route(
+            "/api/v1/{*rest}",
+            get(not_found)
+                .post(not_found)
+                .put(not_found)
+                .delete(not_found),
+        )
+}
+
+/// `{"error": {"code": ..., "message": ...}}` with `status`.
+pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
+}
+
+pub fn unauthenticated() -> Response {
+    let mut r = error(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "Sign in, or send a valid API token as 'Authorization: Bearer <token>'.",
+    );
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
+pub fn internal(err: impl std::fmt::Display) -> Response {
+    let public = crate::error::internal(err);
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        &public.to_string(),
+    )
+}
+
+fn api_error(e: ApiError) -> Response {
+    let status = match &e {
+        ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ApiError::NotFound => StatusCode::NOT_FOUND,
+        ApiError::CallBridge(_) => StatusCode::BAD_GATEWAY,
+        ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut body = json!({ "error": { "code": e.code(), "message": e.to_string() } });
+    if let Some(field) = e.field() {
+        body["error"]["field"] = json!(field);
+    }
+    (status, Json(body)).into_response()
+}
+
+// The error is the finished HTTP answer, handed straight back.
+#[allow(clippy::result_large_err)]
+async fn user_of(st: &AppState, auth: &RequestAuth) -> Result<UserRecord, Response> {
+    let Some(u) = &auth.user else {
+        return Err(unauthenticated());
+    };
+    match users::find_by_id(&st.db, &u.id).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(unauthenticated()),
+        Err(e) => Err(internal(format!("load user: {e}"))),
+    }
+}
+
+#[allow(clippy::result_large_err)]
+fn parse_input(body: &Bytes) -> Result<MeetingInput, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            &format!("The body is not a valid meeting: {e}"),
+        )
+    })
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "notFound", "No such API route.")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    from_time: Option<String>,
+    until_time: Option<String>,
+    max_meetings: Option<u32>,
+    offset: Option<u32>,
+}
+
+#[allow(clippy::result_large_err)]
+fn time_param(
+    name: &str,
+    value: Option<&str>,
+    default: DateTime<Utc>,
+) -> Result<DateTime<Utc>, Response> {
+    match value {
+        None => Ok(default),
+        Some(v) => DateTime::parse_from_rfc3339(v)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "badRequest",
+                    &format!("{name} must be an RFC 3339 date-time, e.g. 2026-11-25T10:00:00Z"),
+                )
+            }),
+    }
+}
+
+async fn list(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Ok(Query(q)) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            "Bad query parameters.",
+        );
+    };
+    let now = st.clock.now();
+    let from = match time_param("fromTime", q.from_time.as_deref(), now) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let until = match time_param(
+        "untilTime",
+        q.until_time.as_deref(),
+        from + chrono::Duration::days(365),
+    ) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if until <= from {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            "untilTime must be after fromTime",
+        );
+    }
+    let max = q.max_meetings.unwrap_or(100);
+    if max == 0 || max > MAX_LIST {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            &format!("maxMeetings must be between 1 and {MAX_LIST}"),
+        );
+    }
+    let offset = q.offset.unwrap_or(0);
+    match st
+        .meetings
+        .list_api_page(&user, from, until, max + 1, offset)
+        .await
+    {
+        Ok(mut meetings) => {
+            let more = meetings.len() > max as usize;
+            meetings.truncate(max as usize);
+            let next = more.then(|| offset + max);
+            Json(json!({ "meetings": meetings, "nextOffset": next })).into_response()
+        }
+        Err(e) => api_error(e),
+    }
+}
+
+async fn read(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match st.meetings.get_api(&user, &id).await {
+        Ok(m) => Json(m).into_response(),
+        Err(e) => api_error(e),
+    }
+}
+
+async fn create(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    body: Bytes,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let input = match parse_input(&body) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match st.meetings.create_api(&user, input).await {
+        Ok(m) => {
+            let location = format!("/api/v1/meetings/{}", m.id);
+            let mut r = (StatusCode::CREATED, Json(m)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Err(e) => api_error(e),
+    }
+}
+
+async fn update(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let input = match parse_input(&body) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match st.meetings.update_api(&user, &id, input).await {
+        Ok(m) => Json(m).into_response(),
+        Err(e) => api_error(e),
+    }
+}
+
+async fn remove(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match st.meetings.delete_api(&user, &id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => api_error(e),
+    }
+}
+
+async fn templates(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match st.meetings.choices(&user).await {
+        Ok(c) => Json(json!({ "templates": c.templates.iter().map(|t| json!({
+            "id": t.id, "name": t.name, "description": t.description, "roles": t.roles,
+        })).collect::<Vec<_>>() }))
+        .into_response(),
+        Err(e) => api_error(ApiError::CallBridge(
+            crate::error::internal(format!("templates: {e}")).to_string(),
+        )),
+    }
+}
+
+async fn spaces(State(st): State<AppState>, Extension(auth): Extension<RequestAuth>) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match st.meetings.choices(&user).await {
+        Ok(c) => Json(json!({ "spaces": c.spaces.iter().map(|s| json!({
+            "id": s.id, "name": s.name, "uri": s.uri, "joinUrl": s.join_url,
+        })).collect::<Vec<_>>() }))
+        .into_response(),
+        Err(e) => api_error(ApiError::CallBridge(
+            crate::error::internal(format!("spaces: {e}")).to_string(),
+        )),
+    }
+}

@@ -1,0 +1,458 @@
+//! Invitation e-mails against a REAL SMTP server: Python's aiosmtpd, started
+//! as a subprocess on a free port; what it receives is parsed with Python's
+//! `email` package and `icalendar` (tests/tests/mail/*.py).
+//!
+//! Needs `python3 -m pip install aiosmtpd icalendar` (scripts/test.sh
+//! install_all does it). Without them these tests FAIL, they do not skip.
+
+use integration_tests::{form_field, post_form, texts, TestApp, PASSWORD};
+use serde_json::Value;
+use server::admin::config::{ConfigStore, EmailServer, Protocol};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
+const GUEST: &str = "guest@partner.example";
+const COLLEAGUE: &str = "colleague@example.com";
+
+fn scripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail")
+}
+
+fn require_python() {
+    let ok = Command::new("python3")
+        .args(["-c", "import aiosmtpd, icalendar"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "the mail integration tests need python3 with aiosmtpd and icalendar: \
+         run `python3 -m pip install aiosmtpd icalendar` (scripts/test.sh install_all does)"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// aiosmtpd writing what it receives to `dir`; killed on drop.
+struct SmtpSink {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    fn start(port: u16) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let child = Command::new("python3")
+            .arg(scripts().join("smtp_sink.py"))
+            .arg(dir.path())
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, dir }
+    }
+
+    fn count(&self) -> usize {
+        std::fs::read_dir(self.dir.path())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    /// Waits for `n` messages, then parses them all (in arrival order).
+    async fn messages(&self, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.count() < n {
+            assert!(
+                Instant::now() < deadline,
+                "waited for {n} messages, got {}",
+                self.count()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let out = Command::new("python3")
+            .arg(scripts().join("parse_mail.py"))
+            .arg(self.dir.path())
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "parse_mail.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let all = v.as_array().expect("a list").clone();
+        assert_eq!(all.len(), n, "{all:#?}");
+        all
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Points the scheduler at 127.0.0.1:port (plain SMTP, no STARTTLS).
+fn configure_smtp(app: &TestApp, port: u16) {
+    let store = ConfigStore::new(app.data_dir());
+    let mut cfg = store.load().expect("config loads");
+    cfg.email.server = Some(EmailServer {
+        host: "127.0.0.1".into(),
+        port,
+    });
+    cfg.email.protocol = Protocol::Smtp;
+    cfg.email.starttls = false;
+    cfg.email.auth = false;
+    cfg.email.sender = Some("scheduler@example.com".into());
+    cfg.email.organizer_name = Some("Réunions, Scheduler".into());
+    store.save(&cfg).expect("config saved");
+}
+
+async fn signed_in_demo(app: &TestApp) -> reqwest::Client {
+    app.add_user_with_email(
+        "demo",
+        "Demo Organizer",
+        "demo.organizer@example.com",
+        "Europe/Paris",
+    )
+    .await;
+    let c = app.client();
+    app.sign_in(&c, "demo", PASSWORD).await;
+    c
+}
+
+async fn get(c: &reqwest::Client, url: String) -> String {
+    c.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// Posts the wizard's steps 1 and 2 for a draft (new when `draft` is empty).
+async fn general_and_time(
+    app: &TestApp,
+    c: &reqwest::Client,
+    csrf: &str,
+    draft: &str,
+    name: &str,
+    from: &str,
+) -> String {
+    let loc = post_form(
+        c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", csrf),
+            ("draft", draft),
+            ("step", "1"),
+            ("name", name),
+            ("space_mode", "new"),
+            ("template_id", TEMPLATE),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let draft = loc
+        .trim_start_matches("/schedule?draft=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    post_form(
+        c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", csrf),
+            ("draft", &draft),
+            ("step", "2"),
+            ("date", "2030-06-12"),
+            ("from", from),
+            ("to", ""),
+            ("duration", "1:00"),
+            ("prev_to", ""),
+            ("prev_duration", "1:00"),
+            ("time_zone", "Europe/Paris"),
+            ("repeat", "weekly"),
+            ("repeat_end", "count"),
+            ("repeat_count", "5"),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    draft
+}
+
+async fn step3(
+    app: &TestApp,
+    c: &reqwest::Client,
+    csrf: &str,
+    draft: &str,
+    action: &str,
+    email: &str,
+    role: &str,
+) -> String {
+    post_form(
+        c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", csrf),
+            ("draft", draft),
+            ("step", "3"),
+            ("new_email", email),
+            ("new_role", role),
+            ("action", action),
+        ],
+    )
+    .await
+}
+
+/// Schedules "Weekly review; Q3, été" with the guest and the colleague.
+async fn schedule(app: &TestApp, c: &reqwest::Client, attendees: &[(&str, &str)]) -> String {
+    let csrf = form_field(&get(c, app.url("/schedule")).await, "csrf").unwrap();
+    let draft = general_and_time(app, c, &csrf, "", "Weekly review; Q3, été", "10:00").await;
+    for (email, role) in attendees {
+        step3(app, c, &csrf, &draft, "add", email, role).await;
+    }
+    let loc = step3(app, c, &csrf, &draft, "create", "", "").await;
+    assert!(loc.starts_with("/?created="), "{loc}");
+    loc.trim_start_matches("/?created=").to_string()
+}
+
+/// The stored join details of a role: uri, call id, passcode, join url.
+async fn access(app: &TestApp, meeting: &str, role: &str) -> (String, String, String, String) {
+    sqlx::query_as(
+        "SELECT COALESCE(a.uri, ''), COALESCE(a.call_id, ''), COALESCE(a.passcode, ''), COALESCE(a.join_url, '') \
+         FROM space_access a JOIN meetings m ON m.space_id = a.space_id WHERE m.id = $1 AND a.role = $2",
+    )
+    .bind(meeting)
+    .bind(role)
+    .fetch_one(&app.db)
+    .await
+    .expect("access row")
+}
+
+fn by_recipient<'a>(msgs: &'a [Value], to: &str) -> Vec<&'a Value> {
+    msgs.iter()
+        .filter(|m| m["envelope_to"].as_array().unwrap().iter().any(|r| r == to))
+        .collect()
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn invitations_updates_and_cancellations_reach_a_real_smtp_server() {
+    require_python();
+    let app = TestApp::spawn().await;
+    let port = free_port();
+    let sink = SmtpSink::start(port);
+    configure_smtp(&app, port);
+    let c = signed_in_demo(&app).await;
+    let id = schedule(
+        &app,
+        &c,
+        &[
+            (GUEST, "ExternalAccessMeth"),
+            (COLLEAGUE, "InternalAccessMeth"),
+        ],
+    )
+    .await;
+    let msgs = sink.messages(2).await;
+    let uid = format!("{id}@cms-scheduler");
+    let guest_access = access(&app, &id, "ExternalAccessMeth").await;
+    let colleague_access = access(&app, &id, "InternalAccessMeth").await;
+    assert_ne!(guest_access.0, colleague_access.0, "each role has its URI");
+    for (to, mine, other) in [
+        (GUEST, &guest_access, &colleague_access),
+        (COLLEAGUE, &colleague_access, &guest_access),
+    ] {
+        let m = by_recipient(&msgs, to);
+        assert_eq!(m.len(), 1, "{to}: {msgs:#?}");
+        let m = m[0];
+        assert_eq!(
+            m["content_types"],
+            serde_json::json!(["text/calendar", "text/html", "text/plain"])
+        );
+        // MIME allows the parameter quoted (lettre quotes it).
+        assert!(
+            s(&m["calendar_content_type"])
+                .replace('"', "")
+                .contains("method=REQUEST"),
+            "{m}"
+        );
+        assert_eq!(m["method"], "REQUEST");
+        assert_eq!(m["uid"], uid.as_str());
+        assert_eq!(m["sequence"], 0);
+        assert_eq!(m["dtstart"], "2030-06-12T10:00:00");
+        assert_eq!(m["dtstart_tzid"], "Europe/Paris");
+        assert_eq!(m["dtstart_utc"], "2030-06-12T08:00:00Z");
+        assert_eq!(m["vtimezones"], serde_json::json!(["Europe/Paris"]));
+        assert_eq!(m["rrule"], "FREQ=WEEKLY;COUNT=5");
+        assert_eq!(m["summary"], "Weekly review; Q3, été");
+        assert_eq!(m["subject"], "Invitation: Weekly review; Q3, été");
+        assert!(s(&m["from"]).contains("scheduler@example.com"), "{m}");
+        assert!(s(&m["from"]).contains("Réunions, Scheduler"), "{m}");
+        assert!(s(&m["organizer"]).eq_ignore_ascii_case("mailto:demo.organizer@example.com"));
+        assert_eq!(m["attendees"], serde_json::json!([format!("mailto:{to}")]));
+        // Their own role's join details, and not the other role's.
+        assert!(!mine.0.is_empty() && !mine.3.is_empty());
+        for v in [&mine.0, &mine.1, &mine.3]
+            .into_iter()
+            .filter(|v| !v.is_empty())
+        {
+            assert!(s(&m["description"]).contains(v.as_str()), "{v} in {m}");
+            assert!(s(&m["text"]).contains(v.as_str()), "{v} in text");
+        }
+        if !mine.2.is_empty() {
+            assert!(s(&m["description"]).contains(mine.2.as_str()));
+        }
+        assert_eq!(m["location"], mine.3.as_str());
+        for v in [&other.0, &other.1, &other.3]
+            .into_iter()
+            .filter(|v| !v.is_empty())
+        {
+            assert!(!s(&m["description"]).contains(v.as_str()), "{v} in {m}");
+            assert!(!s(&m["text"]).contains(v.as_str()), "{v} in text");
+        }
+        assert!(s(&m["html"]).contains(&mine.3.replace('&', "&amp;")));
+    }
+
+    // The organizer sees both as sent.
+    let page = get(&c, app.url(&format!("/meetings/{id}"))).await;
+    assert_eq!(texts(&page, ".delivery .email"), vec![GUEST, COLLEAGUE]);
+    assert_eq!(texts(&page, ".delivery .status"), vec!["Sent", "Sent"]);
+
+    // Edit: another time, and the colleague removed.
+    let csrf = form_field(&page, "csrf").unwrap();
+    let loc = post_form(
+        &c,
+        &app.url(&format!("/meetings/{id}/edit")),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    let draft = loc
+        .trim_start_matches("/schedule?draft=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    general_and_time(&app, &c, &csrf, &draft, "Weekly review; Q3, été", "14:00").await;
+    step3(&app, &c, &csrf, &draft, "remove:1", "", "").await;
+    let loc = step3(&app, &c, &csrf, &draft, "create", "", "").await;
+    assert!(loc.starts_with("/?updated="), "{loc}");
+    let msgs = sink.messages(4).await;
+    let (update, cancel) = (&msgs[2..], &msgs[2..]);
+    let update = by_recipient(update, GUEST)[0];
+    assert_eq!(update["method"], "REQUEST");
+    assert_eq!(update["uid"], uid.as_str());
+    assert_eq!(update["sequence"], 1);
+    assert_eq!(update["dtstart"], "2030-06-12T14:00:00");
+    assert_eq!(update["subject"], "Updated: Weekly review; Q3, été");
+    let cancel = by_recipient(cancel, COLLEAGUE)[0];
+    assert_eq!(cancel["method"], "CANCEL");
+    assert!(s(&cancel["calendar_content_type"])
+        .replace('"', "")
+        .contains("method=CANCEL"));
+    assert_eq!(cancel["uid"], uid.as_str());
+    assert_eq!(cancel["sequence"], 1);
+    assert_eq!(cancel["status"], "CANCELLED");
+    assert!(!s(&cancel["text"]).contains(colleague_access.3.as_str()));
+
+    // Delete: the guest gets the cancellation.
+    let r = c
+        .post(app.url(&format!("/meetings/{id}/delete")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection());
+    let msgs = sink.messages(5).await;
+    let last = &msgs[4];
+    assert_eq!(last["envelope_to"], serde_json::json!([GUEST]));
+    assert_eq!(last["method"], "CANCEL");
+    assert_eq!(last["uid"], uid.as_str());
+    assert_eq!(last["sequence"], 2);
+    assert_eq!(last["subject"], "Cancelled: Weekly review; Q3, été");
+}
+
+#[tokio::test]
+async fn smtp_down_is_retried_and_delivered_once_it_is_up() {
+    require_python();
+    let app = TestApp::spawn().await;
+    let port = free_port();
+    configure_smtp(&app, port);
+    let c = signed_in_demo(&app).await;
+    let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
+
+    // Nothing listens: the first try fails and a retry is planned.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row: (String, i64) =
+            sqlx::query_as("SELECT status, attempts FROM mail_outbox WHERE meeting_id = $1")
+                .bind(&id)
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
+        if row.1 >= 1 {
+            assert_eq!(row.0, "pending");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no attempt was made");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let page = get(&c, app.url(&format!("/meetings/{id}"))).await;
+    assert_eq!(texts(&page, ".delivery .status"), vec!["Waiting to retry"]);
+
+    // The server comes up; once the backoff has passed, the mail goes.
+    let sink = SmtpSink::start(port);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(sink.count(), 0, "not before the backoff");
+    app.clock.advance(chrono::Duration::minutes(5));
+    let msgs = sink.messages(1).await;
+    assert_eq!(msgs[0]["method"], "REQUEST");
+    assert_eq!(msgs[0]["uid"], format!("{id}@cms-scheduler").as_str());
+    let page = get(&c, app.url(&format!("/meetings/{id}"))).await;
+    assert_eq!(texts(&page, ".delivery .status"), vec!["Sent"]);
+}
+
+#[tokio::test]
+async fn outbox_throughput_to_aiosmtpd() {
+    require_python();
+    let app = TestApp::spawn().await;
+    let port = free_port();
+    let sink = SmtpSink::start(port);
+    configure_smtp(&app, port);
+    let c = signed_in_demo(&app).await;
+    let attendees: Vec<(String, &str)> = (0..20)
+        .map(|i| (format!("guest{i}@partner.example"), "ExternalAccessMeth"))
+        .collect();
+    let refs: Vec<(&str, &str)> = attendees.iter().map(|(e, r)| (e.as_str(), *r)).collect();
+    schedule(&app, &c, &refs).await;
+    // From the commit (which wakes the worker) to the last message received.
+    let started = Instant::now();
+    let _ = sink.messages(20).await;
+    let took = started.elapsed();
+    eprintln!(
+        "outbox throughput: 20 invitations delivered to aiosmtpd in {took:?} ({:.1} mails/s)",
+        20.0 / took.as_secs_f64()
+    );
+}

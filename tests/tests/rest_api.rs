@@ -1,0 +1,441 @@
+//! The REST API under /api/v1 against the running server and the Call Bridge simulator.
+
+use integration_tests::{TestApp, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::clock::Clock;
+
+const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
+
+async fn demo_with_token(app: &TestApp) -> (String, String) {
+    let id = app
+        .add_user_with_email(
+            "demo",
+            "Demo Organizer",
+            "demo.organizer@example.com",
+            "Europe/Paris",
+        )
+        .await;
+    let token = server::auth::tokens::create(&app.db, &id, "test", 0)
+        .await
+        .unwrap();
+    (id, token)
+}
+
+fn meeting(name: &str) -> Value {
+    json!({
+        "name": name,
+        "templateId": TEMPLATE,
+        "start": "2030-06-12T10:00",
+        "durationMinutes": 45,
+        "timeZone": "Europe/Paris",
+        "attendees": [
+            {"email": "guest@partner.example", "role": "ExternalAccessMeth"},
+            {"email": "colleague@example.com", "role": "InternalAccessMeth"}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn create_read_list_update_delete_with_a_token() {
+    let app = TestApp::spawn().await;
+    let (_, token) = demo_with_token(&app).await;
+    let c = reqwest::Client::new();
+    let spaces_before = app.cb.cospaces().len();
+
+    let r = c
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&meeting("API review"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/v1/meetings/{}", m["id"].as_str().unwrap())
+    );
+    assert_eq!(
+        m["start"], "2030-06-12T08:00:00Z",
+        "10:00 in Paris in summer"
+    );
+    assert_eq!(m["end"], "2030-06-12T08:45:00Z");
+    assert_eq!(m["dialIn"].as_array().unwrap().len(), 2);
+    assert!(m["dialIn"][0]["joinUrl"]
+        .as_str()
+        .unwrap()
+        .contains("/meeting/"));
+    assert_eq!(app.cb.cospaces().len(), spaces_before + 1);
+
+    let got: Value = c
+        .get(app.url(&location))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got, m);
+
+    let list: Value = c
+        .get(app.url("/api/v1/meetings?fromTime=2030-06-12T00:00:00Z&untilTime=2030-06-13T00:00:00Z&maxMeetings=10"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["meetings"].as_array().unwrap().len(), 1);
+    assert_eq!(list["nextOffset"], Value::Null);
+    let empty: Value = c
+        .get(
+            app.url(
+                "/api/v1/meetings?fromTime=2030-06-13T00:00:00Z&untilTime=2030-06-14T00:00:00Z",
+            ),
+        )
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(empty["meetings"].as_array().unwrap().is_empty());
+
+    let mut changed = meeting("API review (moved)");
+    changed["start"] = json!("2030-06-12T15:30");
+    changed["attendees"] =
+        json!([{"email": "guest@partner.example", "role": "ExternalAccessMeth"}]);
+    let r = c
+        .put(app.url(&location))
+        .bearer_auth(&token)
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let m2: Value = r.json().await.unwrap();
+    assert_eq!(m2["name"], "API review (moved)");
+    assert_eq!(m2["start"], "2030-06-12T13:30:00Z");
+    assert_eq!(m2["attendees"].as_array().unwrap().len(), 1);
+
+    let r = c
+        .delete(app.url(&location))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.cb.cospaces().len(), spaces_before);
+    let r = c
+        .get(app.url(&location))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "notFound");
+}
+
+#[tokio::test]
+async fn errors_are_json_with_a_code() {
+    let app = TestApp::spawn().await;
+    let (_, token) = demo_with_token(&app).await;
+    let c = reqwest::Client::new();
+
+    let r = c.get(app.url("/api/v1/meetings")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "unauthenticated"
+    );
+    let r = c
+        .get(app.url("/api/v1/meetings"))
+        .bearer_auth("sch_forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    let r = c
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "badRequest"
+    );
+
+    let mut bad = meeting("");
+    let r = c
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        (e["error"]["code"].as_str(), e["error"]["field"].as_str()),
+        (Some("invalid"), Some("name"))
+    );
+
+    bad["name"] = json!("Bad mail");
+    bad["attendees"] = json!([{"email": "x@y.z\r\nBcc: a@b.c", "role": "InternalAccessMeth"}]);
+    let r = c
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["field"],
+        "attendees"
+    );
+
+    let r = c
+        .get(app.url("/api/v1/meetings?fromTime=yesterday"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = c
+        .get(app.url("/api/v1/meetings?maxMeetings=100000"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = c
+        .get(app.url("/api/v1/nothing-here"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // The Call Bridge down: a clear 502, and nothing made.
+    let before = app.cb.cospaces().len();
+    app.cb
+        .busy_next(1000, server::callbridge::sim::RequestMatcher::new("**"));
+    let r = c
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&meeting("Down"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "callBridgeUnavailable"
+    );
+    app.cb.clear_faults();
+    assert_eq!(app.cb.cospaces().len(), before);
+}
+
+#[tokio::test]
+async fn the_same_request_id_makes_one_meeting_and_others_cannot_touch_it() {
+    let app = TestApp::spawn().await;
+    let (_, token) = demo_with_token(&app).await;
+    let c = reqwest::Client::new();
+    let mut body = meeting("Idempotent");
+    body["requestId"] = json!("add-in-42");
+    let a: Value = c
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b: Value = c
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["id"], b["id"]);
+
+    let mallory = app.add_user("mallory", "Mallory", "UTC").await;
+    let mt = server::auth::tokens::create(&app.db, &mallory, "m", 0)
+        .await
+        .unwrap();
+    let url = app.url(&format!("/api/v1/meetings/{}", a["id"].as_str().unwrap()));
+    assert_eq!(
+        c.get(&url).bearer_auth(&mt).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.delete(&url)
+            .bearer_auth(&mt)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.put(&url)
+            .bearer_auth(&mt)
+            .json(&meeting("Mine now"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_session_works_too_but_needs_the_csrf_header_to_change_things() {
+    let app = TestApp::spawn().await;
+    demo_with_token(&app).await;
+    let c = app.client();
+    app.sign_in(&c, "demo", PASSWORD).await;
+    let templates: Value = c
+        .get(app.url("/api/v1/templates"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(templates["templates"][0]["name"], "CoSpaceTemp-Scheduler");
+    assert_eq!(
+        templates["templates"][0]["roles"],
+        json!(["ExternalAccessMeth", "InternalAccessMeth"])
+    );
+    let r = c
+        .post(app.url("/api/v1/meetings"))
+        .json(&meeting("No header"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "csrf");
+    let csrf = app.csrf_token(&c).await;
+    let r = c
+        .post(app.url("/api/v1/meetings"))
+        .header("x-csrf-token", csrf)
+        .json(&meeting("With header"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let _ = app.clock.now();
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let app = TestApp::spawn().await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for p in [
+        "/api/v1/meetings",
+        "/api/v1/meetings/{id}",
+        "/api/v1/templates",
+        "/api/v1/spaces",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(paths.iter().any(|k| k.as_str() == p), "{p} documented");
+    }
+}
+
+#[tokio::test]
+async fn a_repeating_meeting_shows_its_next_occurrences_on_the_home_page() {
+    let app = TestApp::spawn().await;
+    let (_, token) = demo_with_token(&app).await;
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2030-06-12T06:00:00Z")
+            .unwrap()
+            .into(),
+    );
+    let mut body = meeting("Weekly sync");
+    body["repeat"] = json!("weekly");
+    body["repeatCount"] = json!(3);
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(m["rrule"], "FREQ=WEEKLY;COUNT=3");
+    let c = app.client();
+    app.sign_in(&c, "demo", PASSWORD).await;
+    let home = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        integration_tests::texts(&home, ".day h3"),
+        vec![
+            "Today, Jun 12, 2030",
+            "Wednesday, Jun 19, 2030",
+            "Wednesday, Jun 26, 2030"
+        ]
+    );
+    assert_eq!(
+        integration_tests::texts(&home, ".meeting .time"),
+        vec!["10:00 – 10:45"; 3],
+        "10:00 Paris all summer"
+    );
+    // During the second occurrence it carries the Now badge, and the first is gone.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2030-06-19T08:10:00Z")
+            .unwrap()
+            .into(),
+    );
+    // A week later the session has expired: sign in again.
+    app.sign_in(&c, "demo", PASSWORD).await;
+    let home = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(integration_tests::texts(&home, ".meeting .name").len(), 2);
+    assert_eq!(integration_tests::texts(&home, ".badge.now"), vec!["Now"]);
+}

@@ -79,21 +79,6 @@ fn header_text(s: &str) -> String {
         .to_string()
 }
 
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn l(lang: Lang, en: &'static str, fr: &'static str) -> &'static str {
     match lang {
         Lang::En => en,
@@ -205,31 +190,34 @@ pub fn render(
     let mut html = format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>\n<p>{}</p>\n<table>\n",
         lang.code(),
-        html_escape(&subject),
-        html_escape(intro)
+        crate::error::escape(&subject),
+        crate::error::escape(intro)
     );
     for (k, v) in &rows {
         html.push_str(&format!(
             "<tr><th scope=\"row\" align=\"left\">{}</th><td>{}</td></tr>\n",
-            html_escape(k),
-            html_escape(v)
+            crate::error::escape(k),
+            crate::error::escape(v)
         ));
     }
     html.push_str("</table>\n");
     if !join_rows.is_empty() {
         let heading = l(lang, "How to join", "Comment rejoindre");
         text.push_str(&format!("\n{heading}\n"));
-        html.push_str(&format!("<h2>{}</h2>\n<table>\n", html_escape(heading)));
+        html.push_str(&format!(
+            "<h2>{}</h2>\n<table>\n",
+            crate::error::escape(heading)
+        ));
         for (k, v) in &join_rows {
             text.push_str(&format!("{k}: {v}\n"));
             let value = if v.starts_with("https://") {
-                format!("<a href=\"{0}\">{0}</a>", html_escape(v))
+                format!("<a href=\"{0}\">{0}</a>", crate::error::escape(v))
             } else {
-                html_escape(v)
+                crate::error::escape(v)
             };
             html.push_str(&format!(
                 "<tr><th scope=\"row\" align=\"left\">{}</th><td>{value}</td></tr>\n",
-                html_escape(k)
+                crate::error::escape(k)
             ));
         }
         html.push_str("</table>\n");

@@ -315,14 +315,7 @@ pub async fn snapshot(
     .bind(meeting_id)
     .fetch_all(&mut *conn)
     .await?;
-    type AccessRow = (
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let access: Vec<AccessRow> = sqlx::query_as(
+    let access: Vec<crate::meetings::AccessRow> = sqlx::query_as(
         "SELECT role, uri, call_id, passcode, join_url FROM space_access WHERE space_id = $1 ORDER BY position",
     )
     .bind(space_id.unwrap_or_default())

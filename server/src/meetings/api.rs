@@ -329,87 +329,27 @@ impl Meetings {
     }
 
     pub async fn get_api(&self, user: &UserRecord, id: &str) -> Result<MeetingOut, ApiError> {
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            i64,
-            i64,
-            Option<String>,
-            String,
-            Option<String>,
-        );
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT m.name, m.organizer_id, u.username, m.time_zone, m.starts_at, m.ends_at, m.rrule, \
-             COALESCE(s.name, ''), m.space_id \
-             FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id \
-             WHERE m.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.db)
-        .await
-        .map_err(|e| ApiError::from(internal(e)))?;
-        let Some((name, organizer_id, organizer, tz, starts, ends, rrule, space_name, space_id)) =
-            row
+        let Some(v) = self
+            .load_visible(user, id)
+            .await
+            .map_err(|e| ApiError::from(internal(e)))?
         else {
             return Err(ApiError::NotFound);
         };
-        let attendees: Vec<(String, String)> = sqlx::query_as(
-            "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
-        )
-        .bind(id)
-        .fetch_all(&self.db)
-        .await
-        .map_err(|e| ApiError::from(internal(e)))?;
-        let is_organizer = organizer_id == user.id;
-        let my_role = attendees
-            .iter()
-            .find(|(e, _)| e.eq_ignore_ascii_case(&user.email))
-            .map(|(_, r)| r.clone());
-        if !is_organizer && my_role.is_none() {
-            return Err(ApiError::NotFound);
-        }
-        type Access = (
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let access: Vec<Access> = sqlx::query_as(
-            "SELECT role, uri, call_id, passcode, join_url FROM space_access WHERE space_id = $1 ORDER BY position",
-        )
-        .bind(space_id.unwrap_or_default())
-        .fetch_all(&self.db)
-        .await
-        .map_err(|e| ApiError::from(internal(e)))?;
         Ok(MeetingOut {
             id: id.to_string(),
-            name,
-            organizer,
-            is_organizer,
-            start: rfc3339(starts),
-            end: rfc3339(ends),
-            time_zone: tz,
-            rrule,
-            space_name,
-            dial_in: access
-                .into_iter()
-                .filter(|(role, ..)| is_organizer || my_role.as_deref() == Some(role.as_str()))
-                .map(|(role, uri, call_id, passcode, join_url)| DialIn {
-                    role,
-                    uri: uri.unwrap_or_default(),
-                    call_id: call_id.unwrap_or_default(),
-                    passcode: passcode.unwrap_or_default(),
-                    join_url: join_url.unwrap_or_default(),
-                })
-                .collect(),
-            attendees: if is_organizer {
-                attendees
-                    .into_iter()
-                    .map(|(email, role)| Attendee { email, role })
-                    .collect()
+            name: v.name,
+            organizer: v.organizer_username,
+            is_organizer: v.is_organizer,
+            start: rfc3339(v.starts_at),
+            end: rfc3339(v.ends_at),
+            time_zone: v.time_zone,
+            rrule: v.rrule,
+            space_name: v.space_name,
+            dial_in: v.dial_in,
+            // Only the organizer sees who else is invited.
+            attendees: if v.is_organizer {
+                v.attendees
             } else {
                 Vec::new()
             },

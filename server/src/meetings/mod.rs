@@ -22,13 +22,28 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// role, uri, call ID, passcode, join link.
-type AccessRow = (
+pub(crate) type AccessRow = (
     String,
     Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
 );
+
+/// A stored meeting as one viewer may see it (see `Meetings::load_visible`).
+pub(crate) struct Visible {
+    pub name: String,
+    pub organizer_username: String,
+    pub organizer_name: String,
+    pub is_organizer: bool,
+    pub time_zone: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub rrule: Option<String>,
+    pub space_name: String,
+    pub dial_in: Vec<DialIn>,
+    pub attendees: Vec<Attendee>,
+}
 
 /// Drafts untouched for this long are purged.
 pub const DRAFT_LIFETIME_MS: i64 = 24 * 3600 * 1000;
@@ -644,112 +659,81 @@ impl Meetings {
         Ok(format!("/schedule?draft={}&rev=1", d.id))
     }
 
-    /// The meeting page: for its organizer or an invited attendee.
-    pub async fn details(
+    /// A meeting for its organizer or an invited attendee (None for anyone
+    /// else). An attendee gets only their own role's dial-in information.
+    pub(crate) async fn load_visible(
         &self,
         user: &UserRecord,
         id: &str,
-        lang: Lang,
-    ) -> Result<MeetingDetails, PublicError> {
+    ) -> Result<Option<Visible>, sqlx::Error> {
         type Row = (
             String,
             String,
             String,
+            String,
+            String,
             i64,
             i64,
             Option<String>,
-            String,
             String,
             Option<String>,
         );
         let row: Option<Row> = sqlx::query_as(
-            "SELECT m.name, m.organizer_id, m.time_zone, m.starts_at, m.ends_at, m.rrule, u.display_name, \
+            "SELECT m.name, m.organizer_id, u.username, u.display_name, m.time_zone, m.starts_at, m.ends_at, m.rrule, \
              COALESCE(s.name, ''), m.space_id \
              FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id \
              WHERE m.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.db)
-        .await
-        .map_err(internal)?;
+        .await?;
         let Some((
             name,
             organizer_id,
-            _meeting_tz,
-            starts,
-            ends,
-            rrule,
+            organizer_username,
             organizer_name,
+            time_zone,
+            starts_at,
+            ends_at,
+            rrule,
             space_name,
             space_id,
         )) = row
         else {
-            return Err(PublicError::NotFound);
+            return Ok(None);
         };
         let attendees: Vec<(String, String)> = sqlx::query_as(
             "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
         )
         .bind(id)
         .fetch_all(&self.db)
-        .await
-        .map_err(internal)?;
+        .await?;
         let is_organizer = organizer_id == user.id;
         let my_role = attendees
             .iter()
             .find(|(e, _)| e.eq_ignore_ascii_case(&user.email))
             .map(|(_, r)| r.clone());
         if !is_organizer && my_role.is_none() {
-            return Err(PublicError::NotFound);
+            return Ok(None);
         }
         let access: Vec<AccessRow> = sqlx::query_as(
             "SELECT role, uri, call_id, passcode, join_url FROM space_access WHERE space_id = $1 ORDER BY position",
         )
         .bind(space_id.unwrap_or_default())
         .fetch_all(&self.db)
-        .await
-        .map_err(internal)?;
-        let viewer_tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
-        let deliveries = if is_organizer {
-            let emails: Vec<String> = attendees.iter().map(|(e, _)| e.clone()).collect();
-            self.mail
-                .deliveries(id, &emails)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .zip(emails)
-                .map(|(row, email)| delivery(email, row, viewer_tz, lang))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let (start, end) = (from_millis(starts), from_millis(ends));
-        let local = start.with_timezone(&viewer_tz);
-        let now = self.now();
-        Ok(MeetingDetails {
-            id: id.to_string(),
+        .await?;
+        Ok(Some(Visible {
             name,
-            when: format!(
-                "{}, {}",
-                crate::home::day_label(
-                    local.date_naive(),
-                    now.with_timezone(&viewer_tz).date_naive(),
-                    lang
-                ),
-                crate::home::time_range(start, end, viewer_tz, lang)
-            ),
-            time_zone: viewer_tz.name().to_string(),
-            repeat: repeat_text(rrule.as_deref(), lang),
-            space_name,
-            organizer: if is_organizer {
-                t(lang, "wizard.you").to_string()
-            } else {
-                organizer_name
-            },
+            organizer_username,
+            organizer_name,
             is_organizer,
-            now: start <= now && now < end,
+            time_zone,
+            starts_at,
+            ends_at,
+            rrule,
+            space_name,
             dial_in: access
                 .into_iter()
-                // An attendee sees only how their own role joins.
                 .filter(|(role, ..)| is_organizer || my_role.as_deref() == Some(role.as_str()))
                 .map(|(role, uri, call_id, passcode, join_url)| DialIn {
                     role,
@@ -763,6 +747,61 @@ impl Meetings {
                 .into_iter()
                 .map(|(email, role)| Attendee { email, role })
                 .collect(),
+        }))
+    }
+
+    /// The meeting page: for its organizer or an invited attendee.
+    pub async fn details(
+        &self,
+        user: &UserRecord,
+        id: &str,
+        lang: Lang,
+    ) -> Result<MeetingDetails, PublicError> {
+        let Some(v) = self.load_visible(user, id).await.map_err(internal)? else {
+            return Err(PublicError::NotFound);
+        };
+        let is_organizer = v.is_organizer;
+        let viewer_tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
+        let deliveries = if is_organizer {
+            let emails: Vec<String> = v.attendees.iter().map(|a| a.email.clone()).collect();
+            self.mail
+                .deliveries(id, &emails)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .zip(emails)
+                .map(|(row, email)| delivery(email, row, viewer_tz, lang))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (start, end) = (from_millis(v.starts_at), from_millis(v.ends_at));
+        let local = start.with_timezone(&viewer_tz);
+        let now = self.now();
+        Ok(MeetingDetails {
+            id: id.to_string(),
+            name: v.name,
+            when: format!(
+                "{}, {}",
+                crate::home::day_label(
+                    local.date_naive(),
+                    now.with_timezone(&viewer_tz).date_naive(),
+                    lang
+                ),
+                crate::home::time_range(start, end, viewer_tz, lang)
+            ),
+            time_zone: viewer_tz.name().to_string(),
+            repeat: repeat_text(v.rrule.as_deref(), lang),
+            space_name: v.space_name,
+            organizer: if is_organizer {
+                t(lang, "wizard.you").to_string()
+            } else {
+                v.organizer_name
+            },
+            is_organizer,
+            now: start <= now && now < end,
+            dial_in: v.dial_in,
+            attendees: v.attendees,
             deliveries,
         })
     }

@@ -122,16 +122,17 @@ impl Span {
         to: &str,
         duration: &str,
         prev_to: &str,
-        prev_duration: &str,
+        _prev_duration: &str,
     ) -> Result<Span, SpanError> {
         let from = parse_hm(from).ok_or(SpanError::BadFrom)?;
         let base = Span { from, duration: 60 };
-        let to_changed = to.trim() != prev_to.trim();
-        let duration_changed = duration.trim() != prev_duration.trim();
-        if duration_changed && !to_changed {
-            base.with_duration(duration)
-        } else {
+        // To counts only when the person changed it: an untouched To that
+        // wrapped past midnight (23:00 for 1:00 shows 00:00) is not an end
+        // before the start.
+        if to.trim() != prev_to.trim() {
             base.with_to(to)
+        } else {
+            base.with_duration(duration)
         }
     }
 }
@@ -225,6 +226,10 @@ mod tests {
         // To edited: To wins.
         let s = Span::from_form("10:00", "10:30", "1:00", "11:00", "1:00").unwrap();
         assert_eq!(s.duration, 30);
+        // A meeting running past midnight, To untouched: the duration stands.
+        let s = Span::from_form("23:00", "00:00", "1:00", "00:00", "1:00").unwrap();
+        assert_eq!(s.duration, 60);
+        assert!(s.ends_next_day());
         // End before start is refused.
         assert_eq!(
             Span::from_form("10:00", "09:00", "1:00", "11:00", "1:00"),

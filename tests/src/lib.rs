@@ -97,6 +97,18 @@ impl TestApp {
             .expect("client")
     }
 
+    /// GETs a page (or any URL of this server) and returns its body.
+    pub async fn page(&self, client: &reqwest::Client, path: impl AsRef<str>) -> String {
+        client
+            .get(self.url(path.as_ref()))
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("body")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

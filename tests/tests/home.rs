@@ -45,14 +45,7 @@ async fn home_lists_upcoming_meetings_with_the_now_badge() {
 
     let c = app.client();
     app.sign_in(&c, "alice", PASSWORD).await;
-    let html = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&c, "/").await;
     assert_eq!(
         texts(&html, ".day h3"),
         vec!["Today, Aug 21, 2021", "Tomorrow, Aug 22, 2021"],

@@ -399,14 +399,7 @@ async fn a_repeating_meeting_shows_its_next_occurrences_on_the_home_page() {
     assert_eq!(m["rrule"], "FREQ=WEEKLY;COUNT=3");
     let c = app.client();
     app.sign_in(&c, "demo", PASSWORD).await;
-    let home = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.page(&c, "/").await;
     assert_eq!(
         integration_tests::texts(&home, ".day h3"),
         vec![
@@ -428,14 +421,7 @@ async fn a_repeating_meeting_shows_its_next_occurrences_on_the_home_page() {
     );
     // A week later the session has expired: sign in again.
     app.sign_in(&c, "demo", PASSWORD).await;
-    let home = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.page(&c, "/").await;
     assert_eq!(integration_tests::texts(&home, ".meeting .name").len(), 2);
     assert_eq!(integration_tests::texts(&home, ".badge.now"), vec!["Now"]);
 }

@@ -21,14 +21,7 @@ async fn signed_in_demo(app: &TestApp) -> reqwest::Client {
 
 /// Walks the wizard to step 3 and returns (draft id, csrf).
 async fn to_step_three(app: &TestApp, c: &reqwest::Client, name: &str) -> (String, String) {
-    let page = c
-        .get(app.url("/schedule"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(c, "/schedule").await;
     assert!(
         texts(&page, ".step-count")[0].starts_with("Step 1 of 3"),
         "{page}"
@@ -59,14 +52,7 @@ async fn to_step_three(app: &TestApp, c: &reqwest::Client, name: &str) -> (Strin
         .next()
         .unwrap()
         .to_string();
-    let page = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(c, &loc).await;
     assert!(texts(&page, ".step-count")[0].starts_with("Step 2 of 3"));
     let loc = post_form(
         c,
@@ -88,14 +74,7 @@ async fn to_step_three(app: &TestApp, c: &reqwest::Client, name: &str) -> (Strin
         ],
     )
     .await;
-    let page = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(c, &loc).await;
     assert!(
         texts(&page, ".step-count")[0].starts_with("Step 3 of 3"),
         "{page}"
@@ -124,13 +103,7 @@ async fn add(
         ],
     )
     .await;
-    c.get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    app.page(c, &loc).await
 }
 
 #[tokio::test]
@@ -209,14 +182,7 @@ async fn schedule_open_and_delete_a_meeting_without_javascript() {
     assert_eq!(app.cb.cospaces().len(), before + 1);
     assert_eq!(app.cb.all_access_methods().len(), methods_before + 2);
 
-    let home = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.page(&c, &loc).await;
     assert_eq!(texts(&home, ".meeting .name"), vec!["Quarterly review"]);
     assert_eq!(
         texts(&home, ".meeting .time"),
@@ -225,14 +191,9 @@ async fn schedule_open_and_delete_a_meeting_without_javascript() {
     );
     assert!(texts(&home, ".toast-title").contains(&"Meeting created".to_string()));
 
-    let page = c
-        .get(app.url(&format!("/meetings/{meeting_id}?tab=dial-in")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&c, &format!("/meetings/{meeting_id}?tab=dial-in"))
+        .await;
     let links = texts(&page, ".join-url");
     assert_eq!(links.len(), 2, "{page}");
     assert!(
@@ -254,27 +215,15 @@ async fn schedule_open_and_delete_a_meeting_without_javascript() {
     .await;
     let col = app.client();
     app.sign_in(&col, "colleague", PASSWORD).await;
-    let home = col
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.page(&col, "/").await;
     assert_eq!(texts(&home, ".meeting .name"), vec!["Quarterly review"]);
     assert_eq!(
         texts(&home, ".meeting .organizer"),
         vec!["Organized by: Demo Organizer"]
     );
-    let page = col
-        .get(app.url(&format!("/meetings/{meeting_id}?tab=dial-in")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&col, &format!("/meetings/{meeting_id}?tab=dial-in"))
+        .await;
     assert_eq!(texts(&page, ".dial-in h2"), vec!["InternalAccessMeth"]);
     assert!(page.contains("Dial-in"), "{page}");
     assert!(
@@ -290,28 +239,12 @@ async fn schedule_open_and_delete_a_meeting_without_javascript() {
     app.add_user("mallory", "Mallory", "UTC").await;
     let m = app.client();
     app.sign_in(&m, "mallory", PASSWORD).await;
-    let page = m
-        .get(app.url(&format!("/meetings/{meeting_id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&m, &format!("/meetings/{meeting_id}")).await;
     assert!(
         page.contains("does not exist, or you cannot see it"),
         "{page}"
     );
-    let mcsrf = form_field(
-        &m.get(app.url("/join"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "csrf",
-    );
+    let mcsrf = form_field(&app.page(&m, "/join").await, "csrf");
     let r = m
         .post(app.url(&format!("/meetings/{meeting_id}/delete")))
         .form(&[("csrf", mcsrf.unwrap_or_default().as_str())])
@@ -322,14 +255,9 @@ async fn schedule_open_and_delete_a_meeting_without_javascript() {
     assert_eq!(app.cb.cospaces().len(), before + 1);
 
     // Delete asks first, then removes the meeting and its space.
-    let page = c
-        .get(app.url(&format!("/meetings/{meeting_id}?confirm=delete")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&c, &format!("/meetings/{meeting_id}?confirm=delete"))
+        .await;
     assert_eq!(texts(&page, "#confirm-title"), vec!["Delete this meeting?"]);
     let loc = post_form(
         &c,
@@ -344,14 +272,7 @@ async fn schedule_open_and_delete_a_meeting_without_javascript() {
         "the temporary space is gone"
     );
     assert_eq!(app.cb.all_access_methods().len(), methods_before);
-    let home = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.page(&c, "/").await;
     assert!(texts(&home, ".meeting .name").is_empty());
 }
 
@@ -360,14 +281,7 @@ async fn wizard_errors_keep_what_was_typed() {
     let app = TestApp::spawn().await;
     let c = signed_in_demo(&app).await;
     let before = app.cb.cospaces().len();
-    let page = c
-        .get(app.url("/schedule"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&c, "/schedule").await;
     let csrf = form_field(&page, "csrf").unwrap();
     let loc = post_form(
         &c,
@@ -383,14 +297,7 @@ async fn wizard_errors_keep_what_was_typed() {
         ],
     )
     .await;
-    let page = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&c, &loc).await;
     assert!(texts(&page, ".step-count")[0].starts_with("Step 1 of 3"));
     assert_eq!(
         texts(&page, "#name-error"),
@@ -431,14 +338,7 @@ async fn wizard_errors_keep_what_was_typed() {
         ],
     )
     .await;
-    let page = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&c, &loc).await;
     assert!(texts(&page, ".step-count")[0].starts_with("Step 2 of 3"));
     assert_eq!(
         texts(&page, "#to-error"),
@@ -481,14 +381,7 @@ async fn call_bridge_failure_during_create_leaves_nothing_behind() {
     )
     .await;
     assert!(loc.starts_with("/schedule?draft="), "{loc}");
-    let page = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&c, &loc).await;
     let alert = texts(&page, "[role=alert]").join(" ");
     assert!(alert.contains("nothing was created"), "{alert}");
     assert_eq!(app.cb.cospaces().len(), before, "compensated");
@@ -539,36 +432,15 @@ async fn see_more_lists_every_upcoming_meeting_a_page_at_a_time() {
     }
     let c = app.client();
     app.sign_in(&c, "alice", PASSWORD).await;
-    let home = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.page(&c, "/").await;
     assert_eq!(texts(&home, ".meeting .name").len(), 20);
     assert_eq!(texts(&home, ".see-more"), vec!["See more"]);
-    let p1 = c
-        .get(app.url("/meetings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p1 = app.page(&c, "/meetings").await;
     let names = texts(&p1, ".meeting .name");
     assert_eq!(names.len(), 50);
     assert_eq!(names[0], "Meeting 00");
     assert_eq!(texts(&p1, ".pager a"), vec!["Next page"]);
-    let p2 = c
-        .get(app.url("/meetings?page=2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p2 = app.page(&c, "/meetings?page=2").await;
     let names = texts(&p2, ".meeting .name");
     assert_eq!(names.len(), 10);
     assert_eq!(names[9], "Meeting 59");

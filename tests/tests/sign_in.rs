@@ -13,14 +13,7 @@ async fn a_guest_is_sent_to_sign_in_and_can_still_join() {
     let r = c.get(app.url("/schedule")).send().await.unwrap();
     assert_eq!(location(&r), "/login?next=%2Fschedule");
 
-    let login = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = app.page(&c, "/login").await;
     assert!(login.contains("Sign in"));
     assert!(
         login.contains("href=\"/join\""),
@@ -60,14 +53,7 @@ async fn wrong_password_gives_a_clear_error_and_no_session() {
         .get_all("set-cookie")
         .iter()
         .all(|v| !v.to_str().unwrap().starts_with("sid=")));
-    let page = c
-        .get(app.url(&location(&r)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&c, &location(&r)).await;
     assert_eq!(
         texts(&page, "[role=alert]"),
         vec!["Incorrect username or password."]
@@ -140,14 +126,7 @@ async fn sign_in_shows_home_and_sign_out_ends_the_session() {
     // The next sign-in shows when the previous one was.
     app.clock.advance(chrono::Duration::hours(2));
     app.sign_in(&c, "alice", PASSWORD).await;
-    let html = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&c, "/").await;
     let last = &texts(&html, ".last-login")[0];
     assert!(
         last.starts_with("Last login ") && last.contains(" at "),
@@ -196,14 +175,7 @@ async fn repeated_failures_lock_the_account_for_a_while() {
     let r = app.sign_in(&c, "bob", PASSWORD).await;
     let loc = location(&r);
     assert!(loc.starts_with("/login?error=locked&retry="), "{loc}");
-    let page = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&c, &loc).await;
     assert!(texts(&page, "[role=alert]")[0].starts_with("Too many failed sign-in attempts"));
     assert_eq!(
         c.get(app.url("/")).send().await.unwrap().status(),

@@ -21,7 +21,7 @@ report() {
 }
 trap report EXIT
 
-# The mail integration test (tests/tests/mail.rs) runs a real SMTP server
+# The mail integration test (tests/tests/it/mail.rs) runs a real SMTP server
 # (aiosmtpd) and parses what it receives with icalendar.
 ensure_mail_test_packages() {
   if ! python3 -c 'import aiosmtpd, icalendar' >/dev/null 2>&1; then

@@ -1,6 +1,6 @@
 //! Invitation e-mails against a REAL SMTP server: Python's aiosmtpd, started
 //! as a subprocess on a free port; what it receives is parsed with Python's
-//! `email` package and `icalendar` (tests/tests/mail/*.py).
+//! `email` package and `icalendar` (tests/smtp/*.py).
 //!
 //! Needs `python3 -m pip install aiosmtpd icalendar` (scripts/test.sh
 //! install_all does it). Without them these tests FAIL, they do not skip.
@@ -17,7 +17,7 @@ const GUEST: &str = "guest@partner.example";
 const COLLEAGUE: &str = "colleague@example.com";
 
 fn scripts() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp")
 }
 
 fn require_python() {

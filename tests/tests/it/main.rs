@@ -1,0 +1,10 @@
+//! The integration tests, in one binary: each module starts the real server
+//! (`TestApp::spawn`) on port 0 with a fresh database. One binary links the
+//! server once instead of once per file.
+
+mod cleanup;
+mod home;
+mod mail;
+mod rest_api;
+mod schedule;
+mod sign_in;

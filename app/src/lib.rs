@@ -18,14 +18,52 @@ use leptos_router::{
     path, SsrMode,
 };
 
-/// The page context of the current request, loaded once per page.
-pub type PageCtx = Resource<Result<PageContext, ServerFnError>>;
+/// The page context of the current request (who is signed in, the CSRF token,
+/// the language). The server knows it before rendering and embeds it in the
+/// page (`#page-ctx`); the browser reads it from there when it hydrates. It is
+/// a plain value in the context, never a resource: no `<Suspense>` waits on it
+/// (one resource read by the header's and the page's `<Suspense>` could leave
+/// a streamed response unfinished, leptos issue 4851).
+pub fn page_context() -> PageContext {
+    use_context::<PageContext>().unwrap_or_default()
+}
+
+/// The page context as JSON that is safe inside a `<script>` element.
+pub fn page_context_json(ctx: &PageContext) -> String {
+    serde_json::to_string(ctx)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+#[cfg(feature = "ssr")]
+fn current_page_context() -> PageContext {
+    api::ssr::request_auth()
+        .map(|auth| PageContext {
+            user: auth.user.map(|u| crate::model::UserView {
+                username: u.username,
+                display_name: u.display_name,
+            }),
+            csrf: auth.csrf,
+            lang: auth.lang,
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn current_page_context() -> PageContext {
+    document()
+        .get_element_by_id("page-ctx")
+        .and_then(|el| el.text_content())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    let lang = api::ssr::request_auth().map(|a| a.lang).unwrap_or_default();
-    #[cfg(not(feature = "ssr"))]
-    let lang = i18n::Lang::default();
+    let ctx = current_page_context();
+    let lang = ctx.lang;
+    let ctx_json = page_context_json(&ctx);
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -35,6 +73,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                <script type="application/json" id="page-ctx" inner_html=ctx_json></script>
             </head>
             <body>
                 <App/>
@@ -46,8 +85,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let ctx: PageCtx = Resource::new_blocking(|| (), |_| api::load_page_context());
-    provide_context(ctx);
+    provide_context(current_page_context());
 
     // Tests (and people) can tell when the page has become interactive.
     Effect::new(move |_| {

@@ -4,8 +4,8 @@
 use crate::api::{self, public_message, UNAUTHENTICATED};
 use crate::i18n::{t, Lang};
 use crate::model::MeetingDetails;
+use crate::page_context;
 use crate::pages::{encode, ErrorBox};
-use crate::PageCtx;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -17,7 +17,7 @@ pub fn MeetingPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let meeting = Resource::new(id, api::load_meeting);
-    let ctx = expect_context::<PageCtx>();
+    let pc = page_context();
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"…"</p> }>
             {move || {
@@ -26,17 +26,17 @@ pub fn MeetingPage() -> impl IntoView {
                     let q = query.read();
                     (q.get("confirm").as_deref() == Some("delete"), q.get("error"), q.get("tab").unwrap_or_default())
                 };
+                let (csrf, lang) = (pc.csrf.clone(), pc.lang);
                 Suspend::new(async move {
-                let pc = ctx.await;
-                match (pc, meeting.await) {
-                    (Ok(pc), Ok(m)) => {
-                        view! { <Meeting m csrf=pc.csrf lang=pc.lang confirm error dial_in=tab == "dial-in"/> }.into_any()
+                match meeting.await {
+                    Ok(m) => {
+                        view! { <Meeting m csrf lang confirm error dial_in=tab == "dial-in"/> }.into_any()
                     }
-                    (_, Err(e)) if public_message(&e) == UNAUTHENTICATED => {
+                    Err(e) if public_message(&e) == UNAUTHENTICATED => {
                         let path = format!("/login?next={}", encode(&format!("/meetings/{}", id())));
                         view! { <Redirect path/> }.into_any()
                     }
-                    (Err(e), _) | (_, Err(e)) => {
+                    Err(e) => {
                         view! {
                             <div class="card">
                                 <ErrorBox message=public_message(&e)/>

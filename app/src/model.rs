@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// What every page needs to know about the request: who is signed in and
 /// the anti-CSRF token that state-changing forms must carry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageContext {
     pub user: Option<UserView>,
     pub csrf: String,

@@ -3,7 +3,7 @@
 use crate::api::{self, public_message, UNAUTHENTICATED};
 use crate::i18n::{t, Lang};
 use crate::model::{HomeData, MeetingDay, MeetingRow, PageContext, SpaceView};
-use crate::PageCtx;
+use crate::page_context;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -26,18 +26,7 @@ where
     V: IntoView + 'static,
     F: Fn(Lang) -> V + Send + Sync + Clone + 'static,
 {
-    let ctx = expect_context::<PageCtx>();
-    view! {
-        <Suspense fallback=loading>
-            {move || {
-                let f = f.clone();
-                Suspend::new(async move {
-                    let lang = ctx.await.map(|c| c.lang).unwrap_or_default();
-                    f(lang)
-                })
-            }}
-        </Suspense>
-    }
+    f(page_context().lang)
 }
 
 fn page_title(lang: Lang, key: &str) -> String {
@@ -47,14 +36,13 @@ fn page_title(lang: Lang, key: &str) -> String {
 /// The top bar: product name, language switcher, and the signed-in user with Sign out.
 #[component]
 pub fn Header() -> impl IntoView {
-    let ctx = expect_context::<PageCtx>();
+    let pc = page_context();
     let location = use_location();
+    let lang = pc.lang;
     view! {
         <header class="topbar">
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let pc = ctx.await.ok();
-                    let lang = pc.as_ref().map(|c| c.lang).unwrap_or_default();
+            {
+
                     let other = if lang == Lang::En { Lang::Fr } else { Lang::En };
                     let switch = move || {
                         let search = location.search.get();
@@ -66,7 +54,7 @@ pub fn Header() -> impl IntoView {
                         format!("/lang/{}?next={}", other.code(), encode(&here))
                     };
                     let account = match pc {
-                        Some(PageContext { user: Some(user), csrf, .. }) => {
+                        PageContext { user: Some(user), csrf, .. } => {
                             view! {
                                 <div class="account">
                                     <span class="who">{user.display_name}</span>
@@ -105,8 +93,7 @@ pub fn Header() -> impl IntoView {
                             {account}
                         </div>
                     }
-                })}
-            </Suspense>
+            }
         </header>
     }
 }
@@ -164,11 +151,10 @@ fn Toast(lang: Lang) -> impl IntoView {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let home = Resource::new(|| (), |_| api::load_home());
-    let ctx = expect_context::<PageCtx>();
+    let lang = page_context().lang;
     view! {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                let lang = ctx.await.map(|c| c.lang).unwrap_or_default();
                 match home.await {
                     Ok(data) => {
                         view! {
@@ -266,11 +252,10 @@ pub fn MeetingsListPage() -> impl IntoView {
             .unwrap_or(1)
     };
     let list = Resource::new(page_no, api::load_meetings);
-    let ctx = expect_context::<PageCtx>();
+    let lang = page_context().lang;
     view! {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                let lang = ctx.await.map(|c| c.lang).unwrap_or_default();
                 match list.await {
                     Ok(p) => {
                         let prev = (p.page > 1).then(|| format!("/meetings?page={}", p.page - 1));
@@ -391,15 +376,13 @@ pub fn login_error_text(lang: Lang, code: &str, retry_minutes: Option<&str>) -> 
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let ctx = expect_context::<PageCtx>();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
     view! {
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match ctx.await {
-                    Ok(PageContext { user: Some(_), .. }) => view! { <Redirect path="/"/> }.into_any(),
-                    Ok(PageContext { user: None, csrf, lang }) => {
+            {
+                match page_context() {
+                    PageContext { user: Some(_), .. } => view! { <Redirect path="/"/> }.into_any(),
+                    PageContext { user: None, csrf, lang } => {
                         let error = move || {
                             let q = query.read();
                             q.get("error")
@@ -444,10 +427,8 @@ pub fn LoginPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <ErrorBox message=public_message(&e)/> }.into_any(),
                 }
-            })}
-        </Suspense>
+            }
     }
 }
 

@@ -9,9 +9,9 @@ use crate::api::{self, public_message, UNAUTHENTICATED};
 use crate::enhance::{post_form, Posted};
 use crate::i18n::{t, Lang};
 use crate::model::{Draft, WizardPage};
+use crate::page_context;
 use crate::pages::{encode, ErrorBox};
 use crate::timeform::{fmt_duration, fmt_hm, Span};
-use crate::PageCtx;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,18 +26,18 @@ pub fn SchedulePage() -> impl IntoView {
         (q.get("draft"), q.get("rev"))
     };
     let page = Resource::new(key, |(draft, _)| api::load_wizard(draft));
-    let ctx = expect_context::<PageCtx>();
+    let pc = page_context();
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"…"</p> }>
-            {move || Suspend::new(async move {
-                let pc = ctx.await;
-                match (pc, page.await) {
-                    (Ok(pc), Ok(page)) => {
+            {move || {
+                let (csrf, lang) = (pc.csrf.clone(), pc.lang);
+                Suspend::new(async move {
+                match page.await {
+                    Ok(page) => {
                         // A new revision of the draft gets new form elements:
                         // rebuilding the old ones in place would keep what the
                         // browser shows in them instead of the server's values.
                         let key = (page.draft.id.clone(), page.draft.rev, page.draft.step);
-                        let (csrf, lang) = (pc.csrf, pc.lang);
                         view! {
                             <For
                                 each=move || [(key.clone(), page.clone())]
@@ -47,15 +47,15 @@ pub fn SchedulePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    (_, Err(e)) if public_message(&e) == UNAUTHENTICATED => {
+                    Err(e) if public_message(&e) == UNAUTHENTICATED => {
                         let path = format!("/login?next={}", encode("/schedule"));
                         view! { <Redirect path/> }.into_any()
                     }
-                    (Err(e), _) | (_, Err(e)) => {
+                    Err(e) => {
                         view! { <ErrorBox message=public_message(&e)/> }.into_any()
                     }
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

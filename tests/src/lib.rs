@@ -93,6 +93,9 @@ impl TestApp {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            // A response that never finishes fails the test with its URL
+            // instead of hanging the whole run.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("client")
     }

@@ -158,13 +158,17 @@ impl Application {
         // The control socket and, when enabled, the HTTPS listener.
         let data_dir = self.admin.socket_path().parent().map(|d| d.to_path_buf());
         let admin = self.admin.start().await;
-        // The C2W mesh to the web bridges, when enabled and configured.
-        let c2w = match data_dir {
-            Some(dir) => {
-                c2w::start_for_application(&admin.handle(), &dir, self.state.meetings.clone()).await
-            }
-            None => None,
-        };
+        // The C2W mesh to the web bridges, when enabled and configured; it
+        // follows `scheduler restart` / `enable` / `disable`.
+        let (stop_c2w, c2w_stopped) = tokio::sync::watch::channel(false);
+        let c2w = data_dir.map(|dir| {
+            tokio::spawn(c2w::follow_configuration(
+                admin.handle(),
+                dir,
+                self.state.meetings.clone(),
+                c2w_stopped,
+            ))
+        });
         // The invitation e-mail outbox worker.
         let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
         let mail_worker = tokio::spawn(self.state.meetings.mail.clone().run(mail_stopped));
@@ -183,8 +187,11 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        let _ = stop_c2w.send(true);
         if let Some(c2w) = c2w {
-            c2w.stop().await;
+            if let Err(e) = c2w.await {
+                tracing::error!("C2W supervisor task: {e}");
+            }
         }
         cleanup.abort();
         admin.shutdown().await;

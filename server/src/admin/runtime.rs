@@ -69,6 +69,9 @@ struct Inner {
     logging: Arc<TimedLogging>,
     applied: tokio::sync::Mutex<Applied>,
     web_bridges: RwLock<Option<Arc<dyn WebBridgeReport>>>,
+    /// Bumped each time a configuration has been applied (start, restart,
+    /// enable, disable), so other parts (the C2W supervisor) can follow it.
+    applied_generation: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Default)]
@@ -108,6 +111,7 @@ impl Admin {
                 logging: Arc::new(TimedLogging::default()),
                 applied: tokio::sync::Mutex::new(Applied::default()),
                 web_bridges: RwLock::new(None),
+                applied_generation: tokio::sync::watch::channel(0).0,
             }),
             control,
         })
@@ -164,6 +168,11 @@ impl AdminHandle {
     /// The configuration in force.
     pub async fn config(&self) -> SchedulerConfig {
         self.inner.applied.lock().await.config.clone()
+    }
+
+    /// Changes each time a configuration has been applied.
+    pub fn config_applied(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.applied_generation.subscribe()
     }
 }
 
@@ -423,6 +432,8 @@ impl Inner {
         }
         applied.config = config;
         applied.config_error = None;
+        drop(applied);
+        self.applied_generation.send_modify(|g| *g += 1);
         if errors.is_empty() {
             Ok(())
         } else {

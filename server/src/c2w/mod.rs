@@ -58,6 +58,76 @@ pub enum C2wError {
 /// Starts the supervisor for a running [`crate::Application`] when the
 /// scheduler is enabled and `scheduler c2w certs` / `trust` are configured;
 /// `None` otherwise (the reason is logged).
+/// What of the configuration the C2W links depend on: a change of it (or of
+/// the files it names) restarts the supervisor; anything else leaves the
+/// links alone.
+async fn c2w_fingerprint(admin: &crate::admin::AdminHandle, data_dir: &Path) -> Option<String> {
+    let config = admin.config().await;
+    let (Some(certs), Some(trust)) = (config.c2w.certs.as_ref(), config.c2w.trust.as_deref())
+    else {
+        return None;
+    };
+    if !config.enabled {
+        return None;
+    }
+    let store = crate::admin::config::ConfigStore::new(data_dir);
+    let stamp = |p: &str| {
+        let path = store.resolve(p);
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        format!("{}@{modified:?}", path.display())
+    };
+    Some(format!(
+        "{}|{}|{}",
+        stamp(&certs.key),
+        stamp(&certs.cert),
+        stamp(trust)
+    ))
+}
+
+/// Runs the C2W supervisor as the configuration says, and follows
+/// `scheduler restart` / `enable` / `disable`: the links are restarted only
+/// when the C2W settings (or their files) changed. Stops it when `stop`
+/// turns true.
+pub async fn follow_configuration(
+    admin: crate::admin::AdminHandle,
+    data_dir: std::path::PathBuf,
+    meetings: Arc<crate::meetings::Meetings>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    if *stop.borrow() {
+        return;
+    }
+    let mut applied = admin.config_applied();
+    let mut fingerprint = c2w_fingerprint(&admin, &data_dir).await;
+    let mut running = start_for_application(&admin, &data_dir, meetings.clone()).await;
+    loop {
+        tokio::select! {
+            changed = applied.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let now = c2w_fingerprint(&admin, &data_dir).await;
+                if now != fingerprint {
+                    tracing::info!(target: "c2w", "C2WSupervisor - configuration changed; restarting C2W links");
+                    if let Some(old) = running.take() {
+                        old.stop().await;
+                    }
+                    running = start_for_application(&admin, &data_dir, meetings.clone()).await;
+                    fingerprint = now;
+                }
+            }
+            res = stop.changed() => {
+                if res.is_err() || *stop.borrow() {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(old) = running {
+        old.stop().await;
+    }
+}
+
 pub async fn start_for_application(
     admin: &crate::admin::AdminHandle,
     data_dir: &Path,

@@ -3,7 +3,7 @@
 //! Read-only functions use GET; anything that changes state is a POST and
 //! must carry the CSRF token (checked by the server's middleware).
 
-use crate::model::{HomeData, MeetingDetails, MeetingsPage, PageContext, WizardPage};
+use crate::model::{AdminData, HomeData, MeetingDetails, MeetingsPage, PageContext, WizardPage};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -20,15 +20,7 @@ pub fn public_message(err: &ServerFnError) -> String {
 
 #[server(input = GetUrl, endpoint = "page_context")]
 pub async fn load_page_context() -> Result<PageContext, ServerFnError> {
-    let auth = ssr::request_auth()?;
-    Ok(PageContext {
-        user: auth.user.map(|u| crate::model::UserView {
-            username: u.username,
-            display_name: u.display_name,
-        }),
-        csrf: auth.csrf,
-        lang: auth.lang,
-    })
+    Ok(ssr::request_auth()?.page_context())
 }
 
 #[server(input = GetUrl, endpoint = "home_data")]
@@ -80,12 +72,24 @@ pub async fn load_meeting(id: String) -> Result<MeetingDetails, ServerFnError> {
         .map_err(|e| ServerFnError::new(e.to_string()))
 }
 
+#[server(input = GetUrl, endpoint = "admin")]
+pub async fn load_admin() -> Result<AdminData, ServerFnError> {
+    let auth = ssr::request_auth()?;
+    let user = auth
+        .user
+        .ok_or_else(|| ServerFnError::new(UNAUTHENTICATED))?;
+    ssr::backend()?
+        .admin(&user, auth.lang)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! The contract between the web app and the server half.
 
     use crate::i18n::Lang;
-    use crate::model::{HomeData, MeetingDetails, MeetingsPage, WizardPage};
+    use crate::model::{AdminData, HomeData, MeetingDetails, MeetingsPage, WizardPage};
     use leptos::prelude::*;
     use std::sync::Arc;
 
@@ -96,6 +100,7 @@ pub mod ssr {
         pub username: String,
         pub display_name: String,
         pub time_zone: String,
+        pub is_admin: bool,
     }
 
     /// Put into every request's extensions by the server's session middleware.
@@ -104,6 +109,21 @@ pub mod ssr {
         pub user: Option<SessionUser>,
         pub csrf: String,
         pub lang: crate::i18n::Lang,
+    }
+
+    impl RequestAuth {
+        /// What the pages need to know of this request.
+        pub fn page_context(self) -> crate::model::PageContext {
+            crate::model::PageContext {
+                user: self.user.map(|u| crate::model::UserView {
+                    username: u.username,
+                    display_name: u.display_name,
+                    is_admin: u.is_admin,
+                }),
+                csrf: self.csrf,
+                lang: self.lang,
+            }
+        }
     }
 
     /// An error whose text is safe to show in a browser. Internal details are
@@ -116,6 +136,8 @@ pub mod ssr {
         Invalid(String),
         #[error("This meeting does not exist, or you cannot see it.")]
         NotFound,
+        #[error("Only administrators can see this page.")]
+        AdminsOnly,
     }
 
     /// What the web app asks of the scheduler. The server implements it; the
@@ -144,6 +166,8 @@ pub mod ssr {
             id: &str,
             lang: Lang,
         ) -> Result<MeetingDetails, PublicError>;
+        /// The administrators' page (administrators only).
+        async fn admin(&self, user: &SessionUser, lang: Lang) -> Result<AdminData, PublicError>;
     }
 
     #[derive(Clone)]

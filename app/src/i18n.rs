@@ -58,6 +58,14 @@ impl Lang {
     }
 }
 
+/// One of two texts given in place, for words used on one page only.
+pub fn l(lang: Lang, en: &'static str, fr: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Fr => fr,
+    }
+}
+
 /// The text for `key` in `lang`; an unknown key shows as "??".
 pub fn t(lang: Lang, key: &str) -> &'static str {
     match TEXTS.iter().find(|(k, _, _)| *k == key) {
@@ -78,6 +86,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("nav.sign_in", "Sign in", "Se connecter"),
     ("nav.sign_out", "Sign out", "Se déconnecter"),
     ("nav.home", "Go to Home", "Retour à l'accueil"),
+    ("nav.admin", "Administration", "Administration"),
     ("login.title", "Sign in", "Connexion"),
     ("login.username", "Username", "Nom d'utilisateur"),
     ("login.password", "Password", "Mot de passe"),

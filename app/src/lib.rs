@@ -1,6 +1,7 @@
 //! The web app: pages, routes and server functions, rendered on the server
 //! and hydrated in the browser.
 
+mod admin;
 pub mod api;
 pub mod enhance;
 pub mod i18n;
@@ -40,14 +41,7 @@ pub fn page_context_json(ctx: &PageContext) -> String {
 #[cfg(feature = "ssr")]
 fn current_page_context() -> PageContext {
     api::ssr::request_auth()
-        .map(|auth| PageContext {
-            user: auth.user.map(|u| crate::model::UserView {
-                username: u.username,
-                display_name: u.display_name,
-            }),
-            csrf: auth.csrf,
-            lang: auth.lang,
-        })
+        .map(|auth| auth.page_context())
         .unwrap_or_default()
 }
 
@@ -107,6 +101,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/schedule") view=wizard::SchedulePage ssr=SsrMode::Async/>
                     <Route path=path!("/meetings") view=pages::MeetingsListPage ssr=SsrMode::Async/>
                     <Route path=path!("/meetings/:id") view=meeting::MeetingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -2,7 +2,7 @@
 //! (organizer only; Delete asks for confirmation first, without JavaScript too).
 
 use crate::api::{self, public_message, UNAUTHENTICATED};
-use crate::i18n::{t, Lang};
+use crate::i18n::{l, t, Lang};
 use crate::model::MeetingDetails;
 use crate::page_context;
 use crate::pages::{encode, ErrorBox};
@@ -68,13 +68,6 @@ fn CopyButton(text: String, label: String, lang: Lang) -> impl IntoView {
         <button type="button" class="button small secondary copy" aria-label=label on:click=on_click>
             <span aria-live="polite">{move || if copied.get() { t(lang, "copied") } else { t(lang, "copy") }}</span>
         </button>
-    }
-}
-
-fn l(lang: Lang, en: &'static str, fr: &'static str) -> &'static str {
-    match lang {
-        Lang::En => en,
-        Lang::Fr => fr,
     }
 }
 

@@ -15,6 +15,7 @@ pub struct PageContext {
 pub struct UserView {
     pub username: String,
     pub display_name: String,
+    pub is_admin: bool,
 }
 
 /// The signed-in user's home page, already formatted in their time zone.
@@ -200,4 +201,41 @@ pub struct DialIn {
     pub call_id: String,
     pub passcode: String,
     pub join_url: String,
+}
+
+/// The administrators' page: the running service's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminData {
+    /// The lines `scheduler status` prints.
+    pub status: Vec<String>,
+    /// Every C2W link to a web bridge (empty when C2W does not run).
+    pub bridges: Vec<BridgeRow>,
+    /// The zone the times on the page are in (the administrator's).
+    pub time_zone: String,
+    pub mail_pending: i64,
+    pub mail_sent: i64,
+    pub mail_failed: i64,
+    /// The newest mails of the outbox, newest first.
+    pub mail: Vec<QueuedMail>,
+}
+
+/// One C2W link as the administrators' page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeRow {
+    pub address: String,
+    pub up: bool,
+    pub guid: String,
+    /// When it went UP or DOWN, in the administrator's zone.
+    pub since: String,
+    pub last_error: String,
+    pub connections: u64,
+}
+
+/// One mail of the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedMail {
+    /// When it was queued, in the administrator's zone.
+    pub queued: String,
+    pub meeting: String,
+    pub delivery: Delivery,
 }

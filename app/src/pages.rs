@@ -57,6 +57,9 @@ pub fn Header() -> impl IntoView {
                         PageContext { user: Some(user), csrf, .. } => {
                             view! {
                                 <div class="account">
+                                    {user.is_admin.then(|| view! {
+                                        <a class="button link" href="/admin">{t(lang, "nav.admin")}</a>
+                                    })}
                                     <span class="who">{user.display_name}</span>
                                     <form method="post" action="/auth/logout">
                                         <input type="hidden" name="csrf" value=csrf/>

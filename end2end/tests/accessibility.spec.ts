@@ -71,6 +71,12 @@ test("every page has no axe violations, in English and in French", async ({ page
   await page.goto("/");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(/^Accueil de /);
   await noViolations(page, "home in French");
+  // The demo organizer is also the administrator.
+  await page.getByRole("link", { name: "Administration" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Administration");
+  await expect(page.getByRole("heading", { name: "File d'envoi des e-mails" })).toBeVisible();
+  await noViolations(page, "administration in French");
+  await page.goto("/");
   await page.getByRole("link", { name: "English" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(/'s Home$/);
 });

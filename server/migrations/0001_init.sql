@@ -13,6 +13,8 @@ CREATE TABLE users (
     locale TEXT NOT NULL DEFAULT 'en',
     last_login_at BIGINT,
     previous_login_at BIGINT,
+    -- Administrators see the service's state (/admin): C2W links, mail queue.
+    is_admin BOOLEAN NOT NULL DEFAULT FALSE,
     created_at BIGINT NOT NULL
 );
 

@@ -7,7 +7,8 @@ pub const USERNAME: &str = "demo";
 pub const PASSWORD: &str = "demo-scheduler";
 pub const DISPLAY_NAME: &str = "Demo Organizer";
 
-/// Creates the demo organizer unless it exists. Returns true when created.
+/// Creates the demo organizer (an administrator) unless it exists. Returns
+/// true when created.
 pub async fn ensure_demo_user(db: &Db, now_ms: i64) -> Result<bool, UserError> {
     let user = NewUser {
         username: USERNAME,
@@ -16,9 +17,13 @@ pub async fn ensure_demo_user(db: &Db, now_ms: i64) -> Result<bool, UserError> {
         password: Some(PASSWORD),
         time_zone: "Europe/Paris",
     };
-    match users::create(db, user, now_ms).await {
-        Ok(_) => Ok(true),
-        Err(UserError::Taken(_)) => Ok(false),
-        Err(e) => Err(e),
-    }
+    let created = match users::create(db, user, now_ms).await {
+        Ok(_) => true,
+        Err(UserError::Taken(_)) => false,
+        Err(e) => return Err(e),
+    };
+    // The demo organizer is also the administrator, so a person trying the
+    // demo can see the administrators' page.
+    users::set_admin(db, USERNAME, true).await?;
+    Ok(created)
 }

@@ -7,7 +7,8 @@ use crate::error::internal;
 use app::api::ssr::{Backend, PublicError, SessionUser};
 use app::i18n::Lang;
 use app::model::{
-    HomeData, MeetingDay, MeetingDetails, MeetingRow, MeetingsPage, SpaceView, WizardPage,
+    AdminData, BridgeRow, HomeData, MeetingDay, MeetingDetails, MeetingRow, MeetingsPage,
+    QueuedMail, SpaceView, WizardPage,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -22,7 +23,13 @@ pub struct SchedulerBackend {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub meetings: Arc<crate::meetings::Meetings>,
+    /// The administration side, set once it is bound (it needs the router,
+    /// which needs this backend).
+    pub admin: Arc<std::sync::OnceLock<crate::admin::AdminHandle>>,
 }
+
+/// How many outbox mails the administrators' page lists.
+pub const ADMIN_MAIL_ROWS: i64 = 100;
 
 impl SchedulerBackend {
     async fn record(
@@ -337,6 +344,63 @@ impl SchedulerBackend {
 
 #[async_trait::async_trait]
 impl Backend for SchedulerBackend {
+    async fn admin(&self, user: &SessionUser, lang: Lang) -> Result<AdminData, PublicError> {
+        // Read again: the session's copy may predate a revoked right.
+        let record = self.record(user).await?;
+        if !record.is_admin {
+            return Err(PublicError::AdminsOnly);
+        }
+        let tz: Tz = record.time_zone.parse().unwrap_or(Tz::UTC);
+        let at = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
+        let (status, bridges) = match self.admin.get() {
+            Some(admin) => {
+                let st = admin.status().await;
+                let bridges = st
+                    .c2w
+                    .links
+                    .iter()
+                    .map(|b| BridgeRow {
+                        address: b.address.clone(),
+                        up: b.up,
+                        guid: b.guid.clone().unwrap_or_default(),
+                        since: at(b.since),
+                        last_error: b.last_error.clone().unwrap_or_default(),
+                        connections: b.connections,
+                    })
+                    .collect();
+                (crate::admin::cli::status_lines(&st), bridges)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        let queue = self
+            .meetings
+            .mail
+            .queue(ADMIN_MAIL_ROWS)
+            .await
+            .map_err(internal)?;
+        let gone = match lang {
+            Lang::En => "(deleted meeting)",
+            Lang::Fr => "(réunion supprimée)",
+        };
+        Ok(AdminData {
+            status,
+            bridges,
+            time_zone: tz.name().to_owned(),
+            mail_pending: queue.pending,
+            mail_sent: queue.sent,
+            mail_failed: queue.failed,
+            mail: queue
+                .newest
+                .into_iter()
+                .map(|q| QueuedMail {
+                    queued: at(from_millis(q.created_at)),
+                    meeting: q.meeting_name.unwrap_or_else(|| gone.to_owned()),
+                    delivery: crate::meetings::delivery(q.row.email.clone(), Some(q.row), tz, lang),
+                })
+                .collect(),
+        })
+    }
+
     async fn wizard(
         &self,
         user: &SessionUser,

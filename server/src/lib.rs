@@ -118,10 +118,12 @@ impl Application {
             join_base_url: cfg.join_base_url.clone(),
             mail,
         });
+        let admin_slot = Arc::new(std::sync::OnceLock::new());
         let backend = home::SchedulerBackend {
             db: db.clone(),
             clock: clock.clone(),
             meetings: meetings.clone(),
+            admin: admin_slot.clone(),
         };
         let state = AppState {
             db: db.clone(),
@@ -136,6 +138,7 @@ impl Application {
         };
         let router = web::router(state.clone());
         let admin = admin::Admin::bind(&cfg.data_dir, router.clone(), &state.db).await?;
+        let _ = admin_slot.set(admin.handle());
         Ok(Self {
             listener,
             router,

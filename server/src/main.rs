@@ -70,6 +70,15 @@ enum UserCommand {
         email: String,
         #[arg(long, default_value = "UTC")]
         time_zone: String,
+        /// Make the user an administrator (the /admin page).
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Make a user an administrator, or with --revoke no longer one.
+    Admin {
+        username: String,
+        #[arg(long)]
+        revoke: bool,
     },
     /// Set a local user's password (read like `add`).
     Passwd { username: String },
@@ -125,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
                     display_name,
                     email,
                     time_zone,
+                    admin,
                 } => {
                     let password = read_password()?;
                     let user = NewUser {
@@ -137,7 +147,25 @@ async fn main() -> anyhow::Result<()> {
                     users::create(&db, user, to_millis(SystemClock.now()))
                         .await
                         .context("cannot add the user")?;
-                    println!("User {} added", users::normalize_username(&username));
+                    if admin {
+                        users::set_admin(&db, &username, true).await?;
+                    }
+                    println!(
+                        "User {} added{}",
+                        users::normalize_username(&username),
+                        if admin { " (administrator)" } else { "" }
+                    );
+                }
+                UserCommand::Admin { username, revoke } => {
+                    if !users::set_admin(&db, &username, !revoke).await? {
+                        anyhow::bail!("no user named {username}");
+                    }
+                    let name = users::normalize_username(&username);
+                    if revoke {
+                        println!("{name} is no longer an administrator");
+                    } else {
+                        println!("{name} is an administrator");
+                    }
                 }
                 UserCommand::Passwd { username } => {
                     let password = read_password()?;

@@ -644,17 +644,26 @@ async fn running_service_answers_on_its_control_socket_and_serves_https() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let status = lines(&status);
     assert_eq!(
-        lines(&status),
+        status[..5],
         [
             "Status: enabled",
             "Running",
             "Database responsive at start",
             "HTTPS configured",
             "C2W configured, 0 of 3 web bridges UP",
-            "Email server configured",
         ]
     );
+    // One line per web bridge, each DOWN (nothing answers at their addresses).
+    assert_eq!(status.len(), 9, "{status:?}");
+    for line in &status[5..8] {
+        assert!(
+            line.starts_with("  webbridge 10.106.80.") && line.contains(" DOWN since "),
+            "{line}"
+        );
+    }
+    assert_eq!(status[8], "Email server configured");
     let https_addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
     let client = https_client(&root, https_addr);
     assert_eq!(healthz(&client, port).await.unwrap(), "ok");

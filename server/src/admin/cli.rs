@@ -308,6 +308,7 @@ pub fn status_lines(st: &ServiceStatus) -> Vec<String> {
         (true, None) => "C2W configured".to_owned(),
         (false, _) => "C2W not configured".to_owned(),
     });
+    lines.extend(st.c2w.links.iter().map(link_line));
     lines.push(
         if st.email_configured {
             "Email server configured"
@@ -320,6 +321,21 @@ pub fn status_lines(st: &ServiceStatus) -> Vec<String> {
         lines.push(format!("Configuration not applied: {e}"));
     }
     lines
+}
+
+/// One web bridge's line under `C2W configured, ...` in `scheduler status`.
+pub fn link_line(l: &crate::admin::WebBridgeLink) -> String {
+    let since = l.since.format("%Y-%m-%d %H:%M:%S UTC");
+    match (l.up, &l.guid, &l.last_error) {
+        (true, Some(guid), _) => {
+            format!("  webbridge {} UP since {since}, guid {guid}", l.address)
+        }
+        (true, None, _) => format!("  webbridge {} UP since {since}", l.address),
+        (false, _, Some(e)) => {
+            format!("  webbridge {} DOWN since {since}: {e}", l.address)
+        }
+        (false, _, None) => format!("  webbridge {} DOWN since {since}", l.address),
+    }
 }
 
 /// The `scheduler status` lines when no service answers: what is stored.
@@ -452,6 +468,7 @@ mod tests {
             c2w: C2wStatus {
                 configured: true,
                 web_bridges: None,
+                links: Vec::new(),
             },
             email_configured: false,
             timed_logging: vec![],
@@ -496,6 +513,29 @@ mod tests {
     fn status_reports_web_bridges_and_errors_when_known() {
         let mut st = status();
         st.c2w.web_bridges = Some(WebBridgeCounts { up: 2, total: 3 });
+        let since = chrono::DateTime::parse_from_rfc3339("2026-11-25T21:00:00Z")
+            .unwrap()
+            .to_utc();
+        let link = |address: &str, up: bool, guid: Option<&str>, error: Option<&str>| {
+            crate::admin::WebBridgeLink {
+                address: address.into(),
+                up,
+                guid: guid.map(Into::into),
+                since,
+                last_error: error.map(Into::into),
+                connections: u64::from(up),
+            }
+        };
+        st.c2w.links = vec![
+            link(
+                "10.0.0.1:8443",
+                true,
+                Some("b6859515-3ea3-4bdc-9dce-a8b3033e62d7"),
+                None,
+            ),
+            link("10.0.0.2:8443", true, None, None),
+            link("10.0.0.3:8443", false, None, Some("connection refused")),
+        ];
         st.https.error = Some("cannot listen on 127.0.0.1:9443: in use".into());
         let lines = status_lines(&st);
         assert_eq!(
@@ -503,6 +543,15 @@ mod tests {
             "HTTPS listener not running: cannot listen on 127.0.0.1:9443: in use"
         );
         assert_eq!(lines[5], "C2W configured, 2 of 3 web bridges UP");
+        assert_eq!(
+            lines[6..9],
+            [
+                "  webbridge 10.0.0.1:8443 UP since 2026-11-25 21:00:00 UTC, guid b6859515-3ea3-4bdc-9dce-a8b3033e62d7",
+                "  webbridge 10.0.0.2:8443 UP since 2026-11-25 21:00:00 UTC",
+                "  webbridge 10.0.0.3:8443 DOWN since 2026-11-25 21:00:00 UTC: connection refused",
+            ]
+        );
+        assert_eq!(lines[9], "Email server not configured");
     }
 
     #[test]

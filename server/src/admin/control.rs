@@ -81,6 +81,9 @@ pub struct C2wStatus {
     /// [`crate::admin::WebBridgeReport`]): how many web bridge links are UP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_bridges: Option<super::WebBridgeCounts>,
+    /// Each link's state, when the supervisor runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<super::WebBridgeLink>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

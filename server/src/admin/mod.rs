@@ -20,7 +20,9 @@ pub mod logging;
 pub mod parse;
 pub mod runtime;
 
-pub use runtime::{Admin, AdminHandle, RunningAdmin, WebBridgeCounts, WebBridgeReport};
+pub use runtime::{
+    Admin, AdminHandle, RunningAdmin, WebBridgeCounts, WebBridgeLink, WebBridgeReport,
+};
 
 use std::net::SocketAddr;
 

@@ -35,10 +35,37 @@ pub struct WebBridgeCounts {
     pub total: usize,
 }
 
+/// One C2W link as `scheduler status` and the administrator page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebBridgeLink {
+    /// `host:port` of the web bridge.
+    pub address: String,
+    pub up: bool,
+    /// The guid the bridge sent on its last connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+    /// When the link last went UP or DOWN (or was first seen).
+    pub since: chrono::DateTime<Utc>,
+    /// Why the last attempt failed or the link went DOWN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// How many times the link came UP.
+    pub connections: u64,
+}
+
 /// The hook through which the C2W supervisor reports its links in
-/// `scheduler status` (`C2W configured, N of M web bridges UP`).
+/// `scheduler status` (`C2W configured, N of M web bridges UP`, then one
+/// line per web bridge).
 pub trait WebBridgeReport: Send + Sync + 'static {
-    fn web_bridges(&self) -> WebBridgeCounts;
+    fn links(&self) -> Vec<WebBridgeLink>;
+
+    fn web_bridges(&self) -> WebBridgeCounts {
+        let links = self.links();
+        WebBridgeCounts {
+            up: links.iter().filter(|l| l.up).count(),
+            total: links.len(),
+        }
+    }
 }
 
 /// The administration side of a built, not yet running service.
@@ -159,6 +186,15 @@ impl AdminHandle {
             .web_bridges
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(report);
+    }
+
+    /// The C2W supervisor stopped: `scheduler status` no longer lists links.
+    pub fn clear_web_bridge_report(&self) {
+        *self
+            .inner
+            .web_bridges
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     pub async fn status(&self) -> ServiceStatus {
@@ -444,12 +480,16 @@ impl Inner {
     async fn status(&self) -> ServiceStatus {
         let now = Utc::now();
         let applied = self.applied.lock().await;
-        let web_bridges = self
+        let links = self
             .web_bridges
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
-            .map(|r| r.web_bridges());
+            .map(|r| r.links());
+        let web_bridges = links.as_ref().map(|l| WebBridgeCounts {
+            up: l.iter().filter(|l| l.up).count(),
+            total: l.len(),
+        });
         ServiceStatus {
             pid: std::process::id(),
             enabled: applied.config.enabled,
@@ -462,6 +502,7 @@ impl Inner {
             c2w: C2wStatus {
                 configured: applied.config.c2w.is_configured(),
                 web_bridges,
+                links: links.unwrap_or_default(),
             },
             email_configured: applied.config.email.server.is_some(),
             timed_logging: self

@@ -13,6 +13,7 @@ pub struct UserRecord {
     pub locale: String,
     pub last_login_at: Option<i64>,
     pub previous_login_at: Option<i64>,
+    pub is_admin: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,11 +135,12 @@ type Row = (
     String,
     Option<i64>,
     Option<i64>,
+    bool,
 );
 
 macro_rules! columns {
     () => {
-        "id, username, display_name, email, time_zone, locale, last_login_at, previous_login_at"
+        "id, username, display_name, email, time_zone, locale, last_login_at, previous_login_at, is_admin"
     };
 }
 
@@ -152,6 +154,7 @@ fn from_row(r: Row) -> UserRecord {
         locale: r.5,
         last_login_at: r.6,
         previous_login_at: r.7,
+        is_admin: r.8,
     }
 }
 
@@ -185,13 +188,25 @@ pub async fn find_for_login(
             String,
             Option<i64>,
             Option<i64>,
+            bool,
             Option<String>,
         ),
     >(sql)
     .bind(normalize_username(username))
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| (from_row((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7)), r.8)))
+    Ok(row.map(|r| (from_row((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)), r.9)))
+}
+
+/// Makes a user an administrator, or no longer one. Answers whether the
+/// user exists.
+pub async fn set_admin(db: &Db, username: &str, admin: bool) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET is_admin = $1 WHERE username = $2")
+        .bind(admin)
+        .bind(normalize_username(username))
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records a successful sign-in: the last one becomes the previous one.

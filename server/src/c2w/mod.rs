@@ -110,6 +110,7 @@ pub async fn follow_configuration(
                 if now != fingerprint {
                     tracing::info!(target: "c2w", "C2WSupervisor - configuration changed; restarting C2W links");
                     if let Some(old) = running.take() {
+                        admin.clear_web_bridge_report();
                         old.stop().await;
                     }
                     running = start_for_application(&admin, &data_dir, meetings.clone()).await;
@@ -124,6 +125,7 @@ pub async fn follow_configuration(
         }
     }
     if let Some(old) = running {
+        admin.clear_web_bridge_report();
         old.stop().await;
     }
 }

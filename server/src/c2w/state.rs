@@ -1,7 +1,7 @@
 //! The state of every C2W link, shared by the supervisor, the status report
 //! and the tests.
 
-use crate::admin::{WebBridgeCounts, WebBridgeReport};
+use crate::admin::{WebBridgeLink, WebBridgeReport};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::{PoisonError, RwLock};
@@ -97,11 +97,17 @@ impl C2wState {
 }
 
 impl WebBridgeReport for C2wState {
-    fn web_bridges(&self) -> WebBridgeCounts {
-        let map = self.read();
-        WebBridgeCounts {
-            up: map.values().filter(|b| b.up).count(),
-            total: map.len(),
-        }
+    fn links(&self) -> Vec<WebBridgeLink> {
+        self.read()
+            .values()
+            .map(|b| WebBridgeLink {
+                address: b.address.clone(),
+                up: b.up,
+                guid: b.guid.clone(),
+                since: b.since,
+                last_error: b.last_error.clone(),
+                connections: b.connections,
+            })
+            .collect()
     }
 }

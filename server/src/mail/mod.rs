@@ -282,6 +282,84 @@ impl Mailer {
     }
 }
 
+/// The outbox as the administrators' page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct QueueSnapshot {
+    pub pending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// The newest mails, newest first.
+    pub newest: Vec<QueuedRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueuedRow {
+    pub created_at: i64,
+    pub meeting_id: String,
+    /// None when the meeting is gone (a cancellation outlives it).
+    pub meeting_name: Option<String>,
+    pub row: DeliveryRow,
+}
+
+impl Mailer {
+    /// How many mails wait, were sent, or failed, and the newest `limit`.
+    pub async fn queue(&self, limit: i64) -> Result<QueueSnapshot, sqlx::Error> {
+        let counts: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM mail_outbox GROUP BY status")
+                .fetch_all(&self.db)
+                .await?;
+        let count = |status: &str| {
+            counts
+                .iter()
+                .find(|(s, _)| s == status)
+                .map_or(0, |(_, n)| *n)
+        };
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            i64,
+            Option<String>,
+            Option<i64>,
+            i64,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT o.created_at, o.meeting_id, m.name, o.recipient, o.kind, o.status, o.attempts, \
+             o.last_error, o.sent_at, o.next_attempt_at \
+             FROM mail_outbox o LEFT JOIN meetings m ON m.id = o.meeting_id \
+             ORDER BY o.created_at DESC, o.id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(QueueSnapshot {
+            pending: count("pending"),
+            sent: count("sent"),
+            failed: count("failed"),
+            newest: rows
+                .into_iter()
+                .map(|r| QueuedRow {
+                    created_at: r.0,
+                    meeting_id: r.1,
+                    meeting_name: r.2,
+                    row: DeliveryRow {
+                        email: r.3,
+                        kind: r.4,
+                        status: r.5,
+                        attempts: r.6,
+                        last_error: r.7,
+                        sent_at: r.8,
+                        next_attempt_at: r.9,
+                    },
+                })
+                .collect(),
+        })
+    }
+}
+
 /// What the mails need of a meeting, read inside a transaction (before a
 /// delete removes it).
 pub async fn snapshot(

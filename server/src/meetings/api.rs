@@ -103,7 +103,8 @@ impl From<PublicError> for ApiError {
     fn from(e: PublicError) -> Self {
         match e {
             PublicError::Internal { id } => ApiError::Internal(id),
-            PublicError::NotFound => ApiError::NotFound,
+            // The API has no administrators' routes; nothing to tell.
+            PublicError::NotFound | PublicError::AdminsOnly => ApiError::NotFound,
             PublicError::Invalid(message) => ApiError::CallBridge(message),
         }
     }

@@ -862,7 +862,7 @@ impl Meetings {
 }
 
 /// One attendee's e-mail status, in words.
-fn delivery(
+pub(crate) fn delivery(
     email: String,
     row: Option<crate::mail::DeliveryRow>,
     tz: Tz,

@@ -107,6 +107,7 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
             username: u.username,
             display_name: u.display_name,
             time_zone: u.time_zone,
+            is_admin: u.is_admin,
         }),
         csrf: csrf_token.clone(),
         lang,

@@ -40,6 +40,7 @@ async fn signed_in(st: &AppState, auth: &RequestAuth) -> Result<UserRecord, Resp
 fn public_error_page(e: PublicError) -> Response {
     let status = match e {
         PublicError::NotFound => StatusCode::NOT_FOUND,
+        PublicError::AdminsOnly => StatusCode::FORBIDDEN,
         PublicError::Invalid(_) => StatusCode::BAD_REQUEST,
         PublicError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     };

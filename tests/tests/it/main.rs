@@ -2,6 +2,7 @@
 //! (`TestApp::spawn`) on port 0 with a fresh database. One binary links the
 //! server once instead of once per file.
 
+mod admin_page;
 mod cleanup;
 mod home;
 mod mail;

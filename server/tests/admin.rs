@@ -331,6 +331,8 @@ async fn commands_edit_the_file_and_bad_input_changes_nothing() {
     ok(&ctx, &["email", "auth", "enable"]).await;
     ok(&ctx, &["email", "starttls", "disable"]).await;
     ok(&ctx, &["email", "trust", "wbbundle.cer"]).await;
+    ok(&ctx, &["email", "sender", "meetings@example.com"]).await;
+    ok(&ctx, &["email", "organizerName", "ACME", "Meetings"]).await;
     let shown = ok(&ctx, &[]).await;
     assert_eq!(
         lines(&shown),
@@ -351,6 +353,8 @@ async fn commands_edit_the_file_and_bad_input_changes_nothing() {
             "Email Auth                      : enabled",
             "Email STARTTLS                  : disabled",
             "Email Trust bundle              : wbbundle.cer",
+            "Email Sender                    : meetings@example.com",
+            "Email Organizer name            : ACME Meetings",
         ]
     );
     let file = d.join("scheduler.json");
@@ -495,7 +499,7 @@ fn the_binary_speaks_mmp() {
     let d = dir.path();
     let (code, out, err) = server_bin(d, &[]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out.lines().count(), 16);
+    assert_eq!(out.lines().count(), 18);
     assert!(out.starts_with("Enabled                         : false\n"));
 
     let (code, out, err) = server_bin(d, &["https", "listen", "lo", "0"]);

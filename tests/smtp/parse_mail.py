@@ -26,6 +26,8 @@ for name in sorted(f for f in os.listdir(folder) if f.endswith(".eml")):
     tzids = [str(c.get("TZID")) for c in cal.walk("VTIMEZONE")]
     out.append({
         "envelope_to": msg.get_all("X-Envelope-To", []),
+        "sink_tls": str(msg.get("X-Sink-TLS", "")),
+        "sink_auth": str(msg.get("X-Sink-Auth", "")),
         "to": str(msg["To"]),
         "from": str(msg["From"]),
         "subject": str(msg["Subject"]),

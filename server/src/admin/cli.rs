@@ -208,6 +208,8 @@ pub async fn execute(
             }
             cfg.email.trust = bundle;
         }
+        Command::EmailSender(address) => cfg.email.sender = address,
+        Command::EmailOrganizerName(name) => cfg.email.organizer_name = name,
         Command::TimedLogging { subsystem, seconds } => {
             if seconds == 0 {
                 cfg.timed_logging.remove(&subsystem);

@@ -263,6 +263,11 @@ impl SchedulerConfig {
             ("Email Auth", toggle(self.email.auth)),
             ("Email STARTTLS", toggle(self.email.starttls)),
             ("Email Trust bundle", opt(self.email.trust.as_deref())),
+            ("Email Sender", opt(self.email.sender.as_deref())),
+            (
+                "Email Organizer name",
+                opt(self.email.organizer_name.as_deref()),
+            ),
         ];
         aligned(&rows)
     }
@@ -464,6 +469,8 @@ mod tests {
             "Email Auth                      : disabled",
             "Email STARTTLS                  : enabled",
             "Email Trust bundle              : none",
+            "Email Sender                    : none",
+            "Email Organizer name            : none",
         ];
         assert_eq!(lines, expected);
     }

@@ -31,6 +31,10 @@ Usage:
   scheduler email starttls <enable|disable>
   scheduler email trust <bundle>
   scheduler email trust none
+  scheduler email sender <address>
+  scheduler email sender none
+  scheduler email organizerName <name ...>
+  scheduler email organizerName none
   scheduler timedLogging
   scheduler timedLogging (webBridge|api|email) <time>
   scheduler enable
@@ -53,7 +57,9 @@ const USAGE_C2W: &str =
 const USAGE_C2W_CERTS: &str = "scheduler c2w certs <key-file> <crt-fullchain-file> | none";
 const USAGE_C2W_TRUST: &str = "scheduler c2w trust <bundle> | none";
 const USAGE_EMAIL: &str =
-    "scheduler email [server|username|remove|protocol|auth|starttls|trust] ...";
+    "scheduler email [server|username|remove|protocol|auth|starttls|trust|sender|organizerName] ...";
+const USAGE_EMAIL_SENDER: &str = "scheduler email sender <address> | none";
+const USAGE_EMAIL_ORGANIZER: &str = "scheduler email organizerName <name ...> | none";
 const USAGE_EMAIL_SERVER: &str = "scheduler email server <hostname|address> <port> | none";
 const USAGE_EMAIL_USERNAME: &str = "scheduler email username <smtp username>";
 const USAGE_EMAIL_REMOVE: &str = "scheduler email remove username";
@@ -68,6 +74,7 @@ pub const MAX_TIMED_LOGGING_SECS: u32 = 7 * 24 * 3600;
 
 const MAX_FILE_NAME: usize = 1024;
 const MAX_USERNAME: usize = 256;
+const MAX_ORGANIZER_NAME: usize = 128;
 
 /// One parsed `scheduler` command. `None` stands for the word `none`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +95,10 @@ pub enum Command {
     EmailAuth(bool),
     EmailStarttls(bool),
     EmailTrust(Option<String>),
+    /// The From: address of invitations.
+    EmailSender(Option<String>),
+    /// The display name on that From: address.
+    EmailOrganizerName(Option<String>),
     TimedLoggingShow,
     /// `seconds == 0` stops it.
     TimedLogging {
@@ -130,6 +141,10 @@ pub enum ParseError {
     Host(String),
     #[error("invalid SMTP username {}", quote(.0))]
     Username(String),
+    #[error("invalid sender address {}: expected an e-mail address such as scheduler@example.com", quote(.0))]
+    Sender(String),
+    #[error("invalid organizer name {}: at most {MAX_ORGANIZER_NAME} characters, no control characters", quote(.0))]
+    OrganizerName(String),
     #[error("invalid protocol {}: expected smtp or smtps", quote(.0))]
     Protocol(String),
     #[error("invalid value {} for email {what}: expected enable or disable", quote(.word))]
@@ -220,6 +235,14 @@ fn parse_email(rest: &[&str]) -> Result<Command, ParseError> {
         ["trust", "none"] => Ok(Command::EmailTrust(None)),
         ["trust", bundle] => Ok(Command::EmailTrust(Some(file_name(bundle)?))),
         ["trust", ..] => Err(ParseError::Usage(USAGE_EMAIL_TRUST)),
+        ["sender", "none"] => Ok(Command::EmailSender(None)),
+        ["sender", address] => Ok(Command::EmailSender(Some(sender(address)?))),
+        ["sender", ..] => Err(ParseError::Usage(USAGE_EMAIL_SENDER)),
+        ["organizerName", "none"] => Ok(Command::EmailOrganizerName(None)),
+        ["organizerName", words @ ..] if !words.is_empty() => {
+            Ok(Command::EmailOrganizerName(Some(organizer_name(words)?)))
+        }
+        ["organizerName", ..] => Err(ParseError::Usage(USAGE_EMAIL_ORGANIZER)),
         _ => Err(ParseError::Usage(USAGE_EMAIL)),
     }
 }
@@ -305,6 +328,28 @@ fn username(word: &str) -> Result<String, ParseError> {
         Err(ParseError::Username(word.to_owned()))
     } else {
         Ok(word.to_owned())
+    }
+}
+
+fn sender(word: &str) -> Result<String, ParseError> {
+    if crate::meetings::validate::valid_email(word) {
+        Ok(word.to_owned())
+    } else {
+        Err(ParseError::Sender(word.to_owned()))
+    }
+}
+
+/// The words of a display name, joined by single spaces.
+fn organizer_name(words: &[&str]) -> Result<String, ParseError> {
+    let name = words.join(" ");
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_ORGANIZER_NAME
+        || name.chars().any(char::is_control)
+    {
+        Err(ParseError::OrganizerName(name.to_owned()))
+    } else {
+        Ok(name.to_owned())
     }
 }
 
@@ -413,6 +458,19 @@ mod tests {
         );
         assert_eq!(ok(&["email", "server", "none"]), Command::EmailServer(None));
         assert_eq!(
+            ok(&["email", "sender", "meetings@example.com"]),
+            Command::EmailSender(Some("meetings@example.com".into()))
+        );
+        assert_eq!(ok(&["email", "sender", "none"]), Command::EmailSender(None));
+        assert_eq!(
+            ok(&["email", "organizerName", "Réunions", "ACME", "Inc."]),
+            Command::EmailOrganizerName(Some("Réunions ACME Inc.".into()))
+        );
+        assert_eq!(
+            ok(&["email", "organizerName", "none"]),
+            Command::EmailOrganizerName(None)
+        );
+        assert_eq!(
             ok(&["email", "username", "scheduler@example.com"]),
             Command::EmailUsername("scheduler@example.com".into())
         );
@@ -495,6 +553,36 @@ mod tests {
     }
 
     #[test]
+    fn bad_senders_and_organizer_names_are_refused() {
+        for bad in [
+            "scheduler",
+            "a@",
+            "@b.example",
+            "a b@c.example",
+            "a@b.example\r\nBcc: x@y.example",
+        ] {
+            assert_eq!(
+                err(&["email", "sender", bad]),
+                ParseError::Sender(bad.into()),
+                "{bad:?}"
+            );
+        }
+        let long = "x".repeat(MAX_ORGANIZER_NAME + 1);
+        for bad in ["Evil\r\nBcc: x@y.example", "tab\there", long.as_str()] {
+            assert!(
+                matches!(
+                    err(&["email", "organizerName", bad]),
+                    ParseError::OrganizerName(_)
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(err(&["email", "sender", "a b@c.example"])
+            .to_string()
+            .starts_with("invalid sender address 'a b@c.example'"));
+    }
+
+    #[test]
     fn wrong_arity_gives_the_usage_of_that_command() {
         let cases: &[(&[&str], &str)] = &[
             (&["https"], USAGE_HTTPS),
@@ -522,6 +610,12 @@ mod tests {
             (&["email", "auth", "enable", "now"], USAGE_EMAIL_AUTH),
             (&["email", "starttls"], USAGE_EMAIL_STARTTLS),
             (&["email", "trust"], USAGE_EMAIL_TRUST),
+            (&["email", "sender"], USAGE_EMAIL_SENDER),
+            (
+                &["email", "sender", "a@b.example", "c@d.example"],
+                USAGE_EMAIL_SENDER,
+            ),
+            (&["email", "organizerName"], USAGE_EMAIL_ORGANIZER),
             (&["timedLogging", "api"], USAGE_TIMED_LOGGING),
             (&["timedLogging", "api", "1", "2"], USAGE_TIMED_LOGGING),
         ];

@@ -7,7 +7,7 @@
 
 use integration_tests::{form_field, post_form, texts, TestApp, PASSWORD};
 use serde_json::Value;
-use server::admin::config::{ConfigStore, EmailServer, Protocol};
+use server::admin::config::{ConfigStore, EmailServer, Protocol, Secret};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -49,11 +49,17 @@ struct SmtpSink {
 
 impl SmtpSink {
     fn start(port: u16) -> Self {
+        Self::start_with(port, &[])
+    }
+
+    /// With smtp_sink.py's options (`--starttls CERT KEY`, `--auth U:P`, ...).
+    fn start_with(port: u16, options: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let child = Command::new("python3")
             .arg(scripts().join("smtp_sink.py"))
             .arg(dir.path())
             .arg(port.to_string())
+            .args(options)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -104,6 +110,17 @@ impl SmtpSink {
         let all = v.as_array().expect("a list").clone();
         assert_eq!(all.len(), n, "{all:#?}");
         all
+    }
+}
+
+impl SmtpSink {
+    /// The user names of refused logins.
+    fn auth_failures(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("auth-failures.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -454,5 +471,233 @@ async fn outbox_throughput_to_aiosmtpd() {
     eprintln!(
         "outbox throughput: 20 invitations delivered to aiosmtpd in {took:?} ({:.1} mails/s)",
         20.0 / took.as_secs_f64()
+    );
+}
+
+// ------------------------------------------- TLS, AUTH and a private CA ---
+
+/// A private CA and an SMTP server certificate for 127.0.0.1 signed by it,
+/// written to `dir` as ca.pem, smtp.pem and smtp.key.
+fn smtp_pki(dir: &Path, ca_name: &str) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.distinguished_name.push(DnType::CommonName, ca_name);
+    let ca = CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    p.distinguished_name
+        .push(DnType::CommonName, "smtp test server");
+    let cert = p.signed_by(&key, &ca).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("smtp.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("smtp.key"), key.serialize_pem()).unwrap();
+}
+
+/// TLS (STARTTLS or SMTPS) with AUTH, trusting `trust` (a file in the data
+/// directory), as the `scheduler email ...` commands would set it.
+fn configure_secure_smtp(
+    app: &TestApp,
+    port: u16,
+    protocol: Protocol,
+    password: &str,
+    trust: &str,
+) {
+    let store = ConfigStore::new(app.data_dir());
+    let mut cfg = store.load().expect("config loads");
+    cfg.email.server = Some(EmailServer {
+        host: "127.0.0.1".into(),
+        port,
+    });
+    cfg.email.protocol = protocol;
+    cfg.email.starttls = protocol == Protocol::Smtp;
+    cfg.email.auth = true;
+    cfg.email.username = Some("scheduler".into());
+    cfg.email.password = Some(Secret::new(password));
+    cfg.email.trust = Some(trust.into());
+    cfg.email.sender = Some("scheduler@example.com".into());
+    store.save(&cfg).expect("config saved");
+}
+
+/// Waits until the outbox row of `meeting` has the status `status`.
+async fn wait_status(app: &TestApp, meeting: &str, status: &str) -> (i64, Option<String>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row: (String, i64, Option<String>) = sqlx::query_as(
+            "SELECT status, attempts, last_error FROM mail_outbox WHERE meeting_id = $1",
+        )
+        .bind(meeting)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        if row.0 == status {
+            return (row.1, row.2);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited for {status}, the mail is {} ({:?})",
+            row.0,
+            row.2
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn starttls_and_auth_with_a_private_ca() {
+    require_python();
+    let app = TestApp::spawn().await;
+    smtp_pki(app.data_dir(), "Mail CA");
+    let port = free_port();
+    let (cert, key) = (
+        app.data_dir().join("smtp.pem"),
+        app.data_dir().join("smtp.key"),
+    );
+    let sink = SmtpSink::start_with(
+        port,
+        &[
+            "--starttls",
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            "--auth",
+            "scheduler:s3cret pass",
+        ],
+    );
+    configure_secure_smtp(&app, port, Protocol::Smtp, "s3cret pass", "ca.pem");
+    let c = signed_in_demo(&app).await;
+    let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
+    let msgs = sink.messages(1).await;
+    assert_eq!(msgs[0]["sink_tls"], "yes", "{:#?}", msgs[0]);
+    assert_eq!(msgs[0]["sink_auth"], "scheduler");
+    assert_eq!(msgs[0]["uid"], format!("{id}@cms-scheduler").as_str());
+    assert!(sink.auth_failures().is_empty());
+    let page = get(&c, app.url(&format!("/meetings/{id}"))).await;
+    assert_eq!(texts(&page, ".delivery .status"), vec!["Sent"]);
+}
+
+#[tokio::test]
+async fn smtps_with_a_private_ca() {
+    require_python();
+    let app = TestApp::spawn().await;
+    smtp_pki(app.data_dir(), "Mail CA");
+    let port = free_port();
+    let (cert, key) = (
+        app.data_dir().join("smtp.pem"),
+        app.data_dir().join("smtp.key"),
+    );
+    let sink = SmtpSink::start_with(
+        port,
+        &[
+            "--smtps",
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            "--auth",
+            "scheduler:pw",
+        ],
+    );
+    configure_secure_smtp(&app, port, Protocol::Smtps, "pw", "ca.pem");
+    let c = signed_in_demo(&app).await;
+    schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
+    let msgs = sink.messages(1).await;
+    assert_eq!(msgs[0]["sink_tls"], "yes");
+    assert_eq!(msgs[0]["sink_auth"], "scheduler");
+}
+
+#[tokio::test]
+async fn wrong_credentials_fail_clearly_and_the_password_shows_nowhere() {
+    require_python();
+    let app = TestApp::spawn().await;
+    smtp_pki(app.data_dir(), "Mail CA");
+    let port = free_port();
+    let (cert, key) = (
+        app.data_dir().join("smtp.pem"),
+        app.data_dir().join("smtp.key"),
+    );
+    let sink = SmtpSink::start_with(
+        port,
+        &[
+            "--starttls",
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            "--auth",
+            "scheduler:right-password",
+        ],
+    );
+    configure_secure_smtp(&app, port, Protocol::Smtp, "Wr0ng-Pa55word", "ca.pem");
+    let c = signed_in_demo(&app).await;
+    let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
+    // 535 is a permanent refusal: failed at once, not retried for hours.
+    let (attempts, error) = wait_status(&app, &id, "failed").await;
+    assert_eq!(attempts, 1);
+    let error = error.unwrap_or_default();
+    assert!(error.contains("535"), "{error}");
+    assert!(!error.contains("Wr0ng-Pa55word"), "{error}");
+    assert_eq!(sink.auth_failures(), ["scheduler"]);
+    assert_eq!(sink.count(), 0);
+    let page = get(&c, app.url(&format!("/meetings/{id}"))).await;
+    assert_eq!(texts(&page, ".delivery .status"), vec!["Failed"]);
+    let detail = &texts(&page, ".delivery .detail")[0];
+    assert!(
+        detail.starts_with("Invitation not delivered after 1 attempt(s): ")
+            && detail.contains("535"),
+        "{detail}"
+    );
+    assert!(!page.contains("Wr0ng-Pa55word"));
+}
+
+#[tokio::test]
+async fn a_server_certificate_from_another_ca_is_refused() {
+    require_python();
+    let app = TestApp::spawn().await;
+    smtp_pki(app.data_dir(), "Mail CA");
+    // The scheduler trusts another CA than the one that signed the server's.
+    let other = tempfile::tempdir().unwrap();
+    smtp_pki(other.path(), "Other CA");
+    std::fs::copy(
+        other.path().join("ca.pem"),
+        app.data_dir().join("other-ca.pem"),
+    )
+    .unwrap();
+    let port = free_port();
+    let (cert, key) = (
+        app.data_dir().join("smtp.pem"),
+        app.data_dir().join("smtp.key"),
+    );
+    let sink = SmtpSink::start_with(
+        port,
+        &[
+            "--starttls",
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            "--auth",
+            "scheduler:pw",
+        ],
+    );
+    configure_secure_smtp(&app, port, Protocol::Smtp, "pw", "other-ca.pem");
+    let c = signed_in_demo(&app).await;
+    let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
+    // Not sent, no credentials offered to an unverified server, retried later
+    // (the administrator may fix the trust bundle).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let error = loop {
+        let row: (String, i64, Option<String>) = sqlx::query_as(
+            "SELECT status, attempts, last_error FROM mail_outbox WHERE meeting_id = $1",
+        )
+        .bind(&id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        if row.1 >= 1 {
+            assert_eq!(row.0, "pending");
+            break row.2.unwrap_or_default();
+        }
+        assert!(Instant::now() < deadline, "no attempt was made");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    assert_eq!(sink.count(), 0);
+    assert!(
+        sink.auth_failures().is_empty(),
+        "no AUTH before TLS verified"
     );
 }

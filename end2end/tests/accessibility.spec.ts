@@ -75,6 +75,8 @@ test("every page has no axe violations, in English and in French", async ({ page
   await page.getByRole("link", { name: "Administration" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Administration");
   await expect(page.getByRole("heading", { name: "File d'envoi des e-mails" })).toBeVisible();
+  // The demo's three simulated web bridges, connected over C2W.
+  await expect(page.locator('tr.bridge[data-state="UP"]')).toHaveCount(3);
   await noViolations(page, "administration in French");
   await page.goto("/");
   await page.getByRole("link", { name: "English" }).click();

@@ -45,6 +45,8 @@ pub enum StartError {
     Simulator(#[from] callbridge::sim::SimError),
     #[error("bad Call Bridge configuration: {0}")]
     CallBridge(#[from] callbridge::CallBridgeError),
+    #[error("the demo web bridges could not start: {0}")]
+    DemoWebBridges(#[from] demo::DemoBridgeError),
 }
 
 /// A built, bound, not yet running scheduler.
@@ -57,6 +59,8 @@ pub struct Application {
     pub admin: admin::Admin,
     /// The built-in Call Bridge simulator, when this process runs it.
     pub callbridge_sim: Option<callbridge::sim::SimHandle>,
+    /// Demo mode's simulated web bridges (see [`demo::start_web_bridges`]).
+    pub web_bridge_sims: Vec<c2w::sim::WebBridgeSim>,
 }
 
 impl Application {
@@ -104,6 +108,10 @@ impl Application {
                 None,
             )
         };
+        let web_bridge_sims = match (&callbridge_sim, cfg.demo) {
+            (Some(sim), true) => demo::start_web_bridges(&cfg.data_dir, sim).await?,
+            _ => Vec::new(),
+        };
         let cb = Arc::new(callbridge::CallBridgeClient::new(cb_config)?);
         let mail = Arc::new(mail::Mailer::new(
             db.clone(),
@@ -146,6 +154,7 @@ impl Application {
             state,
             admin,
             callbridge_sim,
+            web_bridge_sims,
         })
     }
 
@@ -158,6 +167,7 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let web_bridge_sims = self.web_bridge_sims;
         // The control socket and, when enabled, the HTTPS listener.
         let data_dir = self.admin.socket_path().parent().map(|d| d.to_path_buf());
         let admin = self.admin.start().await;
@@ -196,6 +206,7 @@ impl Application {
                 tracing::error!("C2W supervisor task: {e}");
             }
         }
+        drop(web_bridge_sims);
         cleanup.abort();
         admin.shutdown().await;
         let _ = stop_mail.send(true);

@@ -274,3 +274,44 @@ async fn c2w_links_follow_enable_and_disable_and_show_on_the_page() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Demo mode runs three web bridge simulators with certificates it makes
+/// once; the mesh comes UP by itself, and again after a restart of the
+/// process with the same data directory (same certificates).
+#[tokio::test]
+async fn the_demo_runs_three_web_bridges_and_the_mesh_comes_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut fingerprints = Vec::new();
+    for run in 0..2 {
+        let mut cfg = server::config::ServeConfig::for_tests(dir.path().to_path_buf());
+        cfg.demo = true;
+        let app = server::Application::build(cfg, std::sync::Arc::new(server::clock::SystemClock))
+            .await
+            .unwrap();
+        assert_eq!(app.web_bridge_sims.len(), 3);
+        let addresses: Vec<String> = app.web_bridge_sims.iter().map(|s| s.address()).collect();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let st = status_until(dir.path(), "3 of 3 UP", |s| {
+            s.contains("C2W configured, 3 of 3 web bridges UP")
+        })
+        .await;
+        assert!(st.starts_with("Status: enabled\n"), "run {run}: {st}");
+        for a in &addresses {
+            assert!(st.contains(&format!("  webbridge {a} UP since ")), "{st}");
+        }
+        let key = std::fs::read(dir.path().join("demo-pki/c2w.key")).unwrap();
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.path().join("demo-pki/c2w.key"))
+                .unwrap()
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600);
+        fingerprints.push(key);
+        let _ = stop.send(());
+        running.await.unwrap().unwrap();
+    }
+    assert_eq!(fingerprints[0], fingerprints[1], "made once, reused");
+}

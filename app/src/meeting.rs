@@ -22,15 +22,25 @@ pub fn MeetingPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"…"</p> }>
             {move || {
                 // Read here, outside the async block, so a change of tab re-renders.
-                let (confirm, error, tab) = {
+                let (confirm, error, tab, occ) = {
                     let q = query.read();
-                    (q.get("confirm").as_deref() == Some("delete"), q.get("error"), q.get("tab").unwrap_or_default())
+                    let occ = OccurrenceQuery {
+                        original: q.get("occurrence").unwrap_or_default(),
+                        confirm_cancel: q.get("confirm").as_deref() == Some("cancel"),
+                        moving: q.get("move").is_some(),
+                        date: q.get("date"),
+                        from: q.get("from"),
+                        to: q.get("to"),
+                        name: q.get("name"),
+                        done: ["cancelled", "moved"].into_iter().find(|k| q.get(k).is_some()),
+                    };
+                    (q.get("confirm").as_deref() == Some("delete"), q.get("error"), q.get("tab").unwrap_or_default(), occ)
                 };
                 let (csrf, lang) = (pc.csrf.clone(), pc.lang);
                 Suspend::new(async move {
                 match meeting.await {
                     Ok(m) => {
-                        view! { <Meeting m csrf lang confirm error dial_in=tab == "dial-in"/> }.into_any()
+                        view! { <Meeting m csrf lang confirm error dial_in=tab == "dial-in" occ/> }.into_any()
                     }
                     Err(e) if public_message(&e) == UNAUTHENTICATED => {
                         let path = format!("/login?next={}", encode(&format!("/meetings/{}", id())));
@@ -79,6 +89,7 @@ fn Meeting(
     confirm: bool,
     error: Option<String>,
     dial_in: bool,
+    occ: OccurrenceQuery,
 ) -> impl IntoView {
     let base = format!("/meetings/{}", m.id);
     let general_tab = base.clone();
@@ -98,8 +109,23 @@ fn Meeting(
         dial_in: access,
         attendees,
         deliveries,
+        occurrences,
+        meeting_time_zone,
         ..
     } = m;
+    let occurrences_view = (!occurrences.is_empty()).then(|| {
+        view! {
+            <Occurrences
+                occurrences
+                meeting_time_zone
+                base=base.clone()
+                csrf=csrf.clone()
+                lang
+                is_organizer
+                occ
+            />
+        }
+    });
     let title = name.clone();
     view! {
         <Title text=format!("{title} · {}", t(lang, "app.name"))/>
@@ -191,6 +217,7 @@ fn Meeting(
                             }
                                 .into_any()
                         }}
+                        {occurrences_view}
                         {(is_organizer && !deliveries.is_empty()).then(|| view! { <Deliveries deliveries lang/> })}
                     </section>
                 }
@@ -243,6 +270,127 @@ fn Deliveries(deliveries: Vec<crate::model::Delivery>, lang: Lang) -> impl IntoV
                         .collect_view()}
                 </tbody>
             </table>
+        </section>
+    }
+}
+
+/// What the query string says about one occurrence: a cancellation to
+/// confirm, the move form (with what was typed), or a change just made.
+#[derive(Clone, Debug, Default)]
+pub struct OccurrenceQuery {
+    pub original: String,
+    pub confirm_cancel: bool,
+    pub moving: bool,
+    pub date: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub name: Option<String>,
+    pub done: Option<&'static str>,
+}
+
+/// A repeating meeting's next occurrences; the organizer can cancel or move
+/// one, or change it and all that follow.
+#[component]
+fn Occurrences(
+    occurrences: Vec<crate::model::OccurrenceView>,
+    meeting_time_zone: String,
+    base: String,
+    csrf: String,
+    lang: Lang,
+    is_organizer: bool,
+    occ: OccurrenceQuery,
+) -> impl IntoView {
+    let done = occ.done.map(|d| {
+        let text = match d {
+            "cancelled" => l(
+                lang,
+                "The occurrence was cancelled and the attendees are told.",
+                "L'occurrence a été annulée et les participants sont prévenus.",
+            ),
+            _ => l(
+                lang,
+                "The occurrence was changed and the attendees are told.",
+                "L'occurrence a été modifiée et les participants sont prévenus.",
+            ),
+        };
+        view! { <p class="notice" role="status">{text}</p> }
+    });
+    let rows = occurrences
+        .into_iter()
+        .map(|o| {
+            let selected = o.original == occ.original;
+            let confirm_link = format!("{base}?occurrence={}&confirm=cancel", crate::pages::encode(&o.original));
+            let move_link = format!("{base}?occurrence={}&move=1", crate::pages::encode(&o.original));
+            let confirming = selected && occ.confirm_cancel && is_organizer;
+            let moving = selected && occ.moving && is_organizer;
+            let label = if o.name.is_empty() { o.when.clone() } else { format!("{} — {}", o.when, o.name) };
+            view! {
+                <li class="occurrence" data-original=o.original.clone()>
+                    <span class="when">{label}</span>
+                    {o.now.then(|| view! { " " <span class="badge now">{t(lang, "meeting.now")}</span> })}
+                    {o.moved.then(|| view! { " " <span class="badge moved">{l(lang, "changed", "modifiée")}</span> })}
+                    {(is_organizer && !confirming && !moving).then(|| view! {
+                        <span class="occurrence-actions">
+                            " "
+                            <a class="button link" href=move_link>{l(lang, "Move", "Déplacer")}</a>
+                            " "
+                            <a class="button link" href=confirm_link>{l(lang, "Cancel", "Annuler")}</a>
+                            {(!o.first).then(|| view! {
+                                <form method="post" action=format!("{base}/occurrences/split") class="inline">
+                                    <input type="hidden" name="csrf" value=csrf.clone()/>
+                                    <input type="hidden" name="original" value=o.original.clone()/>
+                                    <button type="submit" class="button link">{l(lang, "Edit this and following", "Modifier celle-ci et les suivantes")}</button>
+                                </form>
+                            })}
+                        </span>
+                    })}
+                    {confirming.then(|| view! {
+                        <div class="confirm" role="alertdialog" aria-labelledby="confirm-occurrence-title">
+                            <h3 id="confirm-occurrence-title">{l(lang, "Cancel this occurrence?", "Annuler cette occurrence ?")}</h3>
+                            <p>{l(lang, "The other occurrences stay. The attendees are told.", "Les autres occurrences restent. Les participants sont prévenus.")}</p>
+                            <form method="post" action=format!("{base}/occurrences/cancel")>
+                                <input type="hidden" name="csrf" value=csrf.clone()/>
+                                <input type="hidden" name="original" value=o.original.clone()/>
+                                <button type="submit" class="button danger">{l(lang, "Cancel occurrence", "Annuler l'occurrence")}</button>
+                                " "
+                                <a class="button secondary" href=base.clone()>{l(lang, "Keep it", "La conserver")}</a>
+                            </form>
+                        </div>
+                    })}
+                    {moving.then(|| {
+                        let date = occ.date.clone().unwrap_or(o.date.clone());
+                        let from = occ.from.clone().unwrap_or(o.from.clone());
+                        let to = occ.to.clone().unwrap_or(o.to.clone());
+                        let name = occ.name.clone().unwrap_or(o.name.clone());
+                        view! {
+                            <form method="post" action=format!("{base}/occurrences/move") class="move-occurrence">
+                                <h3>{l(lang, "Move this occurrence", "Déplacer cette occurrence")}</h3>
+                                <p class="tz">{l(lang, "Times in ", "Heures en ")} {meeting_time_zone.clone()}</p>
+                                <input type="hidden" name="csrf" value=csrf.clone()/>
+                                <input type="hidden" name="original" value=o.original.clone()/>
+                                <label for="move-date">{t(lang, "wizard.date")}</label>
+                                <input id="move-date" name="date" type="date" value=date required/>
+                                <label for="move-from">{t(lang, "wizard.from")}</label>
+                                <input id="move-from" name="from" type="time" value=from required/>
+                                <label for="move-to">{t(lang, "wizard.to")}</label>
+                                <input id="move-to" name="to" type="time" value=to required/>
+                                <label for="move-name">{l(lang, "Name of this occurrence (optional)", "Nom de cette occurrence (facultatif)")}</label>
+                                <input id="move-name" name="name" value=name maxlength="200"/>
+                                <button type="submit" class="button primary">{l(lang, "Save occurrence", "Enregistrer l'occurrence")}</button>
+                                " "
+                                <a class="button secondary" href=base.clone()>{l(lang, "Back", "Retour")}</a>
+                            </form>
+                        }
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="occurrences" aria-labelledby="occurrences-title">
+            <h2 id="occurrences-title">{l(lang, "Next occurrences", "Prochaines occurrences")}</h2>
+            {done}
+            <ul class="occurrence-list">{rows}</ul>
         </section>
     }
 }

@@ -180,6 +180,32 @@ pub struct MeetingDetails {
     /// The invitation e-mail to each attendee (organizer only; empty otherwise).
     #[serde(default)]
     pub deliveries: Vec<Delivery>,
+    /// A repeating meeting's next occurrences (empty otherwise).
+    #[serde(default)]
+    pub occurrences: Vec<OccurrenceView>,
+    /// The meeting's own zone: occurrences are moved in it.
+    #[serde(default)]
+    pub meeting_time_zone: String,
+}
+
+/// One upcoming occurrence of a repeating meeting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OccurrenceView {
+    /// Its original local start in the meeting's zone (`YYYY-MM-DDTHH:MM`):
+    /// what cancels or moves it.
+    pub original: String,
+    /// When, in the viewer's zone and language.
+    pub when: String,
+    /// Its own name when renamed, else empty.
+    pub name: String,
+    pub moved: bool,
+    pub now: bool,
+    /// The series' first occurrence (no "this and following" there).
+    pub first: bool,
+    /// Its date, start and end in the meeting's zone, for the move form.
+    pub date: String,
+    pub from: String,
+    pub to: String,
 }
 
 /// Where the last e-mail to one attendee stands.

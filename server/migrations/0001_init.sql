@@ -89,6 +89,19 @@ CREATE TABLE meeting_attendees (
     PRIMARY KEY (meeting_id, email)
 );
 
+-- Exceptions of a repeating meeting, by the occurrence's original local start
+-- "YYYY-MM-DDTHH:MM" in the meeting's zone: cancelled (EXDATE), or moved
+-- and/or renamed (RECURRENCE-ID) to starts_at..ends_at (UTC ms).
+CREATE TABLE meeting_exceptions (
+    meeting_id TEXT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+    original TEXT NOT NULL,
+    cancelled BOOLEAN NOT NULL,
+    starts_at BIGINT,
+    ends_at BIGINT,
+    name TEXT,
+    PRIMARY KEY (meeting_id, original)
+);
+
 -- The wizard's state between steps (JSON), per user; old ones are purged.
 CREATE TABLE meeting_drafts (
     id TEXT PRIMARY KEY,

@@ -229,19 +229,6 @@ macro_rules! upcoming_visible {
     };
 }
 
-/// The series of a stored repeating meeting; None when it cannot be read.
-pub fn series_of(
-    rrule: &str,
-    tz: &str,
-    local_start: &str,
-    minutes: i64,
-) -> Option<crate::recurrence::Series> {
-    let tz: Tz = tz.parse().ok()?;
-    let start = chrono::NaiveDateTime::parse_from_str(local_start, "%Y-%m-%dT%H:%M").ok()?;
-    let rule = crate::recurrence::Recurrence::from_rrule(rrule).ok()?;
-    crate::recurrence::Series::new(tz, start, chrono::Duration::minutes(minutes), rule).ok()
-}
-
 impl SchedulerBackend {
     /// Meetings the user organizes or is invited to that have not ended,
     /// by start; `limit + 1` rows so the caller knows whether more exist.
@@ -314,15 +301,20 @@ impl SchedulerBackend {
                 r.11,
             )
         }) {
-            let occurrences = series_of(&rrule, &tz, &local_start, minutes)
-                .map(|s| {
-                    s.occurrences(
-                        now - chrono::Duration::days(2),
-                        now + chrono::Duration::days(400),
-                        wanted as usize + 2,
-                    )
-                })
-                .unwrap_or_default();
+            let exceptions = crate::meetings::occurrences::load_exceptions(&self.db, &base.0)
+                .await
+                .map_err(internal)?;
+            let occurrences =
+                crate::meetings::occurrences::base_series(&rrule, &tz, &local_start, minutes)
+                    .map(|mut s| {
+                        crate::meetings::occurrences::apply(&mut s, &exceptions);
+                        s.occurrences(
+                            now - chrono::Duration::days(2),
+                            now + chrono::Duration::days(366 * 50),
+                            wanted as usize + 2,
+                        )
+                    })
+                    .unwrap_or_default();
             for o in occurrences.into_iter().filter(|o| o.end > now) {
                 let mut u = to_upcoming(base.clone());
                 u.starts_at = to_millis(o.start);

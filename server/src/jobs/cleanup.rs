@@ -9,7 +9,6 @@ use super::lease;
 use crate::callbridge::{self, CallBridgeClient};
 use crate::clock::{from_millis, to_millis, Clock};
 use crate::db::Db;
-use crate::recurrence::last_occurrence_end;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 
@@ -47,26 +46,37 @@ pub fn next_run_after(now: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
-/// When the last occurrence of a stored meeting ends; None when it never does.
+/// When the last occurrence of a stored meeting ends (its exceptions
+/// applied: a moved last occurrence counts where it went); None when it
+/// never does.
 pub fn meeting_end(
     ends_at: i64,
     rrule: Option<&str>,
     tz: &str,
     local_start: &str,
     duration_minutes: i64,
+    exceptions: &[crate::meetings::occurrences::ExceptionRow],
 ) -> Option<DateTime<Utc>> {
     let Some(rule) = rrule.filter(|r| !r.trim().is_empty()) else {
         return Some(from_millis(ends_at));
     };
-    match crate::home::series_of(rule, tz, local_start, duration_minutes) {
-        Some(series) => last_occurrence_end(&series),
+    match crate::meetings::occurrences::base_series(rule, tz, local_start, duration_minutes) {
+        Some(mut series) => {
+            crate::meetings::occurrences::apply(&mut series, exceptions);
+            match series.series_end() {
+                crate::recurrence::SeriesEnd::At(t) => Some(t),
+                // Every occurrence cancelled: over when the first was due.
+                crate::recurrence::SeriesEnd::NoOccurrences => Some(from_millis(ends_at)),
+                crate::recurrence::SeriesEnd::Endless => None,
+            }
+        }
         // A rule we cannot read: never guess that it is over.
         None => None,
     }
 }
 
 type SpaceRow = (String, Option<String>, i64);
-type MeetingRow = (i64, Option<String>, String, String, i64);
+type MeetingRow = (String, i64, Option<String>, String, String, i64);
 
 /// One run: takes the lease, deletes what is due, gives the lease back.
 /// `Ok(None)` when another node holds the lease.
@@ -109,7 +119,7 @@ async fn sweep(
     for (space_id, cospace_id, created_at) in spaces {
         report.examined += 1;
         let meetings: Vec<MeetingRow> = sqlx::query_as(
-            "SELECT ends_at, rrule, time_zone, local_start, duration_minutes FROM meetings WHERE space_id = $1",
+            "SELECT id, ends_at, rrule, time_zone, local_start, duration_minutes FROM meetings WHERE space_id = $1",
         )
         .bind(&space_id)
         .fetch_all(db)
@@ -118,12 +128,16 @@ async fn sweep(
             // Left behind by an interrupted deletion: due a day after it was made.
             Some(from_millis(created_at))
         } else {
-            meetings
-                .iter()
-                .map(|(ends, rrule, tz, local, dur)| {
-                    meeting_end(*ends, rrule.as_deref(), tz, local, *dur)
-                })
-                .try_fold(DateTime::<Utc>::MIN_UTC, |acc, end| end.map(|e| acc.max(e)))
+            let mut last = Some(DateTime::<Utc>::MIN_UTC);
+            for (id, ends, rrule, tz, local, dur) in &meetings {
+                let exceptions = crate::meetings::occurrences::load_exceptions(db, id).await?;
+                let end = meeting_end(*ends, rrule.as_deref(), tz, local, *dur, &exceptions);
+                last = match (last, end) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+            }
+            last
         };
         match last_end {
             Some(end) if end <= due => {}
@@ -197,7 +211,7 @@ mod tests {
     fn series_ends() {
         let end = to_millis(t("2026-11-25T10:00:00Z"));
         assert_eq!(
-            meeting_end(end, None, "UTC", "", 0),
+            meeting_end(end, None, "UTC", "", 0, &[]),
             Some(t("2026-11-25T10:00:00Z"))
         );
         // Weekly, 3 times from Wed Nov 25 09:00 Paris (08:00Z): last ends Dec 9 09:00Z.
@@ -207,7 +221,8 @@ mod tests {
                 Some("FREQ=WEEKLY;COUNT=3"),
                 "Europe/Paris",
                 "2026-11-25T09:00",
-                60
+                60,
+                &[]
             ),
             Some(t("2026-12-09T09:00:00Z"))
         );
@@ -217,7 +232,8 @@ mod tests {
                 Some("FREQ=DAILY"),
                 "Europe/Paris",
                 "2026-11-25T09:00",
-                60
+                60,
+                &[]
             ),
             None
         );
@@ -227,9 +243,39 @@ mod tests {
                 Some("NONSENSE"),
                 "Europe/Paris",
                 "2026-11-25T09:00",
-                60
+                60,
+                &[]
             ),
             None
         );
+        // The last occurrence cancelled: the series ends a week earlier;
+        // moved later: it ends where it went.
+        use crate::meetings::occurrences::ExceptionRow;
+        let cancelled = ExceptionRow {
+            original: "2026-12-09T09:00".into(),
+            cancelled: true,
+            starts_at: None,
+            ends_at: None,
+            name: None,
+        };
+        let weekly = |ex: &[ExceptionRow]| {
+            meeting_end(
+                end,
+                Some("FREQ=WEEKLY;COUNT=3"),
+                "Europe/Paris",
+                "2026-11-25T09:00",
+                60,
+                ex,
+            )
+        };
+        assert_eq!(weekly(&[cancelled]), Some(t("2026-12-02T09:00:00Z")));
+        let moved = ExceptionRow {
+            original: "2026-12-02T09:00".into(),
+            cancelled: false,
+            starts_at: Some(to_millis(t("2026-12-20T08:00:00Z"))),
+            ends_at: Some(to_millis(t("2026-12-20T09:30:00Z"))),
+            name: None,
+        };
+        assert_eq!(weekly(&[moved]), Some(t("2026-12-20T09:30:00Z")));
     }
 }

@@ -4,7 +4,7 @@
 use super::ics::{self, Method, Person};
 use crate::meetings::validate::valid_email;
 use app::i18n::Lang;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -52,6 +52,41 @@ pub struct MeetingMail {
     /// (e-mail, role), in the meeting's order.
     pub attendees: Vec<(String, String)>,
     pub access: Vec<Access>,
+    /// Cancelled occurrences (original local starts in `tz`): EXDATE.
+    pub exdates: Vec<NaiveDateTime>,
+    /// Moved or renamed occurrences, by original local start.
+    pub overrides: Vec<OccurrenceMail>,
+    /// Set when the mail is about this one occurrence (its original local
+    /// start) rather than the whole series.
+    pub instance: Option<NaiveDateTime>,
+}
+
+/// An edited occurrence of a series, as the mails announce it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OccurrenceMail {
+    pub original: NaiveDateTime,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub name: Option<String>,
+}
+
+impl MeetingMail {
+    /// The times and name of the occurrence this mail is about (or of the
+    /// first occurrence for a whole-series mail).
+    fn subject_occurrence(&self) -> (DateTime<Utc>, DateTime<Utc>, String) {
+        let Some(original) = self.instance else {
+            return (self.start, self.end, self.name.clone());
+        };
+        if let Some(o) = self.overrides.iter().find(|o| o.original == original) {
+            return (
+                o.start,
+                o.end,
+                o.name.clone().unwrap_or_else(|| self.name.clone()),
+            );
+        }
+        let start = crate::recurrence::resolve_local(self.tz, original);
+        (start, start + (self.end - self.start), self.name.clone())
+    }
 }
 
 /// The From: of every invitation (`scheduler.json`: email.sender / email.organizerName).
@@ -113,38 +148,53 @@ pub fn render(
     stamp: DateTime<Utc>,
 ) -> Result<String, ComposeError> {
     let access = m.access.iter().find(|a| a.role == role);
-    let name = header_text(&m.name);
+    let (occ_start, occ_end, occ_name) = m.subject_occurrence();
+    let name = header_text(&occ_name);
     let subject = match kind {
         Kind::Invite => format!("{}{name}", l(lang, "Invitation: ", "Invitation : ")),
         Kind::Update => format!("{}{name}", l(lang, "Updated: ", "Mise à jour : ")),
         Kind::Cancel => format!("{}{name}", l(lang, "Cancelled: ", "Annulée : ")),
     };
-    let local = m.start.with_timezone(&m.tz).date_naive();
+    let local = occ_start.with_timezone(&m.tz).date_naive();
     let when = format!(
         "{}, {}, {} ({})",
         crate::home::weekday_text(local, lang),
         crate::home::date_text(local, lang),
-        crate::home::time_range(m.start, m.end, m.tz, lang),
+        crate::home::time_range(occ_start, occ_end, m.tz, lang),
         m.tz.name()
     );
-    let repeat = crate::meetings::repeat_text(m.rrule.as_deref(), lang);
+    let repeat = if m.instance.is_some() {
+        l(lang, "This occurrence only", "Cette occurrence seulement").to_string()
+    } else {
+        crate::meetings::repeat_text(m.rrule.as_deref(), lang)
+    };
     let organizer = m
         .organizer
         .name
         .clone()
         .unwrap_or_else(|| m.organizer.email.clone());
-    let intro = match kind {
-        Kind::Invite => l(
+    let intro = match (kind, m.instance.is_some()) {
+        (Kind::Update, true) => l(
+            lang,
+            "One occurrence of this meeting has changed.",
+            "Une occurrence de cette réunion a été modifiée.",
+        ),
+        (Kind::Cancel, true) => l(
+            lang,
+            "One occurrence of this meeting has been cancelled.",
+            "Une occurrence de cette réunion a été annulée.",
+        ),
+        (Kind::Invite, _) => l(
             lang,
             "You are invited to this meeting.",
             "Vous êtes invité(e) à cette réunion.",
         ),
-        Kind::Update => l(
+        (Kind::Update, false) => l(
             lang,
             "This meeting has changed.",
             "Cette réunion a été modifiée.",
         ),
-        Kind::Cancel => l(
+        (Kind::Cancel, false) => l(
             lang,
             "This meeting has been cancelled.",
             "Cette réunion a été annulée.",
@@ -152,7 +202,7 @@ pub fn render(
     };
     // (label, value) rows: the meeting, then how this attendee joins.
     let mut rows: Vec<(&str, String)> = vec![
-        (l(lang, "Meeting", "Réunion"), m.name.clone()),
+        (l(lang, "Meeting", "Réunion"), occ_name.clone()),
         (l(lang, "When", "Quand"), when),
         (l(lang, "Repeat", "Répétition"), repeat),
         (l(lang, "Organizer", "Organisateur"), organizer.clone()),
@@ -243,7 +293,14 @@ pub fn render(
     } else {
         Method::Request
     };
-    let event = ics::Event {
+    let sent_by =
+        (!sender.address.eq_ignore_ascii_case(&m.organizer.email)).then(|| sender.address.clone());
+    // Each copy names its own recipient: attendees do not see each other.
+    let attendees = vec![Person {
+        name: None,
+        email: recipient.to_string(),
+    }];
+    let base = ics::Event {
         method,
         uid: uid(&m.meeting_id),
         sequence: m.sequence,
@@ -256,15 +313,41 @@ pub fn render(
         location,
         description,
         organizer: m.organizer.clone(),
-        sent_by: (!sender.address.eq_ignore_ascii_case(&m.organizer.email))
-            .then(|| sender.address.clone()),
-        // Each copy names its own recipient: attendees do not see each other.
-        attendees: vec![Person {
-            name: None,
-            email: recipient.to_string(),
-        }],
+        sent_by,
+        attendees,
+        exdates: m.exdates.clone(),
+        recurrence_id: None,
     };
-    let calendar = ics::write(&event);
+    let events: Vec<ics::Event> = match m.instance {
+        // One occurrence: a VEVENT with its RECURRENCE-ID only.
+        Some(original) => vec![ics::Event {
+            start: occ_start,
+            end: occ_end,
+            summary: occ_name.clone(),
+            rrule: None,
+            exdates: Vec::new(),
+            recurrence_id: Some(original),
+            ..base
+        }],
+        // The series, then each edited occurrence (not in a cancellation
+        // of the whole series: that cancels them all).
+        None => {
+            let mut events = vec![base.clone()];
+            if kind != Kind::Cancel && m.rrule.is_some() {
+                events.extend(m.overrides.iter().map(|o| ics::Event {
+                    start: o.start,
+                    end: o.end,
+                    summary: o.name.clone().unwrap_or_else(|| m.name.clone()),
+                    rrule: None,
+                    exdates: Vec::new(),
+                    recurrence_id: Some(o.original),
+                    ..base.clone()
+                }));
+            }
+            events
+        }
+    };
+    let calendar = ics::write_all(&events);
 
     let from = mailbox(
         Some(sender.name.as_deref().unwrap_or(organizer.as_str())),
@@ -323,6 +406,9 @@ mod tests {
                 passcode: Some("4242".into()),
                 join_url: Some("https://wb.example.com/meeting/123456?secret=s".into()),
             }],
+            exdates: Vec::new(),
+            overrides: Vec::new(),
+            instance: None,
         }
     }
 

@@ -46,6 +46,12 @@ pub struct Event {
     pub organizer: Person,
     pub sent_by: Option<String>,
     pub attendees: Vec<Person>,
+    /// Cancelled occurrences of a repeating event, by original local start
+    /// in `tz` (EXDATE).
+    pub exdates: Vec<NaiveDateTime>,
+    /// Set on an event about one occurrence of a series: its original local
+    /// start in `tz` (RECURRENCE-ID). Such an event has no RRULE.
+    pub recurrence_id: Option<NaiveDateTime>,
 }
 
 /// Escapes a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and
@@ -251,20 +257,50 @@ fn clean_rrule(rule: &str) -> String {
         .collect()
 }
 
-/// The whole VCALENDAR, CRLF line ends, folded.
+/// The whole VCALENDAR with one VEVENT, CRLF line ends, folded.
 pub fn write(ev: &Event) -> String {
+    write_all(std::slice::from_ref(ev))
+}
+
+/// One VCALENDAR holding `events` (a series and its edited occurrences, all
+/// with the same UID and METHOD; the first sets METHOD and the zone).
+pub fn write_all(events: &[Event]) -> String {
+    let Some(first_ev) = events.first() else {
+        return String::new();
+    };
     let mut lines: Vec<String> = vec![
         "BEGIN:VCALENDAR".into(),
         "PRODID:-//CMS Scheduler//Meeting Scheduler//EN".into(),
         "VERSION:2.0".into(),
         "CALSCALE:GREGORIAN".into(),
-        format!("METHOD:{}", ev.method.word()),
+        format!("METHOD:{}", first_ev.method.word()),
     ];
-    let utc = ev.tz == Tz::UTC;
+    let utc = first_ev.tz == Tz::UTC;
     if !utc {
-        let (first, last) = years(ev.start, ev.rrule.as_deref());
-        lines.extend(vtimezone(ev.tz, first, last));
+        let (mut first, mut last) = years(first_ev.start, first_ev.rrule.as_deref());
+        for ev in &events[1..] {
+            first = first.min(ev.start.year());
+            last = last.max(ev.end.year());
+        }
+        lines.extend(vtimezone(first_ev.tz, first, last));
     }
+    for ev in events {
+        vevent(&mut lines, ev, utc);
+    }
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold(l)).collect()
+}
+
+/// A DATE-TIME property in the event's zone (or UTC).
+fn zoned(prop: &str, ev: &Event, local: NaiveDateTime, utc: bool) -> String {
+    if utc {
+        format!("{prop}:{}", local_stamp(local) + "Z")
+    } else {
+        format!("{prop};TZID={}:{}", ev.tz.name(), local_stamp(local))
+    }
+}
+
+fn vevent(lines: &mut Vec<String>, ev: &Event, utc: bool) {
     lines.push("BEGIN:VEVENT".into());
     lines.push(format!("UID:{}", escape_text(&ev.uid)));
     lines.push(format!("SEQUENCE:{}", ev.sequence.max(0)));
@@ -281,13 +317,18 @@ pub fn write(ev: &Event) -> String {
             ));
         }
     }
-    if let Some(rule) = ev
+    if let Some(original) = ev.recurrence_id {
+        lines.push(zoned("RECURRENCE-ID", ev, original, utc));
+    } else if let Some(rule) = ev
         .rrule
         .as_deref()
         .map(clean_rrule)
         .filter(|r| !r.is_empty())
     {
         lines.push(format!("RRULE:{rule}"));
+        for d in &ev.exdates {
+            lines.push(zoned("EXDATE", ev, *d, utc));
+        }
     }
     lines.push(format!("SUMMARY:{}", escape_text(&ev.summary)));
     if !ev.location.is_empty() {
@@ -329,8 +370,6 @@ pub fn write(ev: &Event) -> String {
     );
     lines.push("TRANSP:OPAQUE".into());
     lines.push("END:VEVENT".into());
-    lines.push("END:VCALENDAR".into());
-    lines.iter().map(|l| fold(l)).collect()
 }
 
 #[cfg(test)]
@@ -359,7 +398,61 @@ mod tests {
                 name: None,
                 email: "bob@example.com".into(),
             }],
+            exdates: Vec::new(),
+            recurrence_id: None,
         }
+    }
+
+    fn local(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+    }
+
+    #[test]
+    fn a_series_lists_its_cancelled_occurrences_and_carries_its_edited_ones() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let mut series = event(paris, Some("FREQ=WEEKLY;COUNT=4"));
+        series.exdates = vec![local("2026-12-08T10:00")];
+        let moved = Event {
+            start: Utc.with_ymd_and_hms(2026, 12, 15, 14, 0, 0).unwrap(),
+            end: Utc.with_ymd_and_hms(2026, 12, 15, 15, 0, 0).unwrap(),
+            rrule: None,
+            recurrence_id: Some(local("2026-12-15T10:00")),
+            summary: "Moved".into(),
+            ..series.clone()
+        };
+        let lines = unfold(&write_all(&[series, moved]));
+        assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(), 2);
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.starts_with("BEGIN:VTIMEZONE"))
+                .count(),
+            1
+        );
+        assert!(lines.contains(&"EXDATE;TZID=Europe/Paris:20261208T100000".to_string()));
+        let second = lines.iter().rposition(|l| l == "BEGIN:VEVENT").unwrap();
+        let tail = &lines[second..];
+        assert!(tail.contains(&"RECURRENCE-ID;TZID=Europe/Paris:20261215T100000".to_string()));
+        assert!(tail.contains(&"DTSTART;TZID=Europe/Paris:20261215T150000".to_string()));
+        assert!(tail.contains(&"UID:m-1@cms-scheduler".to_string()));
+        assert!(!tail
+            .iter()
+            .any(|l| l.starts_with("RRULE") || l.starts_with("EXDATE")));
+        assert_eq!(lines.iter().filter(|l| l.starts_with("METHOD:")).count(), 1);
+    }
+
+    #[test]
+    fn one_cancelled_occurrence_is_a_cancel_with_its_recurrence_id() {
+        let ev = Event {
+            method: Method::Cancel,
+            rrule: None,
+            recurrence_id: Some(local("2026-12-01T09:00")),
+            ..event(Tz::UTC, None)
+        };
+        let lines = unfold(&write(&ev));
+        assert!(lines.contains(&"METHOD:CANCEL".to_string()));
+        assert!(lines.contains(&"RECURRENCE-ID:20261201T090000Z".to_string()));
+        assert!(lines.contains(&"STATUS:CANCELLED".to_string()));
     }
 
     /// Unfolds and splits a calendar into its logical lines.

@@ -399,6 +399,26 @@ pub async fn snapshot(
     .bind(space_id.unwrap_or_default())
     .fetch_all(&mut *conn)
     .await?;
+    // A repeating meeting: the rule as iCalendar wants it next to
+    // DTSTART;TZID (UNTIL in UTC), and the exceptions that still apply.
+    let series = crate::meetings::occurrences::load_series(&mut *conn, meeting_id).await?;
+    let (rrule, exdates, overrides) = match (&rrule, series) {
+        (Some(_), Some(series)) => (
+            Some(series.to_ical_rrule()).filter(|r| !r.is_empty()),
+            series.exdates().iter().copied().collect(),
+            series
+                .overrides()
+                .iter()
+                .map(|(original, o)| compose::OccurrenceMail {
+                    original: *original,
+                    start: o.start,
+                    end: o.end,
+                    name: o.name.clone(),
+                })
+                .collect(),
+        ),
+        (rrule, _) => (rrule.clone(), Vec::new(), Vec::new()),
+    };
     Ok(Some(MeetingMail {
         meeting_id: meeting_id.to_string(),
         name,
@@ -407,6 +427,9 @@ pub async fn snapshot(
         end: crate::clock::from_millis(ends),
         rrule,
         sequence,
+        exdates,
+        overrides,
+        instance: None,
         organizer: ics::Person {
             name: Some(org_name),
             email: org_email,

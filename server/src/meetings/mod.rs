@@ -3,6 +3,7 @@
 //! web app (and later the API and C2W).
 
 pub mod api;
+pub mod occurrences;
 pub mod validate;
 
 use crate::auth::users::UserRecord;
@@ -13,7 +14,8 @@ use crate::error::internal;
 use app::api::ssr::PublicError;
 use app::i18n::{t, Lang};
 use app::model::{
-    Attendee, DialIn, Draft, FieldError, MeetingDetails, SpaceChoice, TemplateChoice,
+    Attendee, DialIn, Draft, FieldError, MeetingDetails, OccurrenceView, SpaceChoice,
+    TemplateChoice,
 };
 use app::timeform::{fmt_duration, fmt_hm};
 use chrono::{DateTime, Utc};
@@ -44,6 +46,9 @@ pub(crate) struct Visible {
     pub dial_in: Vec<DialIn>,
     pub attendees: Vec<Attendee>,
 }
+
+/// How many upcoming occurrences the meeting page lists.
+pub const OCCURRENCES_SHOWN: usize = 10;
 
 /// Drafts untouched for this long are purged.
 pub const DRAFT_LIFETIME_MS: i64 = 24 * 3600 * 1000;
@@ -565,6 +570,22 @@ impl Meetings {
             .bind(&id)
             .fetch_all(&mut *tx)
             .await?;
+            // A new time, zone, length or rule: the old exceptions named
+            // occurrences of another series; they go.
+            let local_start = when.local_start.format("%Y-%m-%dT%H:%M").to_string();
+            sqlx::query(
+                "DELETE FROM meeting_exceptions WHERE meeting_id = $1 AND meeting_id IN \
+                 (SELECT id FROM meetings WHERE id = $1 AND organizer_id = $2 AND NOT \
+                 (local_start = $3 AND time_zone = $4 AND duration_minutes = $5 AND COALESCE(rrule, '') = $6))",
+            )
+            .bind(&id)
+            .bind(&user.id)
+            .bind(&local_start)
+            .bind(when.tz.name())
+            .bind(i64::from(when.duration_minutes))
+            .bind(when.rrule.clone().unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
             let done = sqlx::query(
                 "UPDATE meetings SET name = $1, time_zone = $2, starts_at = $3, ends_at = $4, local_start = $5, \
                  duration_minutes = $6, rrule = $7, sequence = sequence + 1, updated_at = $8 \
@@ -775,9 +796,63 @@ impl Meetings {
         } else {
             Vec::new()
         };
-        let (start, end) = (from_millis(v.starts_at), from_millis(v.ends_at));
-        let local = start.with_timezone(&viewer_tz);
         let now = self.now();
+        let meeting_tz: Tz = v.time_zone.parse().unwrap_or(Tz::UTC);
+        // A repeating meeting: its next occurrences, exceptions applied.
+        let (upcoming, first) = if v.rrule.is_some() {
+            let mut conn = self.db.acquire().await.map_err(internal)?;
+            match occurrences::load_series(&mut conn, id)
+                .await
+                .map_err(internal)?
+            {
+                Some(s) => (
+                    // From a month back (one may still be running), as far
+                    // ahead as it takes: the count bounds the work.
+                    s.occurrences(
+                        now - chrono::Duration::days(32),
+                        now + chrono::Duration::days(366 * 50),
+                        OCCURRENCES_SHOWN + 64,
+                    )
+                    .into_iter()
+                    .filter(|o| o.end > now)
+                    .take(OCCURRENCES_SHOWN)
+                    .collect::<Vec<_>>(),
+                    Some(s.start()),
+                ),
+                None => (Vec::new(), None),
+            }
+        } else {
+            (Vec::new(), None)
+        };
+        let in_zone = |t: DateTime<Utc>| t.with_timezone(&meeting_tz);
+        let occurrences: Vec<OccurrenceView> = upcoming
+            .iter()
+            .map(|o| OccurrenceView {
+                original: occurrences::format_original(o.id),
+                when: format!(
+                    "{}, {}",
+                    crate::home::day_label(
+                        o.start.with_timezone(&viewer_tz).date_naive(),
+                        now.with_timezone(&viewer_tz).date_naive(),
+                        lang
+                    ),
+                    crate::home::time_range(o.start, o.end, viewer_tz, lang)
+                ),
+                name: o.name.clone().unwrap_or_default(),
+                moved: o.overridden,
+                now: o.start <= now && now < o.end,
+                first: Some(o.id) == first,
+                date: in_zone(o.start).format("%Y-%m-%d").to_string(),
+                from: in_zone(o.start).format("%H:%M").to_string(),
+                to: in_zone(o.end).format("%H:%M").to_string(),
+            })
+            .collect();
+        // The page shows the current or next occurrence of a series.
+        let (start, end) = upcoming
+            .first()
+            .map(|o| (o.start, o.end))
+            .unwrap_or((from_millis(v.starts_at), from_millis(v.ends_at)));
+        let local = start.with_timezone(&viewer_tz);
         Ok(MeetingDetails {
             id: id.to_string(),
             name: v.name,
@@ -803,6 +878,8 @@ impl Meetings {
             dial_in: v.dial_in,
             attendees: v.attendees,
             deliveries,
+            occurrences,
+            meeting_time_zone: meeting_tz.name().to_string(),
         })
     }
 
@@ -822,6 +899,15 @@ impl Meetings {
         let Some((space_id, cospace_id, temporary)) = row else {
             return Err(PublicError::NotFound);
         };
+        // A space shared with the other part of a split series stays.
+        let shared: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM meetings WHERE space_id = $1 AND id <> $2 LIMIT 1")
+                .bind(&space_id)
+                .bind(id)
+                .fetch_optional(&self.db)
+                .await
+                .map_err(internal)?;
+        let temporary = temporary.map(|t| t && shared.is_none());
         if let (Some(cospace), Some(true)) = (&cospace_id, temporary) {
             if let Err(e) = callbridge::delete_meeting_space(&self.cb, cospace).await {
                 let public = internal(format!("delete space {cospace}: {e}"));

@@ -70,6 +70,18 @@ pub fn router(state: AppState) -> Router {
         .route("/schedule", post(wizard::post_schedule))
         .route("/meetings/{id}/delete", post(wizard::post_delete))
         .route("/meetings/{id}/edit", post(wizard::post_edit))
+        .route(
+            "/meetings/{id}/occurrences/cancel",
+            post(wizard::post_cancel_occurrence),
+        )
+        .route(
+            "/meetings/{id}/occurrences/move",
+            post(wizard::post_move_occurrence),
+        )
+        .route(
+            "/meetings/{id}/occurrences/split",
+            post(wizard::post_split_occurrence),
+        )
         .route("/healthz", get(health))
         .merge(rest::routes())
         .route(

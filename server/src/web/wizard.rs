@@ -109,3 +109,153 @@ pub async fn post_edit(
         Err(e) => public_error_page(e),
     }
 }
+
+/// Where an occurrence form goes back to on an error: the meeting page with
+/// the message, and the move form with what was typed.
+fn occurrence_back(id: &str, form: &HashMap<String, String>, message: &str) -> String {
+    use super::middleware::urlencode;
+    let mut location = format!(
+        "/meetings/{}?occurrence={}&error={}",
+        urlencode(id),
+        urlencode(form.get("original").map(String::as_str).unwrap_or("")),
+        urlencode(message)
+    );
+    if form.contains_key("date") {
+        location.push_str("&move=1");
+        for key in ["date", "from", "to", "name"] {
+            if let Some(v) = form.get(key) {
+                location.push_str(&format!("&{key}={}", urlencode(v)));
+            }
+        }
+    }
+    location
+}
+
+fn occurrence_result(
+    headers: &HeaderMap,
+    id: &str,
+    form: &HashMap<String, String>,
+    result: Result<(), crate::meetings::occurrences::OccurrenceError>,
+    done: &str,
+) -> Response {
+    use crate::meetings::occurrences::OccurrenceError;
+    match result {
+        Ok(()) => go(
+            headers,
+            &format!("/meetings/{}?{done}=1", super::middleware::urlencode(id)),
+        ),
+        Err(OccurrenceError::Invalid(message)) => go(headers, &occurrence_back(id, form, &message)),
+        Err(OccurrenceError::NotFound) => public_error_page(PublicError::NotFound),
+        Err(OccurrenceError::Internal(e)) => public_error_page(e),
+    }
+}
+
+fn original_of(
+    form: &HashMap<String, String>,
+) -> Result<chrono::NaiveDateTime, crate::meetings::occurrences::OccurrenceError> {
+    form.get("original")
+        .and_then(|o| crate::meetings::occurrences::parse_original(o))
+        .ok_or_else(|| {
+            crate::meetings::occurrences::OccurrenceError::Invalid(
+                "No occurrence was chosen.".into(),
+            )
+        })
+}
+
+/// POST /meetings/{id}/occurrences/cancel: cancels one occurrence.
+pub async fn post_cancel_occurrence(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let user = match signed_in(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let result = match original_of(&form) {
+        Ok(original) => st.meetings.cancel_occurrence(&user, &id, original).await,
+        Err(e) => Err(e),
+    };
+    occurrence_result(&headers, &id, &form, result, "cancelled")
+}
+
+/// POST /meetings/{id}/occurrences/move: moves (and renames) one occurrence;
+/// `date`, `from` and `to` are in the meeting's zone, a `to` at or before
+/// `from` ends the next day.
+pub async fn post_move_occurrence(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    use crate::meetings::occurrences::OccurrenceError;
+    let user = match signed_in(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let field = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let result = match original_of(&form) {
+        Err(e) => Err(e),
+        Ok(original) => {
+            let (from, to) = (
+                app::timeform::parse_hm(&field("from")),
+                app::timeform::parse_hm(&field("to")),
+            );
+            match (from, to) {
+                (Some(from), Some(to)) => {
+                    let mut minutes = i64::from(to) - i64::from(from);
+                    if minutes <= 0 {
+                        minutes += 24 * 60;
+                    }
+                    let start = format!("{}T{}", field("date"), app::timeform::fmt_hm(from));
+                    let name = Some(field("name")).filter(|n| !n.is_empty());
+                    st.meetings
+                        .move_occurrence_local(&user, &id, original, &start, minutes, name)
+                        .await
+                }
+                _ => Err(OccurrenceError::Invalid(
+                    "Enter the times as HH:MM (for example 09:30).".into(),
+                )),
+            }
+        }
+    };
+    occurrence_result(&headers, &id, &form, result, "moved")
+}
+
+/// POST /meetings/{id}/occurrences/split: "this and following" — the series
+/// ends before this occurrence and the wizard opens on the new one.
+pub async fn post_split_occurrence(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    use crate::meetings::occurrences::OccurrenceError;
+    let user = match signed_in(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let split = match original_of(&form) {
+        Ok(original) => st.meetings.split_following(&user, &id, original).await,
+        Err(e) => Err(e),
+    };
+    match split {
+        Ok(new_id) => match st.meetings.edit_draft(&user, &new_id).await {
+            Ok(location) => go(&headers, &location),
+            Err(e) => public_error_page(e),
+        },
+        Err(OccurrenceError::Invalid(message)) => {
+            go(&headers, &occurrence_back(&id, &form, &message))
+        }
+        Err(OccurrenceError::NotFound) => public_error_page(PublicError::NotFound),
+        Err(OccurrenceError::Internal(e)) => public_error_page(e),
+    }
+}

@@ -6,6 +6,7 @@ mod admin_page;
 mod cleanup;
 mod home;
 mod mail;
+mod occurrences;
 mod rest_api;
 mod schedule;
 mod sign_in;

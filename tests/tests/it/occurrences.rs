@@ -1,0 +1,260 @@
+//! One occurrence of a repeating meeting, through the meeting page's plain
+//! forms: cancel it, move and rename it, "this and following"; what the
+//! pages, the e-mails and the Call Bridge then show.
+
+use integration_tests::{form_field, location, texts, TestApp, PASSWORD};
+use serde_json::{json, Value};
+
+const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
+
+/// A weekly meeting, 4 times from Wednesday 2030-06-12 10:00 Paris, with two
+/// attendees, made through the API by the demo organizer.
+async fn weekly(app: &TestApp) -> (String, reqwest::Client) {
+    let user = app
+        .add_user_with_email(
+            "demo",
+            "Demo Organizer",
+            "demo.organizer@example.com",
+            "Europe/Paris",
+        )
+        .await;
+    let token = server::auth::tokens::create(&app.db, &user, "t", 0)
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "name": "Weekly review",
+            "templateId": TEMPLATE,
+            "start": "2030-06-12T10:00",
+            "durationMinutes": 60,
+            "timeZone": "Europe/Paris",
+            "repeat": "weekly",
+            "repeatCount": 4,
+            "attendees": [
+                {"email": "guest@partner.example", "role": "ExternalAccessMeth"},
+                {"email": "colleague@example.com", "role": "InternalAccessMeth"}
+            ]
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    let c = app.client();
+    app.sign_in(&c, "demo", PASSWORD).await;
+    (body["id"].as_str().unwrap().to_string(), c)
+}
+
+async fn post(
+    app: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = app.page(c, "/").await;
+    let csrf = form_field(&page, "csrf").expect("csrf");
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    c.post(app.url(path)).form(&form).send().await.unwrap()
+}
+
+/// The outbox messages about `meeting`, oldest first: (recipient, kind, message).
+async fn outbox(app: &TestApp, meeting: &str) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "SELECT recipient, kind, message FROM mail_outbox WHERE meeting_id = $1 ORDER BY created_at, id",
+    )
+    .bind(meeting)
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+/// The calendar part of a stored message, unfolded, quoted-printable or not.
+fn calendar(message: &str) -> String {
+    let decoded = message.replace("=\r\n", "").replace("=3D", "=");
+    decoded.replace("\r\n ", "")
+}
+
+#[tokio::test]
+async fn cancel_move_and_split_one_occurrence() {
+    let app = TestApp::spawn().await;
+    let (id, c) = weekly(&app).await;
+    let page_path = format!("/meetings/{id}");
+    let page = app.page(&c, &page_path).await;
+    assert_eq!(texts(&page, "li.occurrence .when").len(), 4, "{page}");
+
+    // Cancel the second (June 19).
+    let r = post(
+        &app,
+        &c,
+        &format!("{page_path}/occurrences/cancel"),
+        &[("original", "2030-06-19T10:00")],
+    )
+    .await;
+    assert_eq!(location(&r), format!("/meetings/{id}?cancelled=1"));
+    let page = app.page(&c, &format!("/meetings/{id}?cancelled=1")).await;
+    assert!(texts(&page, ".occurrences .notice")[0].starts_with("The occurrence was cancelled"));
+    let originals: Vec<String> = scraper::Html::parse_document(&page)
+        .select(&scraper::Selector::parse("li.occurrence").unwrap())
+        .map(|e| e.value().attr("data-original").unwrap().to_string())
+        .collect();
+    assert_eq!(
+        originals,
+        ["2030-06-12T10:00", "2030-06-26T10:00", "2030-07-03T10:00"]
+    );
+    let mails = outbox(&app, &id).await;
+    let cancels: Vec<_> = mails.iter().filter(|(_, k, _)| k == "cancel").collect();
+    assert_eq!(cancels.len(), 2, "one per attendee");
+    for (_, _, msg) in cancels {
+        let cal = calendar(msg);
+        assert!(cal.contains("METHOD:CANCEL"), "{cal}");
+        assert!(
+            cal.contains("RECURRENCE-ID;TZID=Europe/Paris:20300619T100000"),
+            "{cal}"
+        );
+        assert!(!cal.contains("RRULE"), "{cal}");
+    }
+    // The home page shows the real occurrences.
+    let home = app.page(&c, "/").await;
+    assert_eq!(
+        texts(&home, ".meeting .name")
+            .iter()
+            .filter(|n| *n == "Weekly review")
+            .count(),
+        3,
+        "{home}"
+    );
+
+    // Move (and rename) the third to Thursday 27 14:00-15:30.
+    let r = post(
+        &app,
+        &c,
+        &format!("{page_path}/occurrences/move"),
+        &[
+            ("original", "2030-06-26T10:00"),
+            ("date", "2030-06-27"),
+            ("from", "14:00"),
+            ("to", "15:30"),
+            ("name", "Review, moved"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&r), format!("/meetings/{id}?moved=1"));
+    let page = app.page(&c, &page_path).await;
+    let whens = texts(&page, "li.occurrence .when");
+    assert!(
+        whens[1].contains("14:00") && whens[1].ends_with("— Review, moved"),
+        "{whens:?}"
+    );
+    assert_eq!(texts(&page, "li.occurrence .badge.moved").len(), 1);
+    let mails = outbox(&app, &id).await;
+    let updates: Vec<_> = mails.iter().filter(|(_, k, _)| k == "update").collect();
+    assert_eq!(updates.len(), 2, "one per attendee");
+    let cal = calendar(&updates[0].2);
+    assert!(cal.contains("METHOD:REQUEST"));
+    assert!(
+        cal.contains("RECURRENCE-ID;TZID=Europe/Paris:20300626T100000"),
+        "{cal}"
+    );
+    assert!(
+        cal.contains("DTSTART;TZID=Europe/Paris:20300627T140000"),
+        "{cal}"
+    );
+    assert!(cal.contains("SUMMARY:Review\\, moved"), "{cal}");
+
+    // Bad input: a clear error, the move form again with what was typed.
+    let r = post(
+        &app,
+        &c,
+        &format!("{page_path}/occurrences/move"),
+        &[
+            ("original", "2030-07-03T10:00"),
+            ("date", "2030-07-04"),
+            ("from", "25:00"),
+            ("to", "26:00"),
+            ("name", "Typed"),
+        ],
+    )
+    .await;
+    let back = location(&r);
+    assert!(back.contains("move=1") && back.contains("error="), "{back}");
+    let page = app.page(&c, &back).await;
+    assert_eq!(
+        texts(&page, ".error-box"),
+        ["Enter the times as HH:MM (for example 09:30)."]
+    );
+    assert_eq!(form_field(&page, "name").as_deref(), Some("Typed"));
+    assert_eq!(form_field(&page, "from").as_deref(), Some("25:00"));
+    // Not an occurrence.
+    let r = post(
+        &app,
+        &c,
+        &format!("{page_path}/occurrences/cancel"),
+        &[("original", "2030-06-13T10:00")],
+    )
+    .await;
+    let page = app.page(&c, &location(&r)).await;
+    assert_eq!(
+        texts(&page, ".error-box"),
+        ["There is no occurrence of this meeting at that time."]
+    );
+
+    // Someone else cannot touch it.
+    app.add_user("mallory", "Mallory", "UTC").await;
+    let m = app.client();
+    app.sign_in(&m, "mallory", PASSWORD).await;
+    let r = post(
+        &app,
+        &m,
+        &format!("{page_path}/occurrences/cancel"),
+        &[("original", "2030-07-03T10:00")],
+    )
+    .await;
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
+    let page = app.page(&c, &page_path).await;
+    assert_eq!(texts(&page, "li.occurrence").len(), 3);
+
+    // This and following, from July 3: the series keeps June 12 and the
+    // moved June 26; a new meeting carries July 3, in the same space, and the
+    // wizard opens on it.
+    let cospaces_before = app.cb.cospaces().len();
+    let r = post(
+        &app,
+        &c,
+        &format!("{page_path}/occurrences/split"),
+        &[("original", "2030-07-03T10:00")],
+    )
+    .await;
+    assert!(
+        location(&r).starts_with("/schedule?draft="),
+        "{}",
+        location(&r)
+    );
+    let rows: Vec<(String, Option<String>, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, rrule, local_start, space_id FROM meetings ORDER BY local_start",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].0, id);
+    assert_eq!(rows[0].1.as_deref(), Some("FREQ=WEEKLY;COUNT=3"));
+    assert_eq!(rows[1].1.as_deref(), Some("FREQ=WEEKLY;COUNT=1"));
+    assert_eq!(rows[1].2, "2030-07-03T10:00");
+    assert_eq!(rows[0].3, rows[1].3, "one space for both");
+    let page = app.page(&c, &page_path).await;
+    assert_eq!(texts(&page, "li.occurrence").len(), 2);
+    let new_id = rows[1].0.clone();
+    let invites = outbox(&app, &new_id).await;
+    assert_eq!(invites.iter().filter(|(_, k, _)| k == "invite").count(), 2);
+
+    // Deleting the new part leaves the shared space to the first.
+    let r = post(&app, &c, &format!("/meetings/{new_id}/delete"), &[]).await;
+    assert_eq!(location(&r), "/?deleted=1");
+    assert_eq!(app.cb.cospaces().len(), cospaces_before, "the space stays");
+    let page = app.page(&c, &page_path).await;
+    assert_eq!(texts(&page, "li.occurrence").len(), 2);
+}

@@ -151,7 +151,80 @@ pub enum OccurrenceChange {
     Moved(NaiveDateTime),
 }
 
+/// One occurrence as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OccurrenceOut {
+    /// Original local start in the meeting's zone: what names it in
+    /// `/occurrences/{original}`.
+    pub original: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub name: String,
+    /// Moved or renamed.
+    pub changed: bool,
+}
+
 impl Meetings {
+    /// A meeting's occurrences that end after `from` and start before
+    /// `until` (at most `max`), for its organizer or an attendee. A meeting
+    /// that does not repeat has one.
+    pub async fn list_occurrences(
+        &self,
+        user: &UserRecord,
+        meeting_id: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        max: usize,
+    ) -> Result<Vec<OccurrenceOut>, OccurrenceError> {
+        let db = |e: sqlx::Error| OccurrenceError::Internal(internal(e));
+        let row: Option<(String, String, Option<String>, String, i64, i64)> = sqlx::query_as(
+            "SELECT m.name, m.local_start, m.rrule, m.organizer_id, m.starts_at, m.ends_at FROM meetings m \
+             WHERE m.id = $1 AND (m.organizer_id = $2 OR EXISTS (SELECT 1 FROM meeting_attendees a \
+             WHERE a.meeting_id = m.id AND LOWER(a.email) = LOWER($3)))",
+        )
+        .bind(meeting_id)
+        .bind(&user.id)
+        .bind(&user.email)
+        .fetch_optional(&self.db)
+        .await
+        .map_err(db)?;
+        let Some((name, local_start, rrule, _, starts, ends)) = row else {
+            return Err(OccurrenceError::NotFound);
+        };
+        if rrule.is_none() {
+            let (start, end) = (from_millis(starts), from_millis(ends));
+            return Ok((end > from && start < until)
+                .then(|| OccurrenceOut {
+                    original: local_start,
+                    start,
+                    end,
+                    name,
+                    changed: false,
+                })
+                .into_iter()
+                .collect());
+        }
+        let mut conn = self.db.acquire().await.map_err(db)?;
+        let Some(series) = load_series(&mut conn, meeting_id).await.map_err(db)? else {
+            return Ok(Vec::new());
+        };
+        // Back a month: an occurrence may last up to 31 days.
+        Ok(series
+            .occurrences(from - crate::recurrence::MAX_DURATION, until, max + 64)
+            .into_iter()
+            .filter(|o| o.end > from && o.start < until)
+            .take(max)
+            .map(|o| OccurrenceOut {
+                original: format_original(o.id),
+                start: o.start,
+                end: o.end,
+                name: o.name.unwrap_or_else(|| name.clone()),
+                changed: o.overridden,
+            })
+            .collect())
+    }
+
     /// The organizer's repeating meeting, locked for a change in `tx`.
     async fn organizer_series(
         &self,
@@ -289,7 +362,7 @@ impl Meetings {
         start: &str,
         minutes: i64,
         name: Option<String>,
-    ) -> Result<(), OccurrenceError> {
+    ) -> Result<(DateTime<Utc>, DateTime<Utc>), OccurrenceError> {
         let Some(local) = parse_original(start) else {
             return Err(OccurrenceError::Invalid(
                 "Enter the new start as a date and a time (YYYY-MM-DD and HH:MM).".into(),
@@ -323,7 +396,8 @@ impl Meetings {
         let start = crate::recurrence::resolve_local(tz, local);
         let end = start + chrono::Duration::minutes(minutes);
         self.move_occurrence(user, meeting_id, original, start, end, name)
-            .await
+            .await?;
+        Ok((start, end))
     }
 
     /// "This and following": the series ends before `original`, and a new

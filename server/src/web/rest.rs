@@ -27,6 +27,15 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/meetings/{id}",
             get(read).put(update).delete(remove),
         )
+        .route("/api/v1/meetings/{id}/occurrences", get(occurrences))
+        .route(
+            "/api/v1/meetings/{id}/occurrences/{original}",
+            axum::routing::put(move_occurrence).delete(cancel_occurrence),
+        )
+        .route(
+            "/api/v1/meetings/{id}/occurrences/{original}/split",
+            axum::routing::post(split_occurrence),
+        )
         .route("/api/v1/templates", get(templates))
         .route("/api/v1/spaces", get(spaces))
         .route(
@@ -274,6 +283,215 @@ async fn remove(
     };
     match st.meetings.delete_api(&user, &id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => api_error(e),
+    }
+}
+
+fn occurrence_error(e: crate::meetings::occurrences::OccurrenceError) -> Response {
+    use crate::meetings::occurrences::OccurrenceError;
+    match e {
+        OccurrenceError::NotFound => api_error(ApiError::NotFound),
+        OccurrenceError::Invalid(message) => api_error(ApiError::Invalid {
+            field: "original".into(),
+            message,
+        }),
+        OccurrenceError::Internal(p) => api_error(ApiError::from(p)),
+    }
+}
+
+/// The `{original}` path part, `YYYY-MM-DDTHH:MM`.
+#[allow(clippy::result_large_err)]
+fn original_param(original: &str) -> Result<chrono::NaiveDateTime, Response> {
+    crate::meetings::occurrences::parse_original(original).ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            "The occurrence is named by its original local start, YYYY-MM-DDTHH:MM.",
+        )
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OccurrenceQuery {
+    from_time: Option<String>,
+    until_time: Option<String>,
+    max_occurrences: Option<u32>,
+}
+
+/// GET /api/v1/meetings/{id}/occurrences
+async fn occurrences(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<String>,
+    query: Result<Query<OccurrenceQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Ok(Query(q)) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            "Bad query parameters.",
+        );
+    };
+    let now = st.clock.now();
+    let from = match time_param("fromTime", q.from_time.as_deref(), now) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let until = match time_param(
+        "untilTime",
+        q.until_time.as_deref(),
+        from + chrono::Duration::days(365),
+    ) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if until <= from {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            "untilTime must be after fromTime",
+        );
+    }
+    let max = q.max_occurrences.unwrap_or(100);
+    if max == 0 || max > MAX_LIST {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            &format!("maxOccurrences must be between 1 and {MAX_LIST}"),
+        );
+    }
+    match st
+        .meetings
+        .list_occurrences(&user, &id, from, until, max as usize)
+        .await
+    {
+        Ok(list) => Json(json!({ "occurrences": list })).into_response(),
+        Err(e) => occurrence_error(e),
+    }
+}
+
+/// DELETE /api/v1/meetings/{id}/occurrences/{original}
+async fn cancel_occurrence(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path((id, original)): Path<(String, String)>,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let original = match original_param(&original) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    match st.meetings.cancel_occurrence(&user, &id, original).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => occurrence_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OccurrenceInput {
+    /// New local start in the meeting's zone, YYYY-MM-DDTHH:MM.
+    start: String,
+    duration_minutes: i64,
+    name: Option<String>,
+}
+
+/// PUT /api/v1/meetings/{id}/occurrences/{original}
+async fn move_occurrence(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path((id, original)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let original = match original_param(&original) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let input: OccurrenceInput = match serde_json::from_slice(&body) {
+        Ok(i) => i,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "badRequest",
+                &format!("The body is not a valid occurrence: {e}"),
+            )
+        }
+    };
+    let name = input
+        .name
+        .clone()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    let moved = st
+        .meetings
+        .move_occurrence_local(
+            &user,
+            &id,
+            original,
+            &input.start,
+            input.duration_minutes,
+            input.name,
+        )
+        .await;
+    let (start, end) = match moved {
+        Ok(times) => times,
+        Err(e) => return occurrence_error(e),
+    };
+    let name = match name {
+        Some(n) => n,
+        None => match st.meetings.get_api(&user, &id).await {
+            Ok(m) => m.name,
+            Err(e) => return api_error(e),
+        },
+    };
+    Json(crate::meetings::occurrences::OccurrenceOut {
+        original: crate::meetings::occurrences::format_original(original),
+        start,
+        end,
+        name,
+        changed: true,
+    })
+    .into_response()
+}
+
+/// POST /api/v1/meetings/{id}/occurrences/{original}/split
+async fn split_occurrence(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path((id, original)): Path<(String, String)>,
+) -> Response {
+    let user = match user_of(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let original = match original_param(&original) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let new_id = match st.meetings.split_following(&user, &id, original).await {
+        Ok(n) => n,
+        Err(e) => return occurrence_error(e),
+    };
+    match st.meetings.get_api(&user, &new_id).await {
+        Ok(m) => {
+            let mut r = (StatusCode::CREATED, Json(m)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/meetings/{new_id}")) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
         Err(e) => api_error(e),
     }
 }

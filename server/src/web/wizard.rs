@@ -219,6 +219,7 @@ pub async fn post_move_occurrence(
                     st.meetings
                         .move_occurrence_local(&user, &id, original, &start, minutes, name)
                         .await
+                        .map(|_| ())
                 }
                 _ => Err(OccurrenceError::Invalid(
                     "Enter the times as HH:MM (for example 09:30).".into(),

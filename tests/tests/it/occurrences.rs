@@ -258,3 +258,148 @@ async fn cancel_move_and_split_one_occurrence() {
     let page = app.page(&c, &page_path).await;
     assert_eq!(texts(&page, "li.occurrence").len(), 2);
 }
+
+#[tokio::test]
+async fn the_api_lists_cancels_moves_and_splits_occurrences() {
+    let app = TestApp::spawn().await;
+    let (id, _) = weekly(&app).await;
+    let user: (String,) = sqlx::query_as("SELECT id FROM users WHERE username = 'demo'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let token = server::auth::tokens::create(&app.db, &user.0, "api", 0)
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    let base = app.url(&format!("/api/v1/meetings/{id}/occurrences"));
+    let list = |q: &'static str| {
+        let c = c.clone();
+        let url = format!("{base}{q}");
+        let token = token.clone();
+        async move {
+            let r = c.get(url).bearer_auth(token).send().await.unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) =
+        list("?fromTime=2030-01-01T00:00:00Z&untilTime=2031-01-01T00:00:00Z").await;
+    assert_eq!(status, 200, "{body}");
+    let occ = body["occurrences"].as_array().unwrap();
+    assert_eq!(occ.len(), 4);
+    assert_eq!(occ[0]["original"], "2030-06-12T10:00");
+    assert_eq!(occ[0]["start"], "2030-06-12T08:00:00Z");
+    assert_eq!(occ[0]["changed"], false);
+
+    // Cancel June 19; again is fine (idempotent), a non-occurrence is 422.
+    let url = |o: &str| format!("{base}/{o}");
+    let r = c
+        .delete(url("2030-06-19T10:00"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = c
+        .delete(url("2030-06-19T10:00"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = c
+        .delete(url("2030-06-20T10:00"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "invalid");
+    let r = c
+        .delete(url("not-a-time"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    // Move June 26 to 14:00 for 90 minutes, renamed.
+    let r = c
+        .put(url("2030-06-26T10:00"))
+        .bearer_auth(&token)
+        .json(&json!({"start": "2030-06-26T14:00", "durationMinutes": 90, "name": "Later"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let o: Value = r.json().await.unwrap();
+    assert_eq!(o["start"], "2030-06-26T12:00:00Z");
+    assert_eq!(o["end"], "2030-06-26T13:30:00Z");
+    assert_eq!(o["name"], "Later");
+    let r = c
+        .put(url("2030-07-03T10:00"))
+        .bearer_auth(&token)
+        .json(&json!({"start": "2030-07-03T14:00", "durationMinutes": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = c
+        .put(url("2030-07-03T10:00"))
+        .bearer_auth(&token)
+        .json(&json!({"start": "2030-07-03T14:00", "durationMinutes": 30, "extra": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let (_, body) = list("?fromTime=2030-01-01T00:00:00Z&untilTime=2031-01-01T00:00:00Z").await;
+    let originals: Vec<&str> = body["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["original"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        originals,
+        ["2030-06-12T10:00", "2030-06-26T10:00", "2030-07-03T10:00"]
+    );
+
+    // An attendee may list but not change; a stranger sees nothing.
+    let guest = app
+        .add_user_with_email("guest", "Guest", "guest@partner.example", "UTC")
+        .await;
+    let guest_token = server::auth::tokens::create(&app.db, &guest, "api", 0)
+        .await
+        .unwrap();
+    let r = c.get(&base).bearer_auth(&guest_token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c
+        .delete(url("2030-07-03T10:00"))
+        .bearer_auth(&guest_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // Split from July 3.
+    let r = c
+        .post(format!("{}/split", url("2030-07-03T10:00")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(m["name"], "Weekly review");
+    let (_, body) = list("?fromTime=2030-01-01T00:00:00Z&untilTime=2031-01-01T00:00:00Z").await;
+    assert_eq!(body["occurrences"].as_array().unwrap().len(), 2);
+    // Splitting at the first occurrence is refused.
+    let r = c
+        .post(format!("{}/split", url("2030-06-12T10:00")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}

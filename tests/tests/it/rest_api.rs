@@ -367,6 +367,9 @@ async fn the_openapi_document_lists_every_route() {
     for p in [
         "/api/v1/meetings",
         "/api/v1/meetings/{id}",
+        "/api/v1/meetings/{id}/occurrences",
+        "/api/v1/meetings/{id}/occurrences/{original}",
+        "/api/v1/meetings/{id}/occurrences/{original}/split",
         "/api/v1/templates",
         "/api/v1/spaces",
         "/api/v1/openapi.json",

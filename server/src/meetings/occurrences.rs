@@ -195,7 +195,7 @@ impl Meetings {
         if rrule.is_none() {
             let (start, end) = (from_millis(starts), from_millis(ends));
             return Ok((end > from && start < until)
-                .then(|| OccurrenceOut {
+                .then_some(OccurrenceOut {
                     original: local_start,
                     start,
                     end,

@@ -142,6 +142,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("wizard.space.none", "(choose a space)", "(choisissez un espace)"),
     ("wizard.template", "Template", "Modèle"),
     ("wizard.date", "Date", "Date"),
+    ("wizard.conflicts", "This time overlaps other meetings. You can still book it.", "Cet horaire chevauche d'autres réunions. Vous pouvez quand même réserver."),
     ("wizard.from", "From", "De"),
     ("wizard.to", "To", "À"),
     ("wizard.duration", "Duration (h:mm)", "Durée (h:mm)"),

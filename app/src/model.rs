@@ -109,6 +109,10 @@ pub struct Draft {
     pub new_role: String,
     /// Problems found in the last post, by field.
     pub errors: Vec<FieldError>,
+    /// Overlaps with other meetings, found when the time was set: shown on
+    /// the last step, they do not stop the booking.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

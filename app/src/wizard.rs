@@ -420,7 +420,14 @@ fn StepAttendees(page: WizardPage, lang: Lang) -> impl IntoView {
         .map(|tp| tp.roles.clone())
         .unwrap_or_default();
     let attendees = d.attendees.clone();
+    let warnings = d.warnings.clone();
     view! {
+        {(!warnings.is_empty()).then(|| view! {
+            <div class="warnings" role="status">
+                <p><strong>{t(lang, "wizard.conflicts")}</strong></p>
+                <ul>{warnings.into_iter().map(|w| view! { <li class="conflict">{w}</li> }).collect_view()}</ul>
+            </div>
+        })}
         <p class="organizer">{t(lang, "wizard.organizer")} " " <strong>{t(lang, "wizard.you")}</strong></p>
         <fieldset class="add-attendee">
             <legend>{t(lang, "wizard.add_attendee")}</legend>

@@ -3,6 +3,7 @@
 //! web app (and later the API and C2W).
 
 pub mod api;
+pub mod conflicts;
 pub mod occurrences;
 pub mod validate;
 
@@ -307,9 +308,18 @@ impl Meetings {
                             .collect()
                     }
                     1 => validate::general(&d, lang, &template_ids, &space_ids),
-                    2 => validate::time(&d, lang, self.now())
-                        .err()
-                        .unwrap_or_default(),
+                    2 => match validate::time(&d, lang, self.now()) {
+                        Ok(when) => {
+                            // Overlaps are warnings for the last step.
+                            let space = (d.space_mode == "existing").then_some(d.space_id.as_str());
+                            d.warnings = self
+                                .conflicts(user, &when, d.meeting_id.as_deref(), space, lang)
+                                .await
+                                .map_err(internal)?;
+                            Vec::new()
+                        }
+                        Err(e) => e,
+                    },
                     _ => Vec::new(),
                 };
                 if errors.is_empty() && d.errors.is_empty() {

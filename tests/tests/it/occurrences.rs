@@ -403,3 +403,97 @@ async fn the_api_lists_cancels_moves_and_splits_occurrences() {
         .unwrap();
     assert_eq!(r.status(), 422);
 }
+
+/// Steps 1 and 2 of the wizard for a one-off meeting on `date` at `from`
+/// (one hour, Paris); returns the step 3 page.
+async fn wizard_to_step3(app: &TestApp, c: &reqwest::Client, date: &str, from: &str) -> String {
+    let page = app.page(c, "/schedule").await;
+    let csrf = form_field(&page, "csrf").unwrap();
+    let loc = integration_tests::post_form(
+        c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", ""),
+            ("step", "1"),
+            ("name", "Another"),
+            ("space_mode", "new"),
+            ("template_id", TEMPLATE),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let draft = loc
+        .trim_start_matches("/schedule?draft=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let loc = integration_tests::post_form(
+        c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "2"),
+            ("date", date),
+            ("from", from),
+            ("to", ""),
+            ("duration", "1:00"),
+            ("prev_to", ""),
+            ("prev_duration", "1:00"),
+            ("time_zone", "Europe/Paris"),
+            ("repeat", "none"),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    app.page(c, &loc).await
+}
+
+#[tokio::test]
+async fn the_wizard_warns_of_overlaps_with_real_occurrences() {
+    let app = TestApp::spawn().await;
+    let (id, c) = weekly(&app).await;
+    // June 19 10:30: overlaps the second occurrence (10:00-11:00).
+    let page = wizard_to_step3(&app, &c, "2030-06-19", "10:30").await;
+    let warnings = texts(&page, ".warnings li.conflict");
+    assert_eq!(warnings.len(), 1, "{page}");
+    assert!(
+        warnings[0].starts_with("Overlaps “Weekly review” on Wednesday, ")
+            && warnings[0].contains("10:00"),
+        "{warnings:?}"
+    );
+    // 11:00 only touches it: no warning.
+    let page = wizard_to_step3(&app, &c, "2030-06-19", "11:00").await;
+    assert!(texts(&page, ".warnings li").is_empty());
+    // Once that occurrence is cancelled, 10:30 is free.
+    let r = post(
+        &app,
+        &c,
+        &format!("/meetings/{id}/occurrences/cancel"),
+        &[("original", "2030-06-19T10:00")],
+    )
+    .await;
+    assert!(location(&r).ends_with("cancelled=1"));
+    let page = wizard_to_step3(&app, &c, "2030-06-19", "10:30").await;
+    assert!(texts(&page, ".warnings li").is_empty(), "{page}");
+    // A moved occurrence warns where it went.
+    post(
+        &app,
+        &c,
+        &format!("/meetings/{id}/occurrences/move"),
+        &[
+            ("original", "2030-06-26T10:00"),
+            ("date", "2030-06-27"),
+            ("from", "16:00"),
+            ("to", "17:00"),
+            ("name", ""),
+        ],
+    )
+    .await;
+    let page = wizard_to_step3(&app, &c, "2030-06-27", "16:30").await;
+    assert_eq!(texts(&page, ".warnings li").len(), 1, "{page}");
+    let page = wizard_to_step3(&app, &c, "2030-06-26", "10:30").await;
+    assert!(texts(&page, ".warnings li").is_empty());
+}

@@ -9,29 +9,76 @@ use crate::pages::{encode, ErrorBox};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| api::load_admin());
-    let lang = page_context().lang;
+    let pc = page_context();
+    let query = use_query_map();
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let lang = pc.lang;
+                let csrf = pc.csrf.clone();
+                let cleanup = {
+                    let q = query.read();
+                    match q.get("cleanup").as_deref() {
+                        Some("done") => Some(CleanupResult::Done {
+                            examined: q.get("examined").unwrap_or_default(),
+                            deleted: q.get("deleted").unwrap_or_default(),
+                            failed: q.get("failed").unwrap_or_default(),
+                            kept: q.get("kept").unwrap_or_default(),
+                        }),
+                        Some("busy") => Some(CleanupResult::Busy),
+                        _ => None,
+                    }
+                };
+                Suspend::new(async move {
                 match data.await {
-                    Ok(data) => view! { <Admin data lang/> }.into_any(),
+                    Ok(data) => view! { <Admin data lang csrf cleanup/> }.into_any(),
                     Err(e) if public_message(&e) == UNAUTHENTICATED => {
                         let path = format!("/login?next={}", encode("/admin"));
                         view! { <Redirect path/> }.into_any()
                     }
                     Err(e) => view! { <ErrorBox message=public_message(&e)/> }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }
 
+/// What the last on-demand cleanup did (from the query string).
+#[derive(Clone, Debug)]
+enum CleanupResult {
+    Done {
+        examined: String,
+        deleted: String,
+        failed: String,
+        kept: String,
+    },
+    Busy,
+}
+
 #[component]
-fn Admin(data: AdminData, lang: Lang) -> impl IntoView {
+fn Admin(
+    data: AdminData,
+    lang: Lang,
+    csrf: String,
+    cleanup: Option<CleanupResult>,
+) -> impl IntoView {
+    let cleanup_text = cleanup.map(|c| match c {
+        CleanupResult::Done { examined, deleted, failed, kept } => match lang {
+            Lang::En => format!("Cleanup done: {examined} temporary spaces examined, {deleted} deleted, {failed} failed (tried again next run), {kept} kept."),
+            Lang::Fr => format!("Nettoyage terminé : {examined} espaces temporaires examinés, {deleted} supprimés, {failed} en échec (réessayés au prochain passage), {kept} conservés."),
+        },
+        CleanupResult::Busy => l(
+            lang,
+            "Another scheduler node is running the cleanup right now; nothing was done here.",
+            "Un autre nœud du planificateur fait le nettoyage en ce moment ; rien n'a été fait ici.",
+        )
+        .to_string(),
+    });
     let title = l(lang, "Administration", "Administration");
     view! {
         <Title text=format!("{title} · {}", crate::i18n::t(lang, "app.name"))/>
@@ -41,6 +88,23 @@ fn Admin(data: AdminData, lang: Lang) -> impl IntoView {
             <section class="panel" aria-labelledby="status-title">
                 <h2 id="status-title">{l(lang, "Service status", "État du service")}</h2>
                 <pre class="status-lines">{data.status.join("\n")}</pre>
+            </section>
+            <section class="panel" aria-labelledby="cleanup-title">
+                <h2 id="cleanup-title">{l(lang, "Temporary spaces", "Espaces temporaires")}</h2>
+                <p>
+                    {l(
+                        lang,
+                        "Every day at 01:15 GMT the scheduler deletes the temporary spaces of meetings that ended 24 hours or more before. You can run it now.",
+                        "Chaque jour à 01:15 GMT, le planificateur supprime les espaces temporaires des réunions terminées depuis 24 heures ou plus. Vous pouvez le lancer maintenant.",
+                    )}
+                </p>
+                {cleanup_text.map(|text| view! { <p class="notice" role="status">{text}</p> })}
+                <form method="post" action="/admin/cleanup">
+                    <input type="hidden" name="csrf" value=csrf/>
+                    <button type="submit" class="button secondary">
+                        {l(lang, "Run the cleanup now", "Lancer le nettoyage maintenant")}
+                    </button>
+                </form>
             </section>
             <Bridges bridges=data.bridges lang/>
             <MailQueue

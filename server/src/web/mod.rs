@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/schedule", post(wizard::post_schedule))
         .route("/meetings/{id}/delete", post(wizard::post_delete))
         .route("/meetings/{id}/edit", post(wizard::post_edit))
+        .route("/admin/cleanup", post(wizard::post_admin_cleanup))
         .route(
             "/meetings/{id}/occurrences/cancel",
             post(wizard::post_cancel_occurrence),

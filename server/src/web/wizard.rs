@@ -260,3 +260,33 @@ pub async fn post_split_occurrence(
         Err(OccurrenceError::Internal(e)) => public_error_page(e),
     }
 }
+
+/// POST /admin/cleanup: an administrator runs the daily cleanup of
+/// temporary spaces now (SPEC §6). Same job, same lease: if another node is
+/// running it, this one says so and does nothing.
+pub async fn post_admin_cleanup(
+    State(st): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match signed_in(&st, &auth).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if !user.is_admin {
+        return public_error_page(PublicError::AdminsOnly);
+    }
+    let node = format!("admin-{}", uuid::Uuid::new_v4().simple());
+    tracing::info!(target: "jobs", admin = %user.username, "cleanup run on demand");
+    match crate::jobs::cleanup::run_once(&st.db, &st.meetings.cb, st.clock.now(), &node).await {
+        Ok(Some(r)) => go(
+            &headers,
+            &format!(
+                "/admin?cleanup=done&examined={}&deleted={}&failed={}&kept={}",
+                r.examined, r.deleted, r.failed, r.kept
+            ),
+        ),
+        Ok(None) => go(&headers, "/admin?cleanup=busy"),
+        Err(e) => public_error_page(crate::error::internal(format!("cleanup on demand: {e}"))),
+    }
+}

@@ -315,3 +315,91 @@ async fn the_demo_runs_three_web_bridges_and_the_mesh_comes_up() {
     }
     assert_eq!(fingerprints[0], fingerprints[1], "made once, reused");
 }
+
+#[tokio::test]
+async fn an_administrator_runs_the_cleanup_on_demand() {
+    let app = TestApp::spawn().await;
+    let root_id = app
+        .add_user_with_email("root", "Root", "demo.organizer@example.com", "UTC")
+        .await;
+    users::set_admin(&app.db, "root", true).await.unwrap();
+    app.add_user("bob", "Bob", "UTC").await;
+    let token = server::auth::tokens::create(&app.db, &root_id, "t", 0)
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "name": "Done soon",
+            "templateId": TEMPLATE,
+            "start": "2030-06-12T10:00",
+            "durationMinutes": 30,
+            "timeZone": "UTC",
+            "attendees": []
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let spaces = app.cb.cospaces().len();
+
+    // A plain user may not.
+    let bob = app.client();
+    app.sign_in(&bob, "bob", PASSWORD).await;
+    let csrf = integration_tests::form_field(&app.page(&bob, "/").await, "csrf").unwrap();
+    let r = bob
+        .post(app.url("/admin/cleanup"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+
+    // Not due yet: kept.
+    let c = app.client();
+    app.sign_in(&c, "root", PASSWORD).await;
+    let page = app.page(&c, "/admin").await;
+    let csrf = integration_tests::form_field(&page, "csrf").unwrap();
+    let run = || async {
+        let r = c
+            .post(app.url("/admin/cleanup"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        integration_tests::location(&r)
+    };
+    let to = run().await;
+    assert_eq!(
+        to,
+        "/admin?cleanup=done&examined=1&deleted=0&failed=0&kept=1"
+    );
+    let page = app.page(&c, &to).await;
+    assert!(
+        texts(&page, "#cleanup-title ~ .notice")[0]
+            .starts_with("Cleanup done: 1 temporary spaces examined, 0 deleted"),
+        "{page}"
+    );
+    // A day after the meeting ended (the session has expired by then):
+    // deleted on the Call Bridge.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2030-06-13T11:00:00Z")
+            .unwrap()
+            .into(),
+    );
+    let c = app.client();
+    app.sign_in(&c, "root", PASSWORD).await;
+    let csrf = integration_tests::form_field(&app.page(&c, "/admin").await, "csrf").unwrap();
+    let r = c
+        .post(app.url("/admin/cleanup"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        integration_tests::location(&r),
+        "/admin?cleanup=done&examined=1&deleted=1&failed=0&kept=0"
+    );
+    assert_eq!(app.cb.cospaces().len(), spaces - 1);
+}

@@ -50,5 +50,16 @@ for name in sorted(f for f in os.listdir(folder) if f.endswith(".eml")):
         "organizer": str(ev.get("ORGANIZER")),
         "attendees": [str(a) for a in (ev.get("ATTENDEE") if isinstance(ev.get("ATTENDEE"), list) else [ev.get("ATTENDEE")])],
         "status": str(ev.get("STATUS", "")),
+        # RECURRENCE-ID of each VEVENT (null for the series itself), in UTC.
+        "recurrence_ids": [
+            e.get("RECURRENCE-ID").dt.astimezone(__import__("datetime").timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if e.get("RECURRENCE-ID") else None
+            for e in events
+        ],
+        "exdates_utc": [
+            d.dt.astimezone(__import__("datetime").timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            for x in (ev.get("EXDATE") if isinstance(ev.get("EXDATE"), list) else ([ev.get("EXDATE")] if ev.get("EXDATE") else []))
+            for d in x.dts
+        ],
     })
 print(json.dumps(out))

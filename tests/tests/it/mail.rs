@@ -701,3 +701,84 @@ async fn a_server_certificate_from_another_ca_is_refused() {
         "no AUTH before TLS verified"
     );
 }
+
+/// One occurrence cancelled, one moved: what a real SMTP server receives,
+/// read by Python's icalendar.
+#[tokio::test]
+async fn occurrence_changes_reach_a_real_smtp_server() {
+    require_python();
+    let app = TestApp::spawn().await;
+    let port = free_port();
+    let sink = SmtpSink::start(port);
+    configure_smtp(&app, port);
+    let c = signed_in_demo(&app).await;
+    // Weekly from Wednesday 2030-06-12 10:00 Paris, 5 times.
+    let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
+    sink.messages(1).await;
+    let page = get(&c, app.url(&format!("/meetings/{id}"))).await;
+    let csrf = form_field(&page, "csrf").unwrap();
+    post_form(
+        &c,
+        &app.url(&format!("/meetings/{id}/occurrences/cancel")),
+        &[("csrf", &csrf), ("original", "2030-06-19T10:00")],
+    )
+    .await;
+    let msgs = sink.messages(2).await;
+    let cancel = &msgs[1];
+    assert_eq!(cancel["method"], "CANCEL");
+    assert_eq!(cancel["status"], "CANCELLED");
+    assert_eq!(cancel["recurrence_ids"][0], "2030-06-19T08:00:00Z");
+    assert_eq!(cancel["rrule"], Value::Null);
+    assert!(s(&cancel["subject"]).starts_with("Cancelled: "));
+    assert!(s(&cancel["text"]).contains("One occurrence of this meeting has been cancelled."));
+    post_form(
+        &c,
+        &app.url(&format!("/meetings/{id}/occurrences/move")),
+        &[
+            ("csrf", &csrf),
+            ("original", "2030-06-26T10:00"),
+            ("date", "2030-06-26"),
+            ("from", "15:00"),
+            ("to", "16:00"),
+            ("name", ""),
+        ],
+    )
+    .await;
+    let msgs = sink.messages(3).await;
+    let moved = &msgs[2];
+    assert_eq!(moved["method"], "REQUEST");
+    assert_eq!(moved["recurrence_ids"][0], "2030-06-26T08:00:00Z");
+    assert_eq!(moved["dtstart_utc"], "2030-06-26T13:00:00Z");
+    assert!(moved["sequence"].as_i64().unwrap() > cancel["sequence"].as_i64().unwrap());
+    // A change of the whole series now carries the EXDATE and the moved
+    // occurrence as a second VEVENT: the name changes.
+    let loc = post_form(
+        &c,
+        &app.url(&format!("/meetings/{id}/edit")),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    let draft = loc
+        .trim_start_matches("/schedule?draft=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let loc = step3(&app, &c, &csrf, &draft, "create", "", "").await;
+    assert!(loc.starts_with("/?updated="), "{loc}");
+    let msgs = sink.messages(4).await;
+    let update = &msgs[3];
+    assert_eq!(update["method"], "REQUEST");
+    assert_eq!(update["events"], 2);
+    assert_eq!(update["recurrence_ids"][0], Value::Null);
+    assert_eq!(update["recurrence_ids"][1], "2030-06-26T08:00:00Z");
+    assert_eq!(
+        update["exdates_utc"],
+        serde_json::json!(["2030-06-19T08:00:00Z"])
+    );
+    assert!(
+        s(&update["rrule"]).contains("COUNT=5"),
+        "{}",
+        update["rrule"]
+    );
+}

@@ -1,3 +1,6 @@
+-- One schema for SQLite and PostgreSQL (the same text runs on both):
+-- TEXT, BIGINT (times in ms since the epoch), INTEGER, and flags as INTEGER
+-- 0/1 (sqlx's Any driver reads no SQLite BOOLEAN).
 -- Portable SQL: the same statements run on SQLite and PostgreSQL.
 -- Times are UTC milliseconds since the epoch (BIGINT); ids are UUID text.
 
@@ -14,7 +17,7 @@ CREATE TABLE users (
     last_login_at BIGINT,
     previous_login_at BIGINT,
     -- Administrators see the service's state (/admin): C2W links, mail queue.
-    is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+    is_admin INTEGER NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
 );
 
@@ -38,7 +41,7 @@ CREATE TABLE spaces (
     call_id TEXT,
     join_url TEXT,
     -- Made for one meeting: deleted with it (or by the cleanup job).
-    temporary BOOLEAN NOT NULL DEFAULT FALSE,
+    temporary INTEGER NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX spaces_owner ON spaces (owner_id);
@@ -95,7 +98,7 @@ CREATE TABLE meeting_attendees (
 CREATE TABLE meeting_exceptions (
     meeting_id TEXT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
     original TEXT NOT NULL,
-    cancelled BOOLEAN NOT NULL,
+    cancelled INTEGER NOT NULL,
     starts_at BIGINT,
     ends_at BIGINT,
     name TEXT,

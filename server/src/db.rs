@@ -3,13 +3,34 @@
 //! Queries use `$1`-style parameters and portable SQL so that the same text
 //! serves SQLite (default) and PostgreSQL.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
-pub type Db = SqlitePool;
+/// A pool on SQLite (`sqlite:` URLs, the embedded default) or PostgreSQL
+/// (`postgres:`/`postgresql:` URLs, for several scheduler nodes). The same
+/// queries and migrations serve both.
+pub type Db = AnyPool;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -26,26 +47,35 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Opens (creating if needed) the database and applies the migrations.
+/// Opens (creating a SQLite file if needed) the database and applies the
+/// migrations.
 pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
-    if !url.starts_with("sqlite:") {
-        return Err(DbError::Url(
-            "only sqlite: URLs are supported by this build".into(),
-        ));
-    }
-    std::fs::create_dir_all(data_dir).map_err(|source| DbError::DataDir {
-        path: data_dir.display().to_string(),
-        source,
-    })?;
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|e| DbError::Url(e.to_string()))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
+    sqlx::any::install_default_drivers();
+    let (url, max) = match Backend::of(url) {
+        Some(Backend::Sqlite) => {
+            std::fs::create_dir_all(data_dir).map_err(|source| DbError::DataDir {
+                path: data_dir.display().to_string(),
+                source,
+            })?;
+            // sqlx's SQLite defaults: WAL, foreign keys on, 5 s busy timeout.
+            let url = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (url, 8)
+        }
+        Some(Backend::Postgres) => (url.to_string(), 16),
+        None => {
+            return Err(DbError::Url(
+                "expected a sqlite: or postgres: URL".into(),
+            ))
+        }
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(&url)
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)

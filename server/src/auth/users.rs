@@ -135,7 +135,7 @@ type Row = (
     String,
     Option<i64>,
     Option<i64>,
-    bool,
+    i64,
 );
 
 macro_rules! columns {
@@ -154,7 +154,7 @@ fn from_row(r: Row) -> UserRecord {
         locale: r.5,
         last_login_at: r.6,
         previous_login_at: r.7,
-        is_admin: r.8,
+        is_admin: r.8 != 0,
     }
 }
 
@@ -188,7 +188,7 @@ pub async fn find_for_login(
             String,
             Option<i64>,
             Option<i64>,
-            bool,
+            i64,
             Option<String>,
         ),
     >(sql)
@@ -202,7 +202,7 @@ pub async fn find_for_login(
 /// user exists.
 pub async fn set_admin(db: &Db, username: &str, admin: bool) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE users SET is_admin = $1 WHERE username = $2")
-        .bind(admin)
+        .bind(i64::from(admin))
         .bind(normalize_username(username))
         .execute(db)
         .await?;

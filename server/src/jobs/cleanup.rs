@@ -113,7 +113,7 @@ async fn sweep(
     let mut report = CleanupReport::default();
     let due = now - GRACE;
     let spaces: Vec<SpaceRow> =
-        sqlx::query_as("SELECT id, cospace_id, created_at FROM spaces WHERE temporary = TRUE ORDER BY created_at, id")
+        sqlx::query_as("SELECT id, cospace_id, created_at FROM spaces WHERE temporary = 1 ORDER BY created_at, id")
             .fetch_all(db)
             .await?;
     for (space_id, cospace_id, created_at) in spaces {

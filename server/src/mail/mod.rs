@@ -201,7 +201,7 @@ impl Mailer {
     /// the organizer sees it.
     pub async fn enqueue(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut sqlx::AnyConnection,
         m: &MeetingMail,
         kind: Kind,
         recipients: &[(String, String)],
@@ -363,7 +363,7 @@ impl Mailer {
 /// What the mails need of a meeting, read inside a transaction (before a
 /// delete removes it).
 pub async fn snapshot(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     meeting_id: &str,
 ) -> Result<Option<MeetingMail>, sqlx::Error> {
     type Row = (

@@ -503,7 +503,7 @@ impl Meetings {
         .bind(space.uri.clone().unwrap_or_default())
         .bind(&space.call_id)
         .bind(&space.join_url)
-        .bind(temporary)
+        .bind(i64::from(temporary))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -897,7 +897,7 @@ impl Meetings {
     /// goes first: if the Call Bridge refuses, the meeting stays and can be
     /// deleted again.
     pub async fn delete(&self, user: &UserRecord, id: &str) -> Result<(), PublicError> {
-        let row: Option<(Option<String>, Option<String>, Option<bool>)> = sqlx::query_as(
+        let row: Option<(Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
             "SELECT m.space_id, s.cospace_id, s.temporary FROM meetings m LEFT JOIN spaces s ON s.id = m.space_id \
              WHERE m.id = $1 AND m.organizer_id = $2",
         )
@@ -917,7 +917,7 @@ impl Meetings {
                 .fetch_optional(&self.db)
                 .await
                 .map_err(internal)?;
-        let temporary = temporary.map(|t| t && shared.is_none());
+        let temporary = temporary.map(|t| t != 0 && shared.is_none());
         if let (Some(cospace), Some(true)) = (&cospace_id, temporary) {
             if let Err(e) = callbridge::delete_meeting_space(&self.cb, cospace).await {
                 let public = internal(format!("delete space {cospace}: {e}"));
@@ -1042,7 +1042,7 @@ pub(crate) fn delivery(
 }
 
 async fn insert_attendees(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     meeting_id: &str,
     attendees: &[Attendee],
 ) -> Result<(), sqlx::Error> {

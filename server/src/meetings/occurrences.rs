@@ -27,7 +27,7 @@ pub fn format_original(t: NaiveDateTime) -> String {
 }
 
 /// One stored exception.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExceptionRow {
     pub original: String,
     pub cancelled: bool,
@@ -72,16 +72,26 @@ fn series_error(e: SeriesError) -> OccurrenceError {
 
 /// The exceptions of a meeting, by original start.
 pub async fn load_exceptions<'c>(
-    conn: impl sqlx::SqliteExecutor<'c>,
+    conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
     meeting_id: &str,
 ) -> Result<Vec<ExceptionRow>, sqlx::Error> {
-    sqlx::query_as(
+    let rows: Vec<(String, i64, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
         "SELECT original, cancelled, starts_at, ends_at, name FROM meeting_exceptions \
          WHERE meeting_id = $1 ORDER BY original",
     )
     .bind(meeting_id)
     .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(original, cancelled, starts_at, ends_at, name)| ExceptionRow {
+            original,
+            cancelled: cancelled != 0,
+            starts_at,
+            ends_at,
+            name,
+        })
+        .collect())
 }
 
 /// The series as stored (rule, zone, local start, length) without its
@@ -124,7 +134,7 @@ pub fn apply(series: &mut Series, rows: &[ExceptionRow]) {
 
 /// The stored series of a repeating meeting with its exceptions applied.
 pub async fn load_series(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     meeting_id: &str,
 ) -> Result<Option<Series>, sqlx::Error> {
     let row: Option<(Option<String>, String, String, i64)> = sqlx::query_as(
@@ -228,7 +238,7 @@ impl Meetings {
     /// The organizer's repeating meeting, locked for a change in `tx`.
     async fn organizer_series(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         user: &UserRecord,
         meeting_id: &str,
     ) -> Result<Series, OccurrenceError> {
@@ -267,8 +277,8 @@ impl Meetings {
             }
             sqlx::query(
                 "INSERT INTO meeting_exceptions (meeting_id, original, cancelled, starts_at, ends_at, name) \
-                 VALUES ($1, $2, TRUE, NULL, NULL, NULL) \
-                 ON CONFLICT (meeting_id, original) DO UPDATE SET cancelled = TRUE, starts_at = NULL, \
+                 VALUES ($1, $2, 1, NULL, NULL, NULL) \
+                 ON CONFLICT (meeting_id, original) DO UPDATE SET cancelled = 1, starts_at = NULL, \
                  ends_at = NULL, name = NULL",
             )
             .bind(meeting_id)
@@ -330,8 +340,8 @@ impl Meetings {
             }
             sqlx::query(
                 "INSERT INTO meeting_exceptions (meeting_id, original, cancelled, starts_at, ends_at, name) \
-                 VALUES ($1, $2, FALSE, $3, $4, $5) \
-                 ON CONFLICT (meeting_id, original) DO UPDATE SET cancelled = FALSE, starts_at = $3, \
+                 VALUES ($1, $2, 0, $3, $4, $5) \
+                 ON CONFLICT (meeting_id, original) DO UPDATE SET cancelled = 0, starts_at = $3, \
                  ends_at = $4, name = $5",
             )
             .bind(meeting_id)
@@ -483,7 +493,7 @@ impl Meetings {
     /// every attendee, in `tx`.
     async fn bump_and_mail(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         meeting_id: &str,
         change: OccurrenceChange,
     ) -> Result<(), sqlx::Error> {

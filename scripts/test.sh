@@ -22,11 +22,13 @@ report() {
 trap report EXIT
 
 # The mail integration test (tests/tests/it/mail.rs) runs a real SMTP server
-# (aiosmtpd) and parses what it receives with icalendar.
+# (aiosmtpd) and parses what it receives with icalendar; the recurrence
+# reference test (server/tests/recurrence_reference.rs) expands rules with
+# python-dateutil.
 ensure_mail_test_packages() {
-  if ! python3 -c 'import aiosmtpd, icalendar' >/dev/null 2>&1; then
-    python3 -m pip install --quiet aiosmtpd icalendar \
-      || python3 -m pip install --quiet --break-system-packages aiosmtpd icalendar
+  if ! python3 -c 'import aiosmtpd, icalendar, dateutil' >/dev/null 2>&1; then
+    python3 -m pip install --quiet aiosmtpd icalendar python-dateutil \
+      || python3 -m pip install --quiet --break-system-packages aiosmtpd icalendar python-dateutil
   fi
 }
 

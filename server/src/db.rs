@@ -66,11 +66,7 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
             (url, 8)
         }
         Some(Backend::Postgres) => (url.to_string(), 16),
-        None => {
-            return Err(DbError::Url(
-                "expected a sqlite: or postgres: URL".into(),
-            ))
-        }
+        None => return Err(DbError::Url("expected a sqlite: or postgres: URL".into())),
     };
     let pool = AnyPoolOptions::new()
         .max_connections(max)

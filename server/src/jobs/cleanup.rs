@@ -112,10 +112,11 @@ async fn sweep(
 ) -> Result<CleanupReport, CleanupError> {
     let mut report = CleanupReport::default();
     let due = now - GRACE;
-    let spaces: Vec<SpaceRow> =
-        sqlx::query_as("SELECT id, cospace_id, created_at FROM spaces WHERE temporary = 1 ORDER BY created_at, id")
-            .fetch_all(db)
-            .await?;
+    let spaces: Vec<SpaceRow> = sqlx::query_as(
+        "SELECT id, cospace_id, created_at FROM spaces WHERE temporary = 1 ORDER BY created_at, id",
+    )
+    .fetch_all(db)
+    .await?;
     for (space_id, cospace_id, created_at) in spaces {
         report.examined += 1;
         let meetings: Vec<MeetingRow> = sqlx::query_as(

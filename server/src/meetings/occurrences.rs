@@ -75,7 +75,8 @@ pub async fn load_exceptions<'c>(
     conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
     meeting_id: &str,
 ) -> Result<Vec<ExceptionRow>, sqlx::Error> {
-    let rows: Vec<(String, i64, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+    type Row = (String, i64, Option<i64>, Option<i64>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT original, cancelled, starts_at, ends_at, name FROM meeting_exceptions \
          WHERE meeting_id = $1 ORDER BY original",
     )
@@ -84,13 +85,15 @@ pub async fn load_exceptions<'c>(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(original, cancelled, starts_at, ends_at, name)| ExceptionRow {
-            original,
-            cancelled: cancelled != 0,
-            starts_at,
-            ends_at,
-            name,
-        })
+        .map(
+            |(original, cancelled, starts_at, ends_at, name)| ExceptionRow {
+                original,
+                cancelled: cancelled != 0,
+                starts_at,
+                ends_at,
+                name,
+            },
+        )
         .collect())
 }
 

@@ -58,6 +58,16 @@ ensure_chromium() {
   fi
 }
 
+# PostgreSQL from Debian, for the multi-node tests (started by scripts/pg.sh
+# on loopback, never as a system service).
+ensure_postgresql() {
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    say "installing Debian's PostgreSQL"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+}
+
 ensure_end2end_packages() {
   local want have
   want="$(sha256sum "$ROOT/end2end/package-lock.json" | cut -d' ' -f1)"

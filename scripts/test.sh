@@ -41,6 +41,24 @@ install_all() {
   ensure_chromium
   ensure_end2end_packages
   ensure_mail_test_packages
+  ensure_postgresql
+}
+
+# The integration tests again, each server on a fresh database of a
+# throwaway PostgreSQL cluster (scripts/pg.sh).
+postgres_tests() {
+  local pg
+  pg="$(mktemp -d)"
+  local url
+  if ! url="$("$ROOT/scripts/pg.sh" start "$pg")"; then
+    rm -rf "$pg"
+    return 1
+  fi
+  local rc=0
+  TEST_BACKEND=postgres TEST_DATABASE_URL="$url" cargo test -p integration-tests || rc=$?
+  "$ROOT/scripts/pg.sh" stop "$pg"
+  rm -rf "$pg"
+  return $rc
 }
 
 end_to_end() {
@@ -84,5 +102,6 @@ stage "cargo fmt --check" cargo fmt --all -- --check
 stage "clippy (server side)" cargo clippy -p app -p server -p integration-tests --all-targets -- -D warnings
 stage "clippy (browser side)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 stage "unit + integration tests" cargo test -p app -p server -p integration-tests
+stage "integration tests on PostgreSQL" postgres_tests
 stage "build + end-to-end tests" end_to_end
 say "all tests passed"

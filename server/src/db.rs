@@ -77,6 +77,11 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
     Ok(pool)
 }
 
+/// Which database `db` is on.
+pub fn backend(db: &Db) -> Backend {
+    Backend::of(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
+}
+
 /// Is the database answering?
 pub async fn ping(db: &Db) -> bool {
     sqlx::query("SELECT 1").execute(db).await.is_ok()

@@ -15,20 +15,82 @@ pub struct TestApp {
     pub cb: server::callbridge::sim::SimHandle,
     /// The invitation e-mail outbox (tests may swap its backend).
     pub mail: Arc<server::mail::Mailer>,
+    /// The database this server is on: another node may join it.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// A fresh, empty PostgreSQL database on the cluster `TEST_DATABASE_URL`
+/// names (scripts/test.sh starts one with scripts/pg.sh); its URL. Panics,
+/// so the test fails, when the variable is not set.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin_url = std::env::var("TEST_DATABASE_URL").expect(
+        "the PostgreSQL tests need TEST_DATABASE_URL (a cluster's URL): \
+         scripts/test.sh starts one with scripts/pg.sh",
+    );
+    sqlx::any::install_default_drivers();
+    let name = format!("t_{}", uuid_like());
+    let mut conn = sqlx::AnyConnection::connect(&admin_url)
+        .await
+        .expect("PostgreSQL answers at TEST_DATABASE_URL");
+    // The name is made of digits and underscores here, never of input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("CREATE DATABASE");
+    let _ = conn.close().await;
+    match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("TEST_DATABASE_URL has no database part: {admin_url}"),
+    }
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 impl TestApp {
+    /// A server on a fresh database: SQLite, or PostgreSQL when
+    /// `TEST_BACKEND=postgres` (scripts/test.sh runs the suite both ways).
     pub async fn spawn() -> Self {
+        if std::env::var("TEST_BACKEND").as_deref() == Ok("postgres") {
+            Self::spawn_postgres().await
+        } else {
+            Self::spawn_on(None).await
+        }
+    }
+
+    /// A server on a fresh PostgreSQL database.
+    pub async fn spawn_postgres() -> Self {
+        Self::spawn_on(Some(fresh_postgres_database().await)).await
+    }
+
+    /// A server on `database_url` (None: a fresh SQLite file). Several
+    /// servers on one PostgreSQL URL are the nodes of one cluster.
+    pub async fn spawn_on(database_url: Option<String>) -> Self {
         // Server logs go to the test's output (shown when a test fails).
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn,server=info")
             .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
-        let cfg = ServeConfig::for_tests(dir.path().to_path_buf());
+        let mut cfg = ServeConfig::for_tests(dir.path().to_path_buf());
+        cfg.database_url = database_url;
+        let database_url = cfg.database_url();
         let clock = ManualClock::new(chrono::Utc::now());
         let app = Application::build(cfg, Arc::new(clock.clone()))
             .await
@@ -48,8 +110,16 @@ impl TestApp {
             clock,
             cb,
             mail,
+            database_url,
             _dir: dir,
         }
+    }
+
+    /// A second scheduler node on this one's database (SQLite file or
+    /// PostgreSQL database), with its own Call Bridge simulator, clock and
+    /// data directory.
+    pub async fn another_node(&self) -> Self {
+        Self::spawn_on(Some(self.database_url.clone())).await
     }
 
     /// The server's data directory (scheduler.json lives there).

@@ -79,19 +79,33 @@ pub async fn claim(
     token: &str,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
     let until = now + opts.lease.num_milliseconds();
-    sqlx::query(
-        "UPDATE mail_outbox SET claimed_until = $1, claimed_by = $2 \
-         WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
-                      AND (claimed_until IS NULL OR claimed_until <= $3) \
-                      ORDER BY next_attempt_at, created_at LIMIT $4) \
-         AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $3)",
-    )
-    .bind(until)
-    .bind(token)
-    .bind(now)
-    .bind(opts.batch)
-    .execute(db)
-    .await?;
+    // The outer WHERE repeats the test, so a row another node claimed in
+    // the meantime is not taken twice. On PostgreSQL, rows another node is
+    // claiming right now are skipped rather than waited for; SQLite has one
+    // writer at a time anyway.
+    let sql = match crate::db::backend(db) {
+        crate::db::Backend::Postgres => {
+            "UPDATE mail_outbox SET claimed_until = $1, claimed_by = $2 \
+             WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
+                          AND (claimed_until IS NULL OR claimed_until <= $3) \
+                          ORDER BY next_attempt_at, created_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $3)"
+        }
+        crate::db::Backend::Sqlite => {
+            "UPDATE mail_outbox SET claimed_until = $1, claimed_by = $2 \
+             WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
+                          AND (claimed_until IS NULL OR claimed_until <= $3) \
+                          ORDER BY next_attempt_at, created_at LIMIT $4) \
+             AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $3)"
+        }
+    };
+    sqlx::query(sql)
+        .bind(until)
+        .bind(token)
+        .bind(now)
+        .bind(opts.batch)
+        .execute(db)
+        .await?;
     let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
         "SELECT id, recipient, message, attempts FROM mail_outbox \
          WHERE claimed_by = $1 AND claimed_until = $2 AND status = 'pending' ORDER BY created_at",

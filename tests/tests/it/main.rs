@@ -4,6 +4,7 @@
 
 mod admin_page;
 mod cleanup;
+mod cluster;
 mod home;
 mod mail;
 mod occurrences;

@@ -1,0 +1,174 @@
+//! Two scheduler nodes on one database (the PostgreSQL pass of
+//! scripts/test.sh runs these on PostgreSQL; the first on one SQLite file):
+//! what one node writes the other sees at once, sessions work on either,
+//! both drain one outbox and send each mail once, and the cleanup lease
+//! moves to the other node when its holder dies.
+
+use integration_tests::{texts, TestApp, PASSWORD};
+use serde_json::{json, Value};
+use server::mail::backend::MemoryBackend;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
+
+#[tokio::test]
+async fn a_meeting_made_on_one_node_is_seen_and_changed_on_the_other() {
+    let a = TestApp::spawn().await;
+    let b = a.another_node().await;
+    let id = a
+        .add_user_with_email(
+            "demo",
+            "Demo Organizer",
+            "demo.organizer@example.com",
+            "Europe/Paris",
+        )
+        .await;
+    let token = server::auth::tokens::create(&a.db, &id, "t", 0)
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let r = http
+        .post(a.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "name": "Across nodes",
+            "templateId": TEMPLATE,
+            "start": "2030-06-12T10:00",
+            "durationMinutes": 60,
+            "timeZone": "Europe/Paris",
+            "repeat": "weekly",
+            "repeatCount": 3,
+            "attendees": [{"email": "guest@partner.example", "role": "ExternalAccessMeth"}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let m: Value = r.json().await.unwrap();
+    let meeting = m["id"].as_str().unwrap().to_string();
+
+    // Node B reads it at once, through the API and the pages.
+    let r = http
+        .get(b.url(&format!("/api/v1/meetings/{meeting}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A session made on A works on B (one cookie for the host).
+    let c = a.client();
+    a.sign_in(&c, "demo", PASSWORD).await;
+    let page = b.page(&c, &format!("/meetings/{meeting}")).await;
+    assert_eq!(texts(&page, "h1"), ["Across nodes"]);
+    assert_eq!(texts(&page, "li.occurrence").len(), 3);
+    // An occurrence cancelled through B is gone on A.
+    let r = http
+        .delete(b.url(&format!(
+            "/api/v1/meetings/{meeting}/occurrences/2030-06-19T10:00"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let page = a.page(&c, &format!("/meetings/{meeting}")).await;
+    assert_eq!(texts(&page, "li.occurrence").len(), 2);
+    // Signing out on B ends the session on A too.
+    let csrf = integration_tests::form_field(&page, "csrf").unwrap();
+    let r = c
+        .post(b.url("/auth/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(integration_tests::location(&r), "/login");
+    let r = c.get(a.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn both_nodes_drain_one_outbox_and_send_each_mail_once() {
+    const MAILS: usize = 1000;
+    let a = TestApp::spawn().await;
+    let b = a.another_node().await;
+    let (sent_a, sent_b) = (
+        Arc::new(MemoryBackend::new()),
+        Arc::new(MemoryBackend::new()),
+    );
+    a.mail.set_backend(sent_a.clone());
+    b.mail.set_backend(sent_b.clone());
+    for i in 0..MAILS {
+        sqlx::query(
+            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, status, attempts, \
+             next_attempt_at, created_at) VALUES ($1, 'bulk', $2, 'invite', $3, 'pending', 0, 0, $4)",
+        )
+        .bind(format!("bulk-{i:04}"))
+        .bind(format!("guest{i}@partner.example"))
+        .bind(format!("Subject: bulk {i}\r\n\r\nHello\r\n"))
+        .bind(i as i64)
+        .execute(&a.db)
+        .await
+        .unwrap();
+    }
+    let started = Instant::now();
+    a.mail.wake();
+    b.mail.wake();
+    loop {
+        let (sent,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM mail_outbox WHERE status = 'sent'")
+                .fetch_one(&a.db)
+                .await
+                .unwrap();
+        if sent as usize == MAILS {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{sent} of {MAILS} sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let took = started.elapsed();
+    let (from_a, from_b) = (sent_a.sent(), sent_b.sent());
+    eprintln!(
+        "two nodes sent {MAILS} mails in {took:?}: {} by A, {} by B",
+        from_a.len(),
+        from_b.len()
+    );
+    assert_eq!(from_a.len() + from_b.len(), MAILS, "each mail sent once");
+    let recipients: HashSet<String> = from_a.iter().chain(&from_b).map(|s| s.to.clone()).collect();
+    assert_eq!(recipients.len(), MAILS, "no mail sent twice");
+}
+
+#[tokio::test]
+async fn the_cleanup_lease_moves_to_the_other_node_when_its_holder_dies() {
+    use server::jobs::{cleanup, lease};
+    let a = TestApp::spawn().await;
+    let b = a.another_node().await;
+    let now = chrono::Utc::now();
+    let ms = server::clock::to_millis;
+    // Node A takes the lease for 15 minutes and dies without giving it back.
+    assert!(lease::acquire(
+        &a.db,
+        cleanup::JOB,
+        "node-a",
+        ms(now),
+        ms(now + chrono::Duration::minutes(15))
+    )
+    .await
+    .unwrap());
+    let cb_b = server::callbridge::CallBridgeClient::new(b.cb.client_config()).unwrap();
+    assert!(
+        cleanup::run_once(&b.db, &cb_b, now + chrono::Duration::minutes(1), "node-b")
+            .await
+            .unwrap()
+            .is_none(),
+        "A still holds it"
+    );
+    let report = cleanup::run_once(&b.db, &cb_b, now + chrono::Duration::minutes(16), "node-b")
+        .await
+        .unwrap();
+    assert!(report.is_some(), "B runs it once A's lease has expired");
+}

@@ -57,6 +57,11 @@ pub struct ServeConfig {
     /// Demo mode: create the demo organizer account if it is missing.
     #[arg(long, env = "SCHEDULER_DEMO", default_value_t = false)]
     pub demo: bool,
+
+    /// The Call Bridge API password when set by code (tests); otherwise it
+    /// comes from SCHEDULER_CALLBRIDGE_PASSWORD.
+    #[arg(skip)]
+    pub callbridge_password: Option<String>,
 }
 
 impl ServeConfig {
@@ -84,6 +89,7 @@ impl ServeConfig {
             callbridge_username: "scheduler".into(),
             callbridge_simulator: true,
             demo: false,
+            callbridge_password: None,
         }
     }
 }

@@ -60,20 +60,7 @@ pub async fn start_web_bridges(
     cb: &crate::callbridge::sim::SimHandle,
 ) -> Result<Vec<crate::c2w::sim::WebBridgeSim>, DemoBridgeError> {
     let pki = DemoPki::load_or_make(&data_dir.join(PKI_DIR))?;
-    let tls = crate::c2w::tls::server_config(
-        pki.bridge_key.clone_key(),
-        vec![pki.bridge_cert.clone(), pki.ca_cert.clone()],
-        std::slice::from_ref(&pki.ca_cert),
-    )?;
-    for wb in cb.objects("webBridges") {
-        cb.remove_web_bridge(&wb.id)?;
-    }
-    let mut sims = Vec::new();
-    for _ in 0..DEMO_WEB_BRIDGES {
-        let sim = crate::c2w::sim::WebBridgeSim::start(tls.clone()).await?;
-        cb.add_web_bridge(&sim.url())?;
-        sims.push(sim);
-    }
+    let sims = start_simulated_bridges(&pki, cb, DEMO_WEB_BRIDGES).await?;
     let store = crate::admin::config::ConfigStore::new(data_dir);
     let mut cfg = store.load()?;
     if cfg.c2w.certs.is_none() && cfg.c2w.trust.is_none() {
@@ -89,17 +76,43 @@ pub async fn start_web_bridges(
     Ok(sims)
 }
 
+/// Starts `n` web bridge simulators with the demo PKI's certificate and has
+/// the Call Bridge simulator list them in place of whatever it listed.
+pub async fn start_simulated_bridges(
+    pki: &DemoPki,
+    cb: &crate::callbridge::sim::SimHandle,
+    n: usize,
+) -> Result<Vec<crate::c2w::sim::WebBridgeSim>, DemoBridgeError> {
+    let tls = crate::c2w::tls::server_config(
+        pki.bridge_key.clone_key(),
+        vec![pki.bridge_cert.clone(), pki.ca_cert.clone()],
+        std::slice::from_ref(&pki.ca_cert),
+    )?;
+    for wb in cb.objects("webBridges") {
+        cb.remove_web_bridge(&wb.id)?;
+    }
+    let mut sims = Vec::new();
+    for _ in 0..n {
+        let sim = crate::c2w::sim::WebBridgeSim::start(tls.clone()).await?;
+        cb.add_web_bridge(&sim.url())?;
+        sims.push(sim);
+    }
+    Ok(sims)
+}
+
 const PKI_DIR: &str = "demo-pki";
 
-/// One demo CA that signs the web bridges' certificate and the scheduler's.
-struct DemoPki {
+/// One demo CA that signs the web bridges' certificate and the scheduler's:
+/// `ca.pem`, `bridge.pem`/`.key`, `c2w.pem` (full chain)/`.key` in a
+/// directory, made once.
+pub struct DemoPki {
     ca_cert: rustls_pki_types::CertificateDer<'static>,
     bridge_cert: rustls_pki_types::CertificateDer<'static>,
     bridge_key: rustls_pki_types::PrivateKeyDer<'static>,
 }
 
 impl DemoPki {
-    fn load_or_make(dir: &std::path::Path) -> Result<Self, DemoBridgeError> {
+    pub fn load_or_make(dir: &std::path::Path) -> Result<Self, DemoBridgeError> {
         use rustls_pki_types::pem::PemObject;
         use rustls_pki_types::{CertificateDer, PrivateKeyDer};
         let files = ["ca.pem", "bridge.pem", "bridge.key", "c2w.pem", "c2w.key"];

@@ -98,7 +98,9 @@ impl Application {
             tracing::info!("Call Bridge simulator listening on {}", sim.base_url);
             (sim.client_config(), Some(sim))
         } else {
-            let password = std::env::var("SCHEDULER_CALLBRIDGE_PASSWORD").unwrap_or_default();
+            let password = cfg.callbridge_password.clone().unwrap_or_else(|| {
+                std::env::var("SCHEDULER_CALLBRIDGE_PASSWORD").unwrap_or_default()
+            });
             let url = cfg
                 .callbridge_url
                 .clone()

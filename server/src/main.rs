@@ -47,6 +47,17 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", global = true)]
         database_url: Option<String>,
     },
+    /// Run the Call Bridge simulator and three web bridge simulators on their
+    /// own, for several scheduler nodes to share (scripts/cluster.sh). The
+    /// API user is `scheduler`, its password SCHEDULER_CALLBRIDGE_PASSWORD;
+    /// the web bridges' certificates come from `<data-dir>/demo-pki/`.
+    Simulators {
+        #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
+        data_dir: std::path::PathBuf,
+        /// Where the Call Bridge simulator's API listens.
+        #[arg(long, default_value = "127.0.0.1:9443")]
+        listen: std::net::SocketAddr,
+    },
     /// Configure the scheduler, like the MMP `scheduler` command
     /// (`server scheduler help` lists the commands).
     Scheduler {
@@ -117,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| Command::Serve(ServeOnly::parse_from(["server"]).config));
     match command {
         Command::Serve(cfg) => serve(cfg, log_reload).await,
+        Command::Simulators { data_dir, listen } => simulators(&data_dir, listen).await,
         Command::Scheduler { data_dir, words } => {
             std::process::exit(server::admin::cli::run(&data_dir, &words).await)
         }
@@ -198,6 +210,36 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn simulators(
+    data_dir: &std::path::Path,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    use server::callbridge::sim::{CallBridgeSim, Seed, SimCredentials};
+    let password = std::env::var("SCHEDULER_CALLBRIDGE_PASSWORD").context(
+        "set SCHEDULER_CALLBRIDGE_PASSWORD: the Call Bridge API password the nodes will use",
+    )?;
+    let cb = CallBridgeSim::start_on(
+        listen,
+        Seed::source_document()?,
+        SimCredentials::new("scheduler", password),
+    )
+    .await?;
+    let pki = server::demo::DemoPki::load_or_make(&data_dir.join("demo-pki"))?;
+    let bridges =
+        server::demo::start_simulated_bridges(&pki, &cb, server::demo::DEMO_WEB_BRIDGES).await?;
+    println!("Call Bridge simulator at {}", cb.base_url);
+    for b in &bridges {
+        println!("Web bridge simulator at {} (guid {})", b.url(), b.guid);
+    }
+    println!(
+        "C2W certificates for the nodes: {}",
+        data_dir.join("demo-pki").display()
+    );
+    shutdown_signal().await;
+    drop(bridges);
+    Ok(())
 }
 
 async fn serve(

@@ -172,3 +172,88 @@ async fn the_cleanup_lease_moves_to_the_other_node_when_its_holder_dies() {
         .unwrap();
     assert!(report.is_some(), "B runs it once A's lease has expired");
 }
+
+/// Two nodes sharing one Call Bridge (simulator) and its three web bridges:
+/// each node keeps its own C2W link to every bridge.
+#[tokio::test]
+async fn both_nodes_keep_a_c2w_link_to_all_three_web_bridges() {
+    use server::callbridge::sim::{CallBridgeSim, Seed, SimCredentials};
+    let shared = tempfile::tempdir().unwrap();
+    let database_url = if std::env::var("TEST_BACKEND").as_deref() == Ok("postgres") {
+        integration_tests::fresh_postgres_database().await
+    } else {
+        format!("sqlite://{}", shared.path().join("cluster.db").display())
+    };
+    let cb = CallBridgeSim::start(
+        Seed::source_document().unwrap(),
+        SimCredentials::new("scheduler", "cluster-secret"),
+    )
+    .await
+    .unwrap();
+    let pki_dir = shared.path().join("demo-pki");
+    let pki = server::demo::DemoPki::load_or_make(&pki_dir).unwrap();
+    let bridges = server::demo::start_simulated_bridges(&pki, &cb, 3)
+        .await
+        .unwrap();
+
+    let mut nodes = Vec::new();
+    let mut stops = Vec::new();
+    for n in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = server::admin::config::ConfigStore::new(dir.path());
+        let mut cfg = store.load().unwrap();
+        cfg.c2w.certs = Some(server::admin::config::CertPair {
+            key: pki_dir.join("c2w.key").display().to_string(),
+            cert: pki_dir.join("c2w.pem").display().to_string(),
+        });
+        cfg.c2w.trust = Some(pki_dir.join("ca.pem").display().to_string());
+        cfg.enabled = true;
+        store.save(&cfg).unwrap();
+        let mut serve = server::config::ServeConfig::for_tests(dir.path().to_path_buf());
+        serve.database_url = Some(database_url.clone());
+        serve.callbridge_simulator = false;
+        serve.callbridge_url = Some(cb.base_url.clone());
+        serve.callbridge_password = Some("cluster-secret".into());
+        let app = server::Application::build(serve, Arc::new(server::clock::SystemClock))
+            .await
+            .unwrap_or_else(|e| panic!("node {n}: {e}"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        stops.push(stop);
+        nodes.push(dir);
+    }
+    for (n, dir) in nodes.iter().enumerate() {
+        let start = Instant::now();
+        loop {
+            let mut ctx = server::admin::cli::Context::new(dir.path());
+            ctx.timeout = Duration::from_secs(10);
+            let mut out = Vec::new();
+            server::admin::cli::execute(
+                &ctx,
+                server::admin::parse::parse(&["status"]).unwrap(),
+                &mut out,
+            )
+            .await
+            .unwrap();
+            let st = String::from_utf8(out).unwrap();
+            if st.contains("C2W configured, 3 of 3 web bridges UP") {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(15), "node {n}:\n{st}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for b in &bridges {
+        assert_eq!(
+            b.connected(),
+            2,
+            "{} has a link from each node",
+            b.address()
+        );
+    }
+    for stop in stops {
+        let _ = stop.send(());
+    }
+}

@@ -105,6 +105,16 @@ CREATE TABLE meeting_exceptions (
     PRIMARY KEY (meeting_id, original)
 );
 
+-- A space being created on the Call Bridge (written before the saga starts,
+-- removed with the meeting's own rows): if the node dies in between, the
+-- recovery sweep finds the coSpace by its URI and cdrTag and deletes it.
+CREATE TABLE space_intents (
+    request_id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
 -- The wizard's state between steps (JSON), per user; old ones are purged.
 CREATE TABLE meeting_drafts (
     id TEXT PRIMARY KEY,

@@ -195,6 +195,12 @@ impl Application {
             self.state.clock.clone(),
             node,
         ));
+        // Half-made spaces of a node that died mid-creation.
+        let recover = tokio::spawn(jobs::recover::run_periodic(
+            self.state.db.clone(),
+            self.state.meetings.cb.clone(),
+            self.state.clock.clone(),
+        ));
         let served = axum::serve(
             self.listener,
             self.router
@@ -210,6 +216,7 @@ impl Application {
         }
         drop(web_bridge_sims);
         cleanup.abort();
+        recover.abort();
         admin.shutdown().await;
         let _ = stop_mail.send(true);
         if let Err(e) = mail_worker.await {

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub mail: Arc<server::mail::Mailer>,
     /// The database this server is on: another node may join it.
     pub database_url: String,
+    /// The meeting service (what the web app, the API and C2W call).
+    pub meetings: Arc<server::meetings::Meetings>,
     _dir: tempfile::TempDir,
 }
 
@@ -98,6 +100,7 @@ impl TestApp {
         let base = format!("http://{}", app.addr);
         let db = app.state.db.clone();
         let mail = app.state.meetings.mail.clone();
+        let meetings = app.state.meetings.clone();
         let mut app = app;
         let cb = app
             .callbridge_sim
@@ -111,6 +114,7 @@ impl TestApp {
             cb,
             mail,
             database_url,
+            meetings,
             _dir: dir,
         }
     }

@@ -25,6 +25,7 @@ pub use model::{
     NewCoSpaceTemplate, Page, User, UserCoSpaceTemplate, WebBridge,
 };
 pub use saga::{
-    create_meeting_space, delete_meeting_space, Compensation, CreatedSpace, Deletion, RoleAccess,
-    SagaCause, SagaError, SagaStep, SpaceOrigin, SpaceRequest, SpaceSource,
+    create_meeting_space, delete_meeting_space, find_request_space, space_uri, Compensation,
+    CreatedSpace, Deletion, RoleAccess, SagaCause, SagaError, SagaStep, SpaceOrigin, SpaceRequest,
+    SpaceSource,
 };

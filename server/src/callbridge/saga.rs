@@ -319,6 +319,35 @@ pub async fn create_meeting_space(
     }
 }
 
+/// The coSpace a request made, if any: the one with its URI and marked with
+/// its `cdrTag` (what a dead node's half-made space is found by).
+pub async fn find_request_space(
+    client: &CallBridgeClient,
+    uri: &str,
+    request_id: &str,
+) -> Result<Option<String>, CallBridgeError> {
+    let marker = request_marker(request_id);
+    for c in client.cospaces(Some(uri)).await? {
+        if !c
+            .uri
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(uri))
+        {
+            continue;
+        }
+        // A list shows no cdrTag (as on a real Call Bridge): read the object.
+        match client.cospace(&c.id).await {
+            Ok(full) if full.cdr_tag.as_deref() == Some(marker.as_str()) => {
+                return Ok(Some(full.id))
+            }
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
 /// Whether [`delete_meeting_space`] deleted the space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deletion {

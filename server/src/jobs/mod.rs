@@ -3,3 +3,4 @@
 
 pub mod cleanup;
 pub mod lease;
+pub mod recover;

@@ -446,6 +446,7 @@ impl Meetings {
                 template_id: d.template_id.clone(),
             }
         };
+        let creates_space = matches!(source, SpaceSource::Template { .. });
         let request = SpaceRequest {
             request_id: d.id.clone(),
             name: d.name.trim().to_string(),
@@ -454,9 +455,38 @@ impl Meetings {
             web_bridge_url: self.join_base_url.clone(),
             owner_jid,
         };
+        // Written (and committed) before the Call Bridge is asked: should
+        // this node die before the meeting is stored, the recovery sweep
+        // (jobs::recover) removes the space it made.
+        if creates_space {
+            let uri = callbridge::space_uri(&request.uri_base, &request.request_id);
+            if let Err(e) = sqlx::query(
+                "INSERT INTO space_intents (request_id, owner_id, uri, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (request_id) DO NOTHING",
+            )
+            .bind(&request.request_id)
+            .bind(&user.id)
+            .bind(&uri)
+            .bind(to_millis(self.now()))
+            .execute(&self.db)
+            .await
+            {
+                return Err(internal(format!("record space intent: {e}")).to_string());
+            }
+        }
+        let forget_intent = || async {
+            let _ = sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
+                .bind(&request.request_id)
+                .execute(&self.db)
+                .await;
+        };
         let space = match callbridge::create_meeting_space(&self.cb, &request).await {
             Ok(s) => s,
             Err(e) => {
+                // Compensated: nothing left behind, unless the undo failed.
+                if e.compensation.succeeded() {
+                    forget_intent().await;
+                }
                 let public = internal(format!("create meeting space: {e}"));
                 return Err(cb_unreachable(lang, &public));
             }
@@ -466,13 +496,14 @@ impl Meetings {
             Err(e) => {
                 let public = internal(format!("store meeting: {e}"));
                 if space.origin != callbridge::SpaceOrigin::Existing {
-                    if let Err(e) =
-                        callbridge::delete_meeting_space(&self.cb, &space.cospace_id).await
-                    {
-                        internal(format!(
-                            "undo space {} after a failed store: {e}",
-                            space.cospace_id
-                        ));
+                    match callbridge::delete_meeting_space(&self.cb, &space.cospace_id).await {
+                        Ok(_) => forget_intent().await,
+                        Err(e) => {
+                            internal(format!(
+                                "undo space {} after a failed store: {e}",
+                                space.cospace_id
+                            ));
+                        }
                     }
                 }
                 Err(public.to_string())
@@ -492,6 +523,11 @@ impl Meetings {
         let space_id = uuid::Uuid::new_v4().to_string();
         let temporary = space.origin != callbridge::SpaceOrigin::Existing;
         let mut tx = self.db.begin().await?;
+        // The space is now the meeting's: no recovery for it.
+        sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
+            .bind(&d.id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO spaces (id, owner_id, cospace_id, name, uri, call_id, join_url, temporary, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

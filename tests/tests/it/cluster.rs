@@ -257,3 +257,138 @@ async fn both_nodes_keep_a_c2w_link_to_all_three_web_bridges() {
         let _ = stop.send(());
     }
 }
+
+/// A node dies after the Call Bridge made the coSpace but before the meeting
+/// was stored (its task is dropped: no compensation runs). Another node's
+/// recovery sweep finds the half-made space once it is stale and deletes it.
+#[tokio::test]
+async fn a_node_killed_while_creating_a_meeting_leaves_no_half_made_space() {
+    use server::callbridge::sim::{FaultAction, FaultRule, RequestMatcher};
+    use server::jobs::recover;
+    let a = TestApp::spawn().await;
+    let b = a.another_node().await;
+    let id = a
+        .add_user_with_email(
+            "demo",
+            "Demo Organizer",
+            "demo.organizer@example.com",
+            "UTC",
+        )
+        .await;
+    let user = server::auth::users::find_by_id(&a.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let before = a.cb.cospaces().len();
+    // Reading the new space's access methods hangs: the node dies while
+    // waiting, with the coSpace made and nothing stored.
+    a.cb.add_fault(FaultRule::next(
+        1,
+        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
+        FaultAction::Delay(Duration::from_secs(60)),
+    ));
+    let input: server::meetings::api::MeetingInput = serde_json::from_value(json!({
+        "name": "Half made",
+        "templateId": TEMPLATE,
+        "start": "2030-06-12T10:00",
+        "durationMinutes": 30,
+        "timeZone": "UTC",
+        "attendees": [],
+        "requestId": "dies-mid-create"
+    }))
+    .unwrap();
+    let meetings = a.meetings.clone();
+    let task = tokio::spawn(async move { meetings.create_api(&user, input).await });
+    let start = Instant::now();
+    while a.cb.cospaces().len() == before {
+        assert!(start.elapsed() < Duration::from_secs(10), "no coSpace made");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Wait until it hangs on the access methods, then kill it.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!task.is_finished(), "still creating");
+    task.abort();
+    let _ = task.await;
+    assert_eq!(a.cb.cospaces().len(), before + 1, "half made");
+    let (intents,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM space_intents")
+        .fetch_one(&b.db)
+        .await
+        .unwrap();
+    assert_eq!(intents, 1);
+
+    // Node B sweeps (against the same Call Bridge): not before it is stale,
+    // then it deletes the space; a second sweep has nothing to do.
+    let cb = server::callbridge::CallBridgeClient::new(a.cb.client_config()).unwrap();
+    let now = chrono::Utc::now();
+    let r = recover::sweep(&b.db, &cb, now + chrono::Duration::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!(r, recover::RecoverReport::default());
+    assert_eq!(a.cb.cospaces().len(), before + 1);
+    let r = recover::sweep(&b.db, &cb, now + chrono::Duration::minutes(11))
+        .await
+        .unwrap();
+    assert_eq!(r.deleted, 1, "{r:?}");
+    assert_eq!(a.cb.cospaces().len(), before, "no half-made space remains");
+    let r = recover::sweep(&b.db, &cb, now + chrono::Duration::minutes(12))
+        .await
+        .unwrap();
+    assert_eq!(r, recover::RecoverReport::default());
+    let (meetings,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meetings")
+        .fetch_one(&b.db)
+        .await
+        .unwrap();
+    assert_eq!(meetings, 0);
+}
+
+/// A creation that completes leaves no intent behind, and one the Call
+/// Bridge refuses (compensated) neither.
+#[tokio::test]
+async fn finished_and_compensated_creations_leave_no_intent() {
+    use server::callbridge::sim::{FaultAction, FaultRule, RequestMatcher};
+    let a = TestApp::spawn().await;
+    let id = a
+        .add_user_with_email(
+            "demo",
+            "Demo Organizer",
+            "demo.organizer@example.com",
+            "UTC",
+        )
+        .await;
+    let token = server::auth::tokens::create(&a.db, &id, "t", 0)
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let body = |name: &str| {
+        json!({
+            "name": name, "templateId": TEMPLATE, "start": "2030-06-12T10:00",
+            "durationMinutes": 30, "timeZone": "UTC", "attendees": []
+        })
+    };
+    let r = http
+        .post(a.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&body("Fine"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    a.cb.add_fault(FaultRule::next(
+        100,
+        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
+        FaultAction::Status(500),
+    ));
+    let r = http
+        .post(a.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&body("Refused"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    let (intents,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM space_intents")
+        .fetch_one(&a.db)
+        .await
+        .unwrap();
+    assert_eq!(intents, 0);
+}

@@ -7,7 +7,6 @@ use crate::model::{AdminData, BridgeRow, QueuedMail};
 use crate::page_context;
 use crate::pages::{encode, ErrorBox};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
@@ -81,7 +80,7 @@ fn Admin(
     });
     let title = l(lang, "Administration", "Administration");
     view! {
-        <Title text=format!("{title} · {}", crate::i18n::t(lang, "app.name"))/>
+        <crate::SafeTitle text=format!("{title} · {}", crate::i18n::t(lang, "app.name"))/>
         <div class="admin">
             <h1>{title}</h1>
             <p class="tz">{l(lang, "Times in ", "Heures en ")} {data.time_zone.clone()}</p>

@@ -54,6 +54,33 @@ fn current_page_context() -> PageContext {
         .unwrap_or_default()
 }
 
+/// The page's `<title>`. leptos_meta 0.8.7 writes the title into the server's
+/// HTML without escaping it, so a meeting named `</title><script>…` would
+/// run script in every browser that opens its page: on the server the text
+/// is escaped (the browser decodes it), in the browser it is set as it is.
+#[component]
+pub fn SafeTitle(#[prop(into)] text: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let text = escape_html(&text);
+    view! { <Title text/> }
+}
+
+/// `&`, `<`, `>`, `"` and `'` as character references.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let ctx = current_page_context();
     let lang = ctx.lang;
@@ -90,7 +117,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/cms-scheduler.css"/>
-        <Title text="Meeting Scheduler"/>
+        <SafeTitle text="Meeting Scheduler"/>
         <Router>
             <pages::Header/>
             <main id="main" tabindex="-1">
@@ -105,5 +132,16 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_html() {
+        assert_eq!(
+            super::escape_html(r#"</title><script>alert('x' & "y")</script>"#),
+            "&lt;/title&gt;&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)&lt;/script&gt;"
+        );
     }
 }

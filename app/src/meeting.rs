@@ -7,7 +7,6 @@ use crate::model::MeetingDetails;
 use crate::page_context;
 use crate::pages::{encode, ErrorBox};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -128,7 +127,7 @@ fn Meeting(
     });
     let title = name.clone();
     view! {
-        <Title text=format!("{title} · {}", t(lang, "app.name"))/>
+        <crate::SafeTitle text=format!("{title} · {}", t(lang, "app.name"))/>
         <article class="meeting-page card">
             <h1>
                 {name.clone()}

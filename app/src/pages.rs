@@ -5,7 +5,6 @@ use crate::i18n::{t, Lang};
 use crate::model::{HomeData, MeetingDay, MeetingRow, PageContext, SpaceView};
 use crate::page_context;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{
     components::Redirect,
     hooks::{use_location, use_query_map},
@@ -161,7 +160,7 @@ pub fn HomePage() -> impl IntoView {
                 match home.await {
                     Ok(data) => {
                         view! {
-                            <Title text=page_title(lang, "home.meetings")/>
+                            <crate::SafeTitle text=page_title(lang, "home.meetings")/>
                             <Toast lang/>
                             <Home data lang/>
                         }
@@ -264,7 +263,7 @@ pub fn MeetingsListPage() -> impl IntoView {
                         let prev = (p.page > 1).then(|| format!("/meetings?page={}", p.page - 1));
                         let next = p.has_next.then(|| format!("/meetings?page={}", p.page + 1));
                         view! {
-                            <Title text=page_title(lang, "home.meetings")/>
+                            <crate::SafeTitle text=page_title(lang, "home.meetings")/>
                             <section class="panel" aria-labelledby="all-meetings">
                                 <h1 id="all-meetings">{t(lang, "home.meetings")}</h1>
                                 <p class="tz">{t(lang, "home.times_in")} {p.time_zone}</p>
@@ -392,7 +391,7 @@ pub fn LoginPage() -> impl IntoView {
                                 .map(|code| login_error_text(lang, &code, q.get("retry").as_deref()))
                         };
                         view! {
-                            <Title text=page_title(lang, "login.title")/>
+                            <crate::SafeTitle text=page_title(lang, "login.title")/>
                             <div class="login">
                                 <form method="post" action="/auth/login" class="card">
                                     <h1>{t(lang, "login.title")}</h1>
@@ -447,7 +446,7 @@ pub fn JoinPage() -> impl IntoView {
                 .map(|_| t(lang, "join.error").to_string())
         };
         view! {
-            <Title text=page_title(lang, "join.title")/>
+            <crate::SafeTitle text=page_title(lang, "join.title")/>
             <form method="get" action="/join/go" class="card join">
                 <h1>{t(lang, "join.title")}</h1>
                 {move || error().map(|message| view! { <ErrorBox message/> })}
@@ -471,7 +470,7 @@ pub fn NotFound() -> impl IntoView {
     }
     with_lang(|lang| {
         view! {
-            <Title text=page_title(lang, "notfound.title")/>
+            <crate::SafeTitle text=page_title(lang, "notfound.title")/>
             <div class="card">
                 <h1>{t(lang, "notfound.title")}</h1>
                 <a href="/">{t(lang, "nav.home")}</a>

@@ -14,7 +14,6 @@ use crate::pages::{encode, ErrorBox};
 use crate::timeform::{fmt_duration, fmt_hm, Span};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -124,7 +123,7 @@ fn Wizard(page: WizardPage, csrf: String, lang: Lang) -> impl IntoView {
         t(lang, "wizard.create")
     };
     view! {
-        <Title text=format!("{title} · {}", t(lang, "app.name"))/>
+        <crate::SafeTitle text=format!("{title} · {}", t(lang, "app.name"))/>
         <div class="wizard card">
             <h1>{title}</h1>
             <p class="step-count" aria-live="polite">

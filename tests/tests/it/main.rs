@@ -6,6 +6,7 @@ mod admin_page;
 mod cleanup;
 mod cluster;
 mod home;
+mod hostile;
 mod mail;
 mod occurrences;
 mod rest_api;

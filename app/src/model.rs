@@ -103,6 +103,17 @@ pub struct Draft {
     pub repeat_end: String,
     pub repeat_count: String,
     pub repeat_until: String,
+    /// Every N days, weeks, months or years ("1" when empty).
+    #[serde(default)]
+    pub repeat_interval: String,
+    /// Weekly: the weekdays, "MO".."SU" (none: the start's weekday).
+    #[serde(default)]
+    pub repeat_days: Vec<String>,
+    /// Monthly: "day" (the start's day of the month, the default),
+    /// "weekday" (the start's nth weekday, e.g. the 2nd Tuesday) or "last"
+    /// (the last such weekday of the month).
+    #[serde(default)]
+    pub repeat_monthly: String,
     pub attendees: Vec<Attendee>,
     /// The new attendee row as last typed.
     pub new_email: String,
@@ -147,6 +158,10 @@ pub struct WizardPage {
     pub time_zones: Vec<String>,
     /// Problems reaching the Call Bridge while loading choices.
     pub notice: Option<String>,
+    /// The repetition in words ("Every 2 weeks on Monday and Thursday, 10
+    /// times"), once the time step is valid.
+    #[serde(default)]
+    pub repeat_text: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

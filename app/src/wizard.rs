@@ -383,6 +383,50 @@ fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
                 .map(|(v, k)| view! { <option value=*v selected=d.repeat == *v>{t(lang, k)}</option> })
                 .collect_view()}
         </select>
+        <label for="repeat_interval">{t(lang, "wizard.repeat.every")}</label>
+        <div class="inline-field">
+            <input id="repeat_interval" name="repeat_interval" inputmode="numeric" size="4"
+                value=if d.repeat_interval.is_empty() { "1".to_string() } else { d.repeat_interval.clone() }
+                aria-invalid=invalid(&d, "repeat_interval") aria-describedby=described(&d, "repeat_interval")/>
+            <span class="hint">{t(lang, "wizard.repeat.every_unit")}</span>
+        </div>
+        {field_error(&d, "repeat_interval")}
+        <fieldset class="weekdays">
+            <legend>{t(lang, "wizard.repeat.days")}</legend>
+            {["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+                .into_iter()
+                .map(|code| {
+                    let checked = d.repeat_days.iter().any(|c| c == code);
+                    view! {
+                        <label class="choice">
+                            <input type="checkbox" name=format!("repeat_day_{code}") value="on" checked=checked/>
+                            {t(lang, &format!("day.{code}"))}
+                        </label>
+                    }
+                })
+                .collect_view()}
+            {field_error(&d, "repeat_days")}
+        </fieldset>
+        <fieldset>
+            <legend>{t(lang, "wizard.repeat.monthly_by")}</legend>
+            {[
+                ("day", "wizard.repeat.monthly_day"),
+                ("weekday", "wizard.repeat.monthly_weekday"),
+                ("last", "wizard.repeat.monthly_last"),
+            ]
+                .into_iter()
+                .map(|(value, key)| {
+                    let checked = d.repeat_monthly == value || (value == "day" && d.repeat_monthly.is_empty());
+                    view! {
+                        <label class="choice">
+                            <input type="radio" name="repeat_monthly" value=value checked=checked/>
+                            {t(lang, key)}
+                        </label>
+                    }
+                })
+                .collect_view()}
+            {field_error(&d, "repeat_monthly")}
+        </fieldset>
         <fieldset>
             <legend>{t(lang, "wizard.repeat.end")}</legend>
             <label class="choice">
@@ -420,7 +464,11 @@ fn StepAttendees(page: WizardPage, lang: Lang) -> impl IntoView {
         .unwrap_or_default();
     let attendees = d.attendees.clone();
     let warnings = d.warnings.clone();
+    let repeat_text = page.repeat_text.clone();
     view! {
+        {repeat_text.map(|text| view! {
+            <p class="repeat-summary"><strong>{t(lang, "wizard.repeat.summary")}</strong> " " {text}</p>
+        })}
         {(!warnings.is_empty()).then(|| view! {
             <div class="warnings" role="status">
                 <p><strong>{t(lang, "wizard.conflicts")}</strong></p>

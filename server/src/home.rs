@@ -435,7 +435,16 @@ impl Backend for SchedulerBackend {
             None => self.meetings.new_draft(&record, &templates),
         };
         d.step = d.step.clamp(1, 3);
+        let repeat_text = (d.step == 3)
+            .then(|| crate::meetings::validate::time(&d, lang, self.clock.now()).ok())
+            .flatten()
+            .and_then(|w| {
+                w.rrule
+                    .as_deref()
+                    .map(|r| crate::meetings::repeat_words(Some(r), w.tz, w.local_start, lang))
+            });
         Ok(WizardPage {
+            repeat_text,
             draft: d,
             templates,
             spaces,

@@ -166,7 +166,12 @@ pub fn render(
     let repeat = if m.instance.is_some() {
         l(lang, "This occurrence only", "Cette occurrence seulement").to_string()
     } else {
-        crate::meetings::repeat_text(m.rrule.as_deref(), lang)
+        crate::meetings::repeat_words(
+            m.rrule.as_deref(),
+            m.tz,
+            m.start.with_timezone(&m.tz).naive_local(),
+            lang,
+        )
     };
     let organizer = m
         .organizer

@@ -41,6 +41,16 @@ pub struct MeetingInput {
     /// ...or on this local date (YYYY-MM-DD).
     #[serde(default)]
     pub repeat_until: Option<String>,
+    /// Every N days, weeks, months or years (1 to 1000; default 1).
+    #[serde(default)]
+    pub repeat_interval: Option<u32>,
+    /// Weekly: on these days, "MO".."SU" (default: the start's weekday).
+    #[serde(default)]
+    pub repeat_days: Option<Vec<String>>,
+    /// Monthly: "day" (the start's day of the month, default), "weekday"
+    /// (the start's nth weekday) or "last" (the last such weekday).
+    #[serde(default)]
+    pub repeat_monthly: Option<String>,
     #[serde(default)]
     pub attendees: Vec<Attendee>,
     /// Makes creation idempotent: the same id twice makes one meeting.
@@ -125,6 +135,9 @@ fn first(errors: Vec<FieldError>) -> ApiError {
         "date" | "from" | "to" | "duration" => "start",
         "time_zone" => "timeZone",
         "repeat_count" => "repeatCount",
+        "repeat_interval" => "repeatInterval",
+        "repeat_days" => "repeatDays",
+        "repeat_monthly" => "repeatMonthly",
         "repeat_until" => "repeatUntil",
         "new_email" => "attendees",
         _ => "request",
@@ -212,6 +225,12 @@ impl Meetings {
             repeat_end: repeat_end.into(),
             repeat_count,
             repeat_until,
+            repeat_interval: input
+                .repeat_interval
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            repeat_days: input.repeat_days.clone().unwrap_or_default(),
+            repeat_monthly: input.repeat_monthly.clone().unwrap_or_default(),
             attendees: input.attendees.clone(),
             ..Draft::default()
         })

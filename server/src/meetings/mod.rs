@@ -697,7 +697,7 @@ impl Meetings {
         .map_err(internal)?;
         let (local_start, tz, duration, template_id, rrule) = row;
         let (date, from) = local_start.split_once('T').unwrap_or(("", ""));
-        let (repeat, repeat_end, repeat_count, repeat_until) = draft_repeat(rrule.as_deref(), &tz);
+        let r = draft_repeat(rrule.as_deref(), &tz);
         let d = Draft {
             id: uuid::Uuid::new_v4().to_string(),
             rev: 1,
@@ -710,10 +710,13 @@ impl Meetings {
             from: from.into(),
             duration: fmt_duration(u32::try_from(duration).unwrap_or(60)),
             time_zone: tz,
-            repeat,
-            repeat_end,
-            repeat_count,
-            repeat_until,
+            repeat: r.repeat,
+            repeat_end: r.end,
+            repeat_count: r.count,
+            repeat_until: r.until,
+            repeat_interval: r.interval,
+            repeat_days: r.days,
+            repeat_monthly: r.monthly,
             new_role: m
                 .attendees
                 .first()
@@ -912,7 +915,14 @@ impl Meetings {
                 crate::home::time_range(start, end, viewer_tz, lang)
             ),
             time_zone: viewer_tz.name().to_string(),
-            repeat: repeat_text(v.rrule.as_deref(), lang),
+            repeat: repeat_words(
+                v.rrule.as_deref(),
+                meeting_tz,
+                from_millis(v.starts_at)
+                    .with_timezone(&meeting_tz)
+                    .naive_local(),
+                lang,
+            ),
             space_name: v.space_name,
             organizer: if is_organizer {
                 t(lang, "wizard.you").to_string()
@@ -1151,6 +1161,13 @@ fn merge(d: &mut Draft, step: u8, form: &HashMap<String, String>) {
             d.repeat_end = get("repeat_end").unwrap_or_else(|| "never".into());
             d.repeat_count = get("repeat_count").unwrap_or_default();
             d.repeat_until = get("repeat_until").unwrap_or_default();
+            d.repeat_interval = get("repeat_interval").unwrap_or_default();
+            d.repeat_monthly = get("repeat_monthly").unwrap_or_default();
+            d.repeat_days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+                .into_iter()
+                .filter(|c| form.contains_key(&format!("repeat_day_{c}")))
+                .map(str::to_string)
+                .collect();
         }
         _ => {
             d.new_email = get("new_email").unwrap_or_default();
@@ -1194,6 +1211,29 @@ fn cb_unreachable(lang: Lang, public: &PublicError) -> String {
 }
 
 /// The wizard's Repeat choice in words.
+/// The repetition in words from the rule and the first start ("Every 2
+/// weeks on Monday and Thursday, 10 times"); [`repeat_text`] when the rule
+/// cannot be read.
+pub fn repeat_words(
+    rrule: Option<&str>,
+    tz: Tz,
+    local_start: chrono::NaiveDateTime,
+    lang: Lang,
+) -> String {
+    use crate::recurrence::{Lang as RLang, Recurrence, Series};
+    let series = rrule
+        .and_then(|r| Recurrence::from_rrule(r).ok())
+        .and_then(|rule| Series::new(tz, local_start, chrono::Duration::minutes(1), rule).ok());
+    match series {
+        Some(s) => s.describe(match lang {
+            Lang::En => RLang::En,
+            Lang::Fr => RLang::Fr,
+        }),
+        None => repeat_text(rrule, lang),
+    }
+}
+
+/// The repetition in words from the rule alone (no start to name days by).
 pub fn repeat_text(rrule: Option<&str>, lang: Lang) -> String {
     let Some(rule) = rrule else {
         return t(lang, "wizard.repeat.none").into();
@@ -1228,33 +1268,74 @@ pub fn repeat_text(rrule: Option<&str>, lang: Lang) -> String {
 }
 
 /// The wizard's repeat fields of a stored rule.
-fn draft_repeat(rrule: Option<&str>, tz: &str) -> (String, String, String, String) {
-    let Some(rule) = rrule else {
-        return ("none".into(), "never".into(), String::new(), String::new());
+/// A stored rule as the wizard's repeat fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct RepeatFields {
+    repeat: String,
+    end: String,
+    count: String,
+    until: String,
+    interval: String,
+    days: Vec<String>,
+    monthly: String,
+}
+
+fn draft_repeat(rrule: Option<&str>, tz: &str) -> RepeatFields {
+    use crate::recurrence::{End, Frequency, MonthDay, Recurrence, Until};
+    let none = RepeatFields {
+        repeat: "none".into(),
+        end: "never".into(),
+        ..RepeatFields::default()
     };
-    let part = |k: &str| {
-        rule.split(';')
-            .find_map(|p| p.strip_prefix(k))
-            .map(str::to_string)
+    let Some(rule) = rrule.and_then(|r| Recurrence::from_rrule(r).ok()) else {
+        return none;
     };
-    let repeat = part("FREQ=").unwrap_or_default().to_lowercase();
-    if let Some(n) = part("COUNT=") {
-        return (repeat, "count".into(), n, String::new());
+    let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
+    let mut f = RepeatFields {
+        interval: if rule.interval > 1 {
+            rule.interval.to_string()
+        } else {
+            String::new()
+        },
+        ..none
+    };
+    f.repeat = match &rule.freq {
+        Frequency::None => return f,
+        Frequency::Daily => "daily".into(),
+        Frequency::Weekly { days } => {
+            f.days = days
+                .iter()
+                .map(|w| validate::weekday_code(*w).to_string())
+                .collect();
+            "weekly".into()
+        }
+        Frequency::Monthly { on } => {
+            f.monthly = match on {
+                Some(MonthDay::Nth { nth: -1, .. }) => "last".into(),
+                Some(MonthDay::Nth { .. }) => "weekday".into(),
+                _ => "day".into(),
+            };
+            "monthly".into()
+        }
+        Frequency::Yearly { .. } => "yearly".into(),
+    };
+    match rule.end {
+        End::Count(n) => {
+            f.end = "count".into();
+            f.count = n.to_string();
+        }
+        End::Until(u) => {
+            f.end = "until".into();
+            f.until = match u {
+                Until::Date(d) => d,
+                Until::Utc(t) => t.with_timezone(&tz).date_naive(),
+            }
+            .format("%Y-%m-%d")
+            .to_string();
+        }
+        End::Never => {}
     }
-    if let Some(u) = part("UNTIL=") {
-        let date = chrono::NaiveDateTime::parse_from_str(&u, "%Y%m%dT%H%M%SZ")
-            .ok()
-            .map(|dt| {
-                let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
-                dt.and_utc()
-                    .with_timezone(&tz)
-                    .format("%Y-%m-%d")
-                    .to_string()
-            })
-            .unwrap_or_default();
-        return (repeat, "until".into(), String::new(), date);
-    }
-    (repeat, "never".into(), String::new(), String::new())
+    f
 }
 
 #[cfg(test)]
@@ -1280,14 +1361,31 @@ mod tests {
             repeat_text(Some("FREQ=DAILY;UNTIL=20261231T225959Z"), Lang::Fr),
             "Tous les jours, jusqu'au 31/12/2026"
         );
+        let r = draft_repeat(Some("FREQ=DAILY;UNTIL=20261231T225959Z"), "Europe/Paris");
         assert_eq!(
-            draft_repeat(Some("FREQ=DAILY;UNTIL=20261231T225959Z"), "Europe/Paris"),
-            (
-                "daily".into(),
-                "until".into(),
-                String::new(),
-                "2026-12-31".into()
-            )
+            (r.repeat.as_str(), r.end.as_str(), r.until.as_str()),
+            ("daily", "until", "2026-12-31")
+        );
+        let r = draft_repeat(
+            Some("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;COUNT=10"),
+            "Europe/Paris",
+        );
+        assert_eq!(
+            r,
+            RepeatFields {
+                repeat: "weekly".into(),
+                end: "count".into(),
+                count: "10".into(),
+                until: String::new(),
+                interval: "2".into(),
+                days: vec!["MO".into(), "TH".into()],
+                monthly: String::new(),
+            }
+        );
+        let r = draft_repeat(Some("FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20270630"), "UTC");
+        assert_eq!(
+            (r.repeat.as_str(), r.monthly.as_str(), r.until.as_str()),
+            ("monthly", "last", "2027-06-30")
         );
     }
 }

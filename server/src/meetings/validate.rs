@@ -120,39 +120,33 @@ pub fn time(d: &Draft, lang: Lang, now: DateTime<Utc>) -> Result<When, Vec<Field
         date.and_time(NaiveTime::MIN) + chrono::Duration::minutes(i64::from(span.from));
     let start = local_to_utc(tz, local_start);
     let end = start + chrono::Duration::minutes(i64::from(span.duration));
-    let freq = match d.repeat.as_str() {
-        "daily" => Some("DAILY"),
-        "weekly" => Some("WEEKLY"),
-        "monthly" => Some("MONTHLY"),
-        "yearly" => Some("YEARLY"),
-        _ => None,
+    let rule = match repeat_rule(d, date) {
+        Ok(r) => r,
+        Err((field, key)) => {
+            errors.push(err(field, lang, key));
+            None
+        }
     };
+    let freq = rule.as_ref().map(|_| ());
     let mut rrule = None;
-    if let Some(freq) = freq {
+    if let Some(mut rule) = rule {
         match d.repeat_end.as_str() {
             "count" => match d.repeat_count.trim().parse::<u32>() {
-                Ok(n) if (1..=MAX_COUNT).contains(&n) => {
-                    rrule = Some(format!("FREQ={freq};COUNT={n}"))
-                }
+                Ok(n) if (1..=MAX_COUNT).contains(&n) => rule = rule.count(n),
                 _ => errors.push(err("repeat_count", lang, "err.count")),
             },
             "until" => match parse_date(&d.repeat_until)
                 .and_then(|(y, m, dd)| NaiveDate::from_ymd_opt(y, m, dd))
             {
-                Some(until) if until >= date => {
-                    // Until the end of that local day, as UTC (RFC 5545 needs UTC with a zoned start).
-                    let last = local_to_utc(
-                        tz,
-                        until.and_time(NaiveTime::MIN) + chrono::Duration::days(1),
-                    ) - chrono::Duration::seconds(1);
-                    rrule = Some(format!(
-                        "FREQ={freq};UNTIL={}",
-                        last.format("%Y%m%dT%H%M%SZ")
-                    ));
-                }
+                // Up to and including that local day.
+                Some(until) if until >= date => rule = rule.until(until),
                 _ => errors.push(err("repeat_until", lang, "err.until")),
             },
-            _ => rrule = Some(format!("FREQ={freq}")),
+            _ => {}
+        }
+        match rule.validate() {
+            Ok(()) => rrule = Some(rule.to_rrule()),
+            Err(_) => errors.push(err("repeat_interval", lang, "err.interval")),
         }
     }
     if rrule.is_none() && freq.is_none() && end <= now {
@@ -170,6 +164,69 @@ pub fn time(d: &Draft, lang: Lang, now: DateTime<Utc>) -> Result<When, Vec<Field
     } else {
         Err(errors)
     }
+}
+
+const WEEKDAYS: [(&str, chrono::Weekday); 7] = [
+    ("MO", chrono::Weekday::Mon),
+    ("TU", chrono::Weekday::Tue),
+    ("WE", chrono::Weekday::Wed),
+    ("TH", chrono::Weekday::Thu),
+    ("FR", chrono::Weekday::Fri),
+    ("SA", chrono::Weekday::Sat),
+    ("SU", chrono::Weekday::Sun),
+];
+
+/// The draft's repetition as a rule (without its end), None when it does
+/// not repeat; on a bad value, the field and the message key.
+fn repeat_rule(
+    d: &Draft,
+    date: NaiveDate,
+) -> Result<Option<crate::recurrence::Recurrence>, (&'static str, &'static str)> {
+    use crate::recurrence::Recurrence;
+    use chrono::Datelike;
+    let interval = match d.repeat_interval.trim() {
+        "" => 1,
+        n => match n.parse::<u32>() {
+            Ok(n) if (1..=crate::recurrence::MAX_INTERVAL).contains(&n) => n,
+            _ => return Err(("repeat_interval", "err.interval")),
+        },
+    };
+    let rule = match d.repeat.as_str() {
+        "daily" => Recurrence::daily(),
+        "weekly" => {
+            let mut days = Vec::new();
+            for code in &d.repeat_days {
+                match WEEKDAYS.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)) {
+                    Some((_, w)) if !days.contains(w) => days.push(*w),
+                    Some(_) => {}
+                    None => return Err(("repeat_days", "err.weekday")),
+                }
+            }
+            days.sort_by_key(|w| w.num_days_from_monday());
+            Recurrence::weekly(&days)
+        }
+        "monthly" => match d.repeat_monthly.as_str() {
+            "" | "day" => Recurrence::monthly_on_day(date.day() as i8),
+            "weekday" => {
+                let nth = ((date.day() - 1) / 7 + 1) as i8;
+                Recurrence::monthly_on_nth(nth, date.weekday())
+            }
+            "last" => Recurrence::monthly_on_nth(-1, date.weekday()),
+            _ => return Err(("repeat_monthly", "err.monthly")),
+        },
+        "yearly" => Recurrence::yearly(),
+        _ => return Ok(None),
+    };
+    Ok(Some(rule.every(interval)))
+}
+
+/// The weekday code ("MO".."SU") of a chrono weekday.
+pub fn weekday_code(w: chrono::Weekday) -> &'static str {
+    WEEKDAYS
+        .iter()
+        .find(|(_, d)| *d == w)
+        .map(|(c, _)| *c)
+        .unwrap_or("MO")
 }
 
 /// Step 3, adding one attendee: a valid, new address and a role of the template.
@@ -313,9 +370,62 @@ mod tests {
             "repeat_until"
         );
         d.repeat_until = "2026-12-31".into();
+        // Up to and including that local day.
         assert_eq!(
             time(&d, Lang::En, now()).unwrap().rrule.as_deref(),
-            Some("FREQ=WEEKLY;UNTIL=20261231T225959Z")
+            Some("FREQ=WEEKLY;UNTIL=20261231")
+        );
+    }
+
+    #[test]
+    fn intervals_weekdays_and_monthly_choices() {
+        // Tuesday 2026-12-01.
+        let mut d = draft();
+        d.repeat = "weekly".into();
+        d.repeat_interval = "2".into();
+        d.repeat_days = vec!["TH".into(), "MO".into(), "MO".into()];
+        d.repeat_end = "count".into();
+        d.repeat_count = "10".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap().rrule.as_deref(),
+            Some("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;COUNT=10")
+        );
+        d.repeat_days = vec!["XX".into()];
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap_err()[0].field,
+            "repeat_days"
+        );
+        d.repeat_days.clear();
+        for bad in ["0", "1001", "two", "-1"] {
+            d.repeat_interval = bad.into();
+            assert_eq!(
+                time(&d, Lang::En, now()).unwrap_err()[0].field,
+                "repeat_interval",
+                "{bad}"
+            );
+        }
+        d.repeat_interval = String::new();
+        d.repeat = "monthly".into();
+        d.repeat_end = "never".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap().rrule.as_deref(),
+            Some("FREQ=MONTHLY;BYMONTHDAY=1")
+        );
+        d.repeat_monthly = "weekday".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap().rrule.as_deref(),
+            Some("FREQ=MONTHLY;BYDAY=1TU")
+        );
+        d.repeat_monthly = "last".into();
+        d.date = "2026-12-29".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap().rrule.as_deref(),
+            Some("FREQ=MONTHLY;BYDAY=-1TU")
+        );
+        d.repeat_monthly = "sometimes".into();
+        assert_eq!(
+            time(&d, Lang::En, now()).unwrap_err()[0].field,
+            "repeat_monthly"
         );
     }
 

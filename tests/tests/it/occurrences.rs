@@ -497,3 +497,142 @@ async fn the_wizard_warns_of_overlaps_with_real_occurrences() {
     let page = wizard_to_step3(&app, &c, "2030-06-26", "10:30").await;
     assert!(texts(&page, ".warnings li").is_empty());
 }
+
+/// Every 2 weeks on Monday and Thursday, 5 times: through the API and
+/// through the wizard's plain form, shown in words, expanded right.
+#[tokio::test]
+async fn intervals_and_weekdays_through_the_api_and_the_wizard() {
+    let app = TestApp::spawn().await;
+    let user = app
+        .add_user_with_email(
+            "demo",
+            "Demo Organizer",
+            "demo.organizer@example.com",
+            "Europe/Paris",
+        )
+        .await;
+    let token = server::auth::tokens::create(&app.db, &user, "t", 0)
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    // Monday 2030-06-10 09:00 Paris.
+    let r = http
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "name": "Fortnightly", "templateId": TEMPLATE, "start": "2030-06-10T09:00",
+            "durationMinutes": 30, "timeZone": "Europe/Paris",
+            "repeat": "weekly", "repeatInterval": 2, "repeatDays": ["TH", "MO"], "repeatCount": 5,
+            "attendees": []
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{m}");
+    assert_eq!(m["rrule"], "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;COUNT=5");
+    let id = m["id"].as_str().unwrap();
+    let list: Value = http
+        .get(app.url(&format!(
+            "/api/v1/meetings/{id}/occurrences?fromTime=2030-01-01T00:00:00Z&untilTime=2031-01-01T00:00:00Z"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let originals: Vec<&str> = list["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["original"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        originals,
+        [
+            "2030-06-10T09:00",
+            "2030-06-13T09:00",
+            "2030-06-24T09:00",
+            "2030-06-27T09:00",
+            "2030-07-08T09:00"
+        ]
+    );
+    let c = app.client();
+    app.sign_in(&c, "demo", PASSWORD).await;
+    let page = app.page(&c, &format!("/meetings/{id}")).await;
+    assert_eq!(
+        texts(&page, ".repeat"),
+        ["Every 2 weeks on Monday and Thursday, 5 times"]
+    );
+    // Bad values through the API: a clear error on the field.
+    let r = http
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "name": "Bad", "templateId": TEMPLATE, "start": "2030-06-10T09:00",
+            "durationMinutes": 30, "timeZone": "Europe/Paris",
+            "repeat": "weekly", "repeatDays": ["XX"], "attendees": []
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["field"], "repeatDays");
+
+    // The wizard: monthly on the last Friday (2030-06-28), every 2 months.
+    let page = app.page(&c, "/schedule").await;
+    let csrf = form_field(&page, "csrf").unwrap();
+    let loc = integration_tests::post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", ""),
+            ("step", "1"),
+            ("name", "Monthly review"),
+            ("space_mode", "new"),
+            ("template_id", TEMPLATE),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let draft = loc
+        .trim_start_matches("/schedule?draft=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let loc = integration_tests::post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "2"),
+            ("date", "2030-06-28"),
+            ("from", "15:00"),
+            ("to", ""),
+            ("duration", "1:00"),
+            ("prev_to", ""),
+            ("prev_duration", "1:00"),
+            ("time_zone", "Europe/Paris"),
+            ("repeat", "monthly"),
+            ("repeat_interval", "2"),
+            ("repeat_monthly", "last"),
+            ("repeat_end", "count"),
+            ("repeat_count", "3"),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let page = app.page(&c, &loc).await;
+    assert_eq!(
+        texts(&page, ".repeat-summary"),
+        ["Repeats Every 2 months on the last Friday, 3 times"],
+        "{page}"
+    );
+}

@@ -7,6 +7,7 @@ mod cleanup;
 mod cluster;
 mod home;
 mod hostile;
+mod load;
 mod mail;
 mod occurrences;
 mod rest_api;

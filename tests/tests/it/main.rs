@@ -5,6 +5,7 @@
 mod admin_page;
 mod cleanup;
 mod cluster;
+mod faults;
 mod home;
 mod hostile;
 mod load;

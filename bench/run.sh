@@ -143,6 +143,12 @@ if wants home; then
   grep -q "Bench home $HOME_MEETINGS" "$site/bench/home.html" || grep -q "Bench home" "$site/bench/home.html" \
     || { echo "the home page does not show the meetings: not signed in?" >&2; exit 1; }
   compare "home page (signed in, $HOME_MEETINGS meetings)" "$NODE_URL/" "$static" "$cookie"
+  # How far the static baseline itself is from the server's cheapest answer.
+  out="$(run_wrk "$static" "$work/wrk-static.txt" "$cookie")"
+  read -r -a s <<<"$out"
+  out="$(run_wrk "$NODE_URL/healthz" "$work/wrk-healthz.txt" "$cookie")"
+  read -r -a h <<<"$out"
+  row "static file vs /healthz (same cookie): req/s" "${s[0]}" "${h[0]}" "req/s"
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
 fi
 

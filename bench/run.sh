@@ -30,8 +30,10 @@ CREATES=200
 HELPERS="$ROOT/bench/helpers.py"
 command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
 
-say "building the server (profile $PROFILE)"
-(cd "$ROOT" && cargo build --profile "$PROFILE" -p server)
+if [ "$only" != wasm ]; then
+  say "building the server (profile $PROFILE)"
+  (cd "$ROOT" && cargo build --profile "$PROFILE" -p server)
+fi
 SERVER_BIN="$CARGO_TARGET_DIR/$PROFILE/server"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/cms-bench.XXXXXX")"

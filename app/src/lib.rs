@@ -1,6 +1,10 @@
 //! The web app: pages, routes and server functions, rendered on the server
 //! and hydrated in the browser.
 
+// The release WASM build (no erased view types) nests deeper than the default
+// 128 when it computes the layouts of the pages' views.
+#![recursion_limit = "256"]
+
 mod admin;
 pub mod api;
 pub mod enhance;

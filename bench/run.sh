@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Measures the scheduler on this machine; every figure is printed next to a
+# baseline measured in the same run and the ratio to it. No thresholds: this
+# reports, it does not pass or fail. See bench/README.md.
+#
+#   bench/run.sh [--only home,list,create,memory,wasm] [--append FILE]
+#
+# BENCH_DURATION (default 10s) is each wrk run's length; BENCH_PROFILE
+# (default bench-server, or release) the Cargo profile of the server.
+source "$(dirname "$0")/../scripts/lib.sh"
+
+only="home,list,create,memory"
+append=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) only="$2"; shift 2 ;;
+    --append) append="$2"; shift 2 ;;
+    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+wants() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+wants list || ! wants memory || only="$only,list" # memory reuses the list node
+
+DURATION="${BENCH_DURATION:-10s}"
+PROFILE="${BENCH_PROFILE:-bench-server}"
+HOME_MEETINGS=50
+LIST_MEETINGS=10000
+CREATES=200
+HELPERS="$ROOT/bench/helpers.py"
+command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
+
+if [ "$only" != wasm ]; then
+  say "building the server (profile $PROFILE)"
+  (cd "$ROOT" && cargo build --profile "$PROFILE" -p server)
+fi
+SERVER_BIN="$CARGO_TARGET_DIR/$PROFILE/server"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/cms-bench.XXXXXX")"
+chmod 755 "$work" # PostgreSQL runs as its own user under it
+pids=()
+pg_dir=""
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -z "$pg_dir" ] || "$ROOT/scripts/pg.sh" stop "$pg_dir"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The site root: pages reference /pkg/..., which wrk never fetches, so no
+# WASM build is needed; the baselines' static files are put in it.
+site="$work/site"
+mkdir -p "$site/pkg" "$site/bench"
+
+rows=()
+row() { # figure, value, baseline, unit; prints and keeps one table row
+  local ratio
+  ratio="$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else '-')" "$2" "$3")"
+  rows+=("$(printf '| %-48s | %12s | %12s | %6s | %-6s |' "$1" "$2" "$3" "$ratio" "$4")")
+  echo "${rows[-1]}"
+}
+
+# start_node NAME [extra serve flags...]: sets NODE_URL, NODE_PID, NODE_DIR.
+start_node() {
+  local name="$1"; shift
+  NODE_DIR="$work/$name"
+  mkdir -p "$NODE_DIR"
+  local port
+  port="$(free_port)"
+  "$SERVER_BIN" serve --demo --listen "127.0.0.1:$port" --data-dir "$NODE_DIR" \
+    --site-root "$site" "$@" >"$NODE_DIR/server.log" 2>&1 &
+  NODE_PID=$!
+  pids+=("$NODE_PID")
+  NODE_URL="http://127.0.0.1:$port"
+  wait_healthy "$NODE_URL" 60 || { cat "$NODE_DIR/server.log" >&2; exit 1; }
+}
+
+token_for() { # data dir, [database url]
+  "$SERVER_BIN" user token demo --data-dir "$1" ${2:+--database-url "$2"} --name "bench-$RANDOM"
+}
+
+# run_wrk URL FILE [header]: prints "requests/s p50 p99" of one wrk run.
+run_wrk() {
+  local url="$1" out="$2" hdr="${3:-}"
+  if [ -n "$hdr" ]; then
+    wrk -t2 -c16 -d"$DURATION" --timeout 10s --latency -H "$hdr" "$url" >"$out"
+  else
+    wrk -t2 -c16 -d"$DURATION" --timeout 10s --latency "$url" >"$out"
+  fi
+  local parsed rps p50 p99 bad err
+  parsed="$(python3 "$HELPERS" wrk-parse "$out")"
+  read -r rps p50 p99 bad err <<<"$parsed"
+  if [ "$bad" != 0 ]; then
+    echo "wrk on $url: $bad answers were not 2xx or 3xx; see below" >&2
+    cat "$out" >&2
+    exit 1
+  fi
+  [ "$err" = 0 ] || echo "note: wrk on $url: $(grep 'Socket errors' "$out")" >&2
+  echo "$rps $p50 $p99"
+}
+
+# compare LABEL URL BASELINE_URL HEADER: wrk both, one after the other.
+compare() {
+  local label="$1" url="$2" base="$3" hdr="$4" tag
+  tag="$(echo "$label" | tr -c 'a-z0-9' '-')"
+  local out r b
+  out="$(run_wrk "$url" "$work/wrk-$tag.txt" "$hdr")"
+  read -r -a r <<<"$out"
+  out="$(run_wrk "$base" "$work/wrk-$tag-static.txt" "$hdr")"
+  read -r -a b <<<"$out"
+  row "$label: requests/s" "${r[0]}" "${b[0]}" "req/s"
+  row "$label: p50 latency" "${r[1]}" "${b[1]}" "ms"
+  row "$label: p99 latency" "${r[2]}" "${b[2]}" "ms"
+}
+
+# Saves what URL answers (with the header) as a static file; prints its URL.
+static_copy() { # base url, path, header, file name
+  curl -fsS -H "$3" "$1$2" -o "$site/bench/$4"
+  echo "$1/bench/$4"
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(uname -sr); server profile $PROFILE; wrk -t2 -c16 -d$DURATION"
+echo "baselines: the same bytes as a static file from the same server, or as noted"
+printf '| %-48s | %12s | %12s | %6s | %-6s |\n' figure measured baseline ratio unit
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..50})" "$(printf -- '-%.0s' {1..14})" \
+  "$(printf -- '-%.0s' {1..14})" "--------" "--------"
+
+# 1. The home page, signed in, with 50 meetings.
+if wants home; then
+  start_node home
+  token="$(token_for "$NODE_DIR")"
+  python3 "$HELPERS" create "$NODE_URL" "$token" "$HOME_MEETINGS" "Bench home" >/dev/null
+  jar="$work/home/cookies.txt"
+  curl -fsS -c "$jar" -o /dev/null "$NODE_URL/login"
+  csrf="$(awk '$6 == "csrf" { print $7 }' "$jar")"
+  curl -fsS -b "$jar" -c "$jar" -o /dev/null \
+    --data-urlencode username=demo --data-urlencode password=demo-scheduler \
+    --data-urlencode "csrf=$csrf" --data-urlencode next=/ "$NODE_URL/auth/login"
+  cookie="Cookie: $(awk '$6 == "sid" || $6 == "csrf" { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$jar")"
+  static="$(static_copy "$NODE_URL" / "$cookie" home.html)"
+  grep -q "Bench home $HOME_MEETINGS" "$site/bench/home.html" || grep -q "Bench home" "$site/bench/home.html" \
+    || { echo "the home page does not show the meetings: not signed in?" >&2; exit 1; }
+  compare "home page (signed in, $HOME_MEETINGS meetings)" "$NODE_URL/" "$static" "$cookie"
+  # How far the static baseline itself is from the server's cheapest answer.
+  out="$(run_wrk "$static" "$work/wrk-static.txt" "$cookie")"
+  read -r -a s <<<"$out"
+  out="$(run_wrk "$NODE_URL/healthz" "$work/wrk-healthz.txt" "$cookie")"
+  read -r -a h <<<"$out"
+  row "static file vs /healthz (same cookie): req/s" "${s[0]}" "${h[0]}" "req/s"
+  kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
+fi
+
+# 2. The list API with 10,000 meetings, on SQLite and on PostgreSQL; 4. memory.
+list_bench() { # label, [database url]
+  local label="$1" db="${2:-}" token first idle static auth out
+  start_node "list-$label" ${db:+--database-url "$db"}
+  idle="$(rss_kb "$NODE_PID")"
+  token="$(token_for "$NODE_DIR" "$db")"
+  out="$(python3 "$HELPERS" create "$NODE_URL" "$token" 1 "Bench list template")"
+  first="${out#* }"
+  python3 "$HELPERS" meetings-sql "$first" $((LIST_MEETINGS - 1)) >"$work/meetings.sql"
+  if [ -z "$db" ]; then
+    sqlite3 -bail "$NODE_DIR/scheduler.db" <"$work/meetings.sql" >/dev/null
+  else
+    psql -q -v ON_ERROR_STOP=1 "$db" -f "$work/meetings.sql" >/dev/null
+  fi
+  auth="Authorization: Bearer $token"
+  static="$(static_copy "$NODE_URL" "/api/v1/meetings?maxMeetings=100" "$auth" "list-$label.json")"
+  python3 -c 'import json, sys; n = len(json.load(open(sys.argv[1]))["meetings"]); assert n == 100, n' \
+    "$site/bench/list-$label.json"
+  compare "list API ($label, $LIST_MEETINGS mtgs, 100/page)" \
+    "$NODE_URL/api/v1/meetings?maxMeetings=100" "$static" "$auth"
+  if [ "$label" = sqlite ] && wants memory; then
+    row "memory: RSS after $LIST_MEETINGS meetings + wrk" "$(rss_kb "$NODE_PID")" "$idle" "KiB"
+  fi
+  kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
+}
+if wants list; then
+  list_bench sqlite
+  ensure_postgresql
+  pg_dir="$work/pg"
+  pg_url="$("$ROOT/scripts/pg.sh" start "$pg_dir")"
+  list_bench postgresql "$pg_url"
+fi
+
+# 3. Meetings created per second against raw Call Bridge simulator calls.
+if wants create; then
+  start_node create
+  token="$(token_for "$NODE_DIR")"
+  out="$(python3 "$HELPERS" create "$NODE_URL" "$token" "$CREATES" "Bench create")"
+  t_sched="${out%% *}"
+  kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
+  cb_port="$(free_port)"
+  export SCHEDULER_CALLBRIDGE_PASSWORD="bench-$RANDOM$RANDOM"
+  "$SERVER_BIN" simulators --data-dir "$work/simulators" --listen "127.0.0.1:$cb_port" \
+    >"$work/simulators.log" 2>&1 &
+  sim_pid=$!
+  pids+=("$sim_pid")
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$cb_port/" && break
+    sleep 0.1
+  done
+  t_raw="$(python3 "$HELPERS" raw-cospaces "http://127.0.0.1:$cb_port" scheduler \
+    "$SCHEDULER_CALLBRIDGE_PASSWORD" "$CREATES" "bench-raw")"
+  kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true
+  out="$(python3 -c '
+import sys; n, a, b = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+print(f"{n / a:.1f} {n / b:.1f} {a / n * 1000:.3f} {b / n * 1000:.3f}")' "$CREATES" "$t_sched" "$t_raw")"
+  read -r per_s raw_per_s ms ms_raw <<<"$out"
+  row "creates: meetings/s ($CREATES sequential)" "$per_s" "$raw_per_s" "/s"
+  row "creates: ms per meeting (vs POST coSpaces)" "$ms" "$ms_raw" "ms"
+  overhead="$(python3 -c 'import sys; print(f"{float(sys.argv[1]) - float(sys.argv[2]):.3f}")' "$ms" "$ms_raw")"
+  echo "scheduler overhead per meeting over one raw coSpace POST: $overhead ms"
+fi
+
+# 5. The WASM bundle, gzip -9 against uncompressed (needs cargo leptos).
+if wants wasm; then
+  ensure_build_tools
+  (cd "$ROOT" && cargo leptos build --release --frontend-only >/dev/null)
+  pkg="$ROOT/target/site/pkg"
+  [ -d "$pkg" ] || pkg="$CARGO_TARGET_DIR/site/pkg"
+  for f in "$pkg"/*.wasm "$pkg"/*.js; do
+    raw="$(stat -c %s "$f")"
+    gz="$(gzip -9 -c "$f" | wc -c)"
+    row "bundle: $(basename "$f") gzip -9" "$gz" "$raw" "bytes"
+  done
+fi
+
+if [ -n "$append" ]; then
+  [ -s "$append" ] || printf '# Benchmark results\n\nAppended by `bench/run.sh --append FILE`; see bench/README.md.\n' >"$append"
+  {
+    echo
+    echo "## $(date -u +%Y-%m-%dT%H:%MZ) $(git -C "$ROOT" rev-parse --short HEAD)"
+    echo
+    echo "$(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM; profile $PROFILE; wrk -t2 -c16 -d$DURATION"
+    echo
+    printf '| %-48s | %12s | %12s | %6s | %-6s |\n' figure measured baseline ratio unit
+    echo "|---|---:|---:|---:|---|"
+    printf '%s\n' "${rows[@]}"
+  } >>"$append"
+  say "appended to $append"
+fi

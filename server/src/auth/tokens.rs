@@ -44,21 +44,28 @@ pub async fn lookup(db: &Db, token: &str, now_ms: i64) -> Result<Option<UserReco
         return Ok(None);
     }
     let hash = digest(token);
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT user_id FROM api_tokens WHERE token_hash = $1")
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1")
             .bind(&hash)
             .fetch_optional(db)
             .await?;
-    let Some((user_id,)) = row else {
+    let Some((user_id, last_used)) = row else {
         return Ok(None);
     };
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-        .bind(now_ms)
-        .bind(&hash)
-        .execute(db)
-        .await?;
+    // Recorded at most once a minute: a write per request would make every
+    // API call queue behind SQLite's single writer.
+    if last_used.is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(now_ms)
+            .bind(&hash)
+            .execute(db)
+            .await?;
+    }
     super::users::find_by_id(db, &user_id).await
 }
+
+/// How precisely `last_used_at` is kept.
+pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 /// Removes every token of a user named `name`; returns how many.
 pub async fn revoke(db: &Db, user_id: &str, name: &str) -> Result<u64, sqlx::Error> {

@@ -428,3 +428,37 @@ async fn a_repeating_meeting_shows_its_next_occurrences_on_the_home_page() {
     assert_eq!(integration_tests::texts(&home, ".meeting .name").len(), 2);
     assert_eq!(integration_tests::texts(&home, ".badge.now"), vec!["Now"]);
 }
+
+#[tokio::test]
+async fn a_token_records_its_last_use_at_most_once_a_minute() {
+    let app = TestApp::spawn().await;
+    let (_, token) = demo_with_token(&app).await;
+    let last_used = || async {
+        let (t,): (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_tokens")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        t
+    };
+    let get = || async {
+        let r = reqwest::Client::new()
+            .get(app.url("/api/v1/templates"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    };
+    get().await;
+    let first = last_used().await.expect("recorded");
+    app.clock.advance(chrono::Duration::seconds(30));
+    get().await;
+    assert_eq!(
+        last_used().await,
+        Some(first),
+        "not rewritten within a minute"
+    );
+    app.clock.advance(chrono::Duration::seconds(31));
+    get().await;
+    assert_eq!(last_used().await, Some(first + 61_000));
+}

@@ -399,20 +399,49 @@ impl Meetings {
         if until <= from {
             return Err(invalid("untilTime", "untilTime must be after fromTime"));
         }
-        let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT m.id FROM meetings m WHERE m.starts_at < $1 AND m.ends_at > $2 AND (m.organizer_id = $3 OR EXISTS \
+        // Meetings that do not repeat overlap by their times; a repeating one
+        // is a candidate once it has started before `until`, and stays if
+        // one of its real occurrences (exceptions applied) overlaps.
+        type Row = (String, Option<String>, String, String, i64);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT m.id, m.rrule, m.time_zone, m.local_start, m.duration_minutes FROM meetings m \
+             WHERE m.starts_at < $1 AND (m.ends_at > $2 OR m.rrule IS NOT NULL) AND (m.organizer_id = $3 OR EXISTS \
              (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($4))) \
-             ORDER BY m.starts_at, m.id LIMIT $5 OFFSET $6",
+             ORDER BY m.starts_at, m.id",
         )
         .bind(to_millis(until))
         .bind(to_millis(from))
         .bind(&user.id)
         .bind(&user.email)
-        .bind(i64::from(max.min(MAX_LIST)))
-        .bind(i64::from(offset))
         .fetch_all(&self.db)
         .await
         .map_err(|e| ApiError::from(internal(e)))?;
+        let wanted = (offset as usize).saturating_add(max.min(MAX_LIST) as usize);
+        let mut ids: Vec<(String,)> = Vec::new();
+        for (id, rrule, tz, local, minutes) in rows {
+            if ids.len() >= wanted {
+                break;
+            }
+            if let Some(rule) = rrule {
+                let Some(mut series) = super::occurrences::base_series(&rule, &tz, &local, minutes)
+                else {
+                    continue;
+                };
+                let exceptions = super::occurrences::load_exceptions(&self.db, &id)
+                    .await
+                    .map_err(|e| ApiError::from(internal(e)))?;
+                super::occurrences::apply(&mut series, &exceptions);
+                let overlaps = series
+                    .occurrences(from - crate::recurrence::MAX_DURATION, until, 64)
+                    .iter()
+                    .any(|o| o.end > from && o.start < until);
+                if !overlaps {
+                    continue;
+                }
+            }
+            ids.push((id,));
+        }
+        let ids: Vec<(String,)> = ids.into_iter().skip(offset as usize).collect();
         let mut out = Vec::with_capacity(ids.len());
         for (id,) in ids {
             match self.get_api(user, &id).await {

@@ -462,3 +462,77 @@ async fn a_token_records_its_last_use_at_most_once_a_minute() {
     get().await;
     assert_eq!(last_used().await, Some(first + 61_000));
 }
+
+#[tokio::test]
+async fn the_list_finds_a_series_by_its_later_occurrences() {
+    let app = TestApp::spawn().await;
+    let (_, token) = demo_with_token(&app).await;
+    let c = reqwest::Client::new();
+    let mut body = meeting("Weekly since June");
+    body["repeat"] = json!("weekly");
+    body["repeatCount"] = json!(4);
+    let r = c
+        .post(app.url("/api/v1/meetings"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let m: Value = r.json().await.unwrap();
+    let id = m["id"].as_str().unwrap().to_string();
+    let names = |from: &'static str, until: &'static str| {
+        let c = c.clone();
+        let url = app.url(&format!(
+            "/api/v1/meetings?fromTime={from}&untilTime={until}"
+        ));
+        let token = token.clone();
+        async move {
+            let v: Value = c
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["meetings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Occurrences: June 12, 19, 26 and July 3 (10:00 Paris).
+    assert_eq!(
+        names("2030-06-25T00:00:00Z", "2030-06-27T00:00:00Z").await,
+        ["Weekly since June"]
+    );
+    assert!(
+        names("2030-06-20T00:00:00Z", "2030-06-25T00:00:00Z")
+            .await
+            .is_empty(),
+        "between two"
+    );
+    assert!(
+        names("2030-07-04T00:00:00Z", "2030-12-31T00:00:00Z")
+            .await
+            .is_empty(),
+        "after the last"
+    );
+    // Cancel June 26: that week no longer lists it.
+    let r = c
+        .delete(app.url(&format!(
+            "/api/v1/meetings/{id}/occurrences/2030-06-26T10:00"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(names("2030-06-25T00:00:00Z", "2030-06-27T00:00:00Z")
+        .await
+        .is_empty());
+}

@@ -356,24 +356,7 @@ impl Meetings {
         else {
             return Err(ApiError::NotFound);
         };
-        Ok(MeetingOut {
-            id: id.to_string(),
-            name: v.name,
-            organizer: v.organizer_username,
-            is_organizer: v.is_organizer,
-            start: rfc3339(v.starts_at),
-            end: rfc3339(v.ends_at),
-            time_zone: v.time_zone,
-            rrule: v.rrule,
-            space_name: v.space_name,
-            dial_in: v.dial_in,
-            // Only the organizer sees who else is invited.
-            attendees: if v.is_organizer {
-                v.attendees
-            } else {
-                Vec::new()
-            },
-        })
+        Ok(meeting_out(id, v))
     }
 
     /// The user's meetings (organized or attended) overlapping [from, until),
@@ -442,16 +425,37 @@ impl Meetings {
             ids.push((id,));
         }
         let ids: Vec<(String,)> = ids.into_iter().skip(offset as usize).collect();
-        let mut out = Vec::with_capacity(ids.len());
-        for (id,) in ids {
-            match self.get_api(user, &id).await {
-                Ok(m) => out.push(m),
-                // Deleted between the two reads.
-                Err(ApiError::NotFound) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
+        // One read for the whole page (a meeting deleted in between is
+        // left out).
+        let ids: Vec<String> = ids.into_iter().map(|(id,)| id).collect();
+        Ok(self
+            .load_visible_many(user, &ids)
+            .await
+            .map_err(|e| ApiError::from(internal(e)))?
+            .into_iter()
+            .map(|(id, v)| meeting_out(&id, v))
+            .collect())
+    }
+}
+
+fn meeting_out(id: &str, v: super::Visible) -> MeetingOut {
+    MeetingOut {
+        id: id.to_string(),
+        name: v.name,
+        organizer: v.organizer_username,
+        is_organizer: v.is_organizer,
+        start: rfc3339(v.starts_at),
+        end: rfc3339(v.ends_at),
+        time_zone: v.time_zone,
+        rrule: v.rrule,
+        space_name: v.space_name,
+        dial_in: v.dial_in,
+        // Only the organizer sees who else is invited.
+        attendees: if v.is_organizer {
+            v.attendees
+        } else {
+            Vec::new()
+        },
     }
 }
 

@@ -736,7 +736,32 @@ impl Meetings {
         user: &UserRecord,
         id: &str,
     ) -> Result<Option<Visible>, sqlx::Error> {
+        Ok(self
+            .load_visible_many(user, &[id.to_string()])
+            .await?
+            .pop()
+            .map(|(_, v)| v))
+    }
+
+    /// [`Self::load_visible`] for several meetings in three queries, in the
+    /// order of `ids`; those the user may not see are left out.
+    pub(crate) async fn load_visible_many(
+        &self,
+        user: &UserRecord,
+        ids: &[String],
+    ) -> Result<Vec<(String, Visible)>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // "$1, $2, ..." for the ids: only placeholders go into the text.
+        let list = |first: usize, n: usize| {
+            (first..first + n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         type Row = (
+            String,
             String,
             String,
             String,
@@ -748,62 +773,92 @@ impl Meetings {
             String,
             Option<String>,
         );
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT m.name, m.organizer_id, u.username, u.display_name, m.time_zone, m.starts_at, m.ends_at, m.rrule, \
-             COALESCE(s.name, ''), m.space_id \
+        let sql = format!(
+            "SELECT m.id, m.name, m.organizer_id, u.username, u.display_name, m.time_zone, m.starts_at, m.ends_at, \
+             m.rrule, COALESCE(s.name, ''), m.space_id \
              FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id \
-             WHERE m.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.db)
-        .await?;
-        let Some((
-            name,
-            organizer_id,
-            organizer_username,
-            organizer_name,
-            time_zone,
-            starts_at,
-            ends_at,
-            rrule,
-            space_name,
-            space_id,
-        )) = row
-        else {
-            return Ok(None);
-        };
-        let attendees: Vec<(String, String)> = sqlx::query_as(
-            "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
-        )
-        .bind(id)
-        .fetch_all(&self.db)
-        .await?;
-        let is_organizer = organizer_id == user.id;
-        let my_role = attendees
-            .iter()
-            .find(|(e, _)| e.eq_ignore_ascii_case(&user.email))
-            .map(|(_, r)| r.clone());
-        if !is_organizer && my_role.is_none() {
-            return Ok(None);
+             WHERE m.id IN ({})",
+            list(1, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(id);
         }
-        let access: Vec<AccessRow> = sqlx::query_as(
-            "SELECT role, uri, call_id, passcode, join_url FROM space_access WHERE space_id = $1 ORDER BY position",
-        )
-        .bind(space_id.unwrap_or_default())
-        .fetch_all(&self.db)
-        .await?;
-        Ok(Some(Visible {
-            name,
-            organizer_username,
-            organizer_name,
-            is_organizer,
-            time_zone,
-            starts_at,
-            ends_at,
-            rrule,
-            space_name,
-            dial_in: access
+        let rows = q.fetch_all(&self.db).await?;
+        let sql = format!(
+            "SELECT meeting_id, email, role FROM meeting_attendees WHERE meeting_id IN ({}) \
+             ORDER BY meeting_id, position",
+            list(1, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(id);
+        }
+        let attendees = q.fetch_all(&self.db).await?;
+        let space_ids: Vec<String> = rows.iter().filter_map(|r| r.10.clone()).collect();
+        let access: Vec<(String, AccessRow)> = if space_ids.is_empty() {
+            Vec::new()
+        } else {
+            type A = (
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+            );
+            let sql = format!(
+                "SELECT space_id, role, uri, call_id, passcode, join_url FROM space_access \
+                 WHERE space_id IN ({}) ORDER BY space_id, position",
+                list(1, space_ids.len())
+            );
+            let mut q = sqlx::query_as::<_, A>(sqlx::AssertSqlSafe(sql));
+            for id in &space_ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(&self.db)
+                .await?
                 .into_iter()
+                .map(|(space, role, uri, call_id, passcode, join_url)| {
+                    (space, (role, uri, call_id, passcode, join_url))
+                })
+                .collect()
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for id in ids {
+            let Some(row) = rows.iter().find(|r| &r.0 == id) else {
+                continue;
+            };
+            let (
+                _,
+                name,
+                organizer_id,
+                organizer_username,
+                organizer_name,
+                time_zone,
+                starts_at,
+                ends_at,
+                rrule,
+                space_name,
+                space_id,
+            ) = row.clone();
+            let mine: Vec<(String, String)> = attendees
+                .iter()
+                .filter(|(m, _, _)| m == id)
+                .map(|(_, e, r)| (e.clone(), r.clone()))
+                .collect();
+            let is_organizer = organizer_id == user.id;
+            let my_role = mine
+                .iter()
+                .find(|(e, _)| e.eq_ignore_ascii_case(&user.email))
+                .map(|(_, r)| r.clone());
+            if !is_organizer && my_role.is_none() {
+                continue;
+            }
+            let dial_in = access
+                .iter()
+                .filter(|(space, _)| Some(space) == space_id.as_ref())
+                .map(|(_, a)| a.clone())
                 .filter(|(role, ..)| is_organizer || my_role.as_deref() == Some(role.as_str()))
                 .map(|(role, uri, call_id, passcode, join_url)| DialIn {
                     role,
@@ -812,12 +867,28 @@ impl Meetings {
                     passcode: passcode.unwrap_or_default(),
                     join_url: join_url.unwrap_or_default(),
                 })
-                .collect(),
-            attendees: attendees
-                .into_iter()
-                .map(|(email, role)| Attendee { email, role })
-                .collect(),
-        }))
+                .collect();
+            out.push((
+                id.clone(),
+                Visible {
+                    name,
+                    organizer_username,
+                    organizer_name,
+                    is_organizer,
+                    time_zone,
+                    starts_at,
+                    ends_at,
+                    rrule,
+                    space_name,
+                    dial_in,
+                    attendees: mine
+                        .into_iter()
+                        .map(|(email, role)| Attendee { email, role })
+                        .collect(),
+                },
+            ));
+        }
+        Ok(out)
     }
 
     /// The meeting page: for its organizer or an invited attendee.

@@ -151,6 +151,35 @@ fn time_param(
     }
 }
 
+/// `fromTime` (default now), `untilTime` (default a year after it, and after
+/// it) and a maximum (1 to MAX_LIST, default 100) of a list query.
+#[allow(clippy::result_large_err)]
+fn range_and_max(
+    now: DateTime<Utc>,
+    from_time: Option<&str>,
+    until_time: Option<&str>,
+    (max_name, max): (&str, Option<u32>),
+) -> Result<(DateTime<Utc>, DateTime<Utc>, u32), Response> {
+    let from = time_param("fromTime", from_time, now)?;
+    let until = time_param("untilTime", until_time, from + chrono::Duration::days(365))?;
+    if until <= from {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            "untilTime must be after fromTime",
+        ));
+    }
+    let max = max.unwrap_or(100);
+    if max == 0 || max > MAX_LIST {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            &format!("{max_name} must be between 1 and {MAX_LIST}"),
+        ));
+    }
+    Ok((from, until, max))
+}
+
 async fn list(
     State(st): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
@@ -167,34 +196,15 @@ async fn list(
             "Bad query parameters.",
         );
     };
-    let now = st.clock.now();
-    let from = match time_param("fromTime", q.from_time.as_deref(), now) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let until = match time_param(
-        "untilTime",
+    let (from, until, max) = match range_and_max(
+        st.clock.now(),
+        q.from_time.as_deref(),
         q.until_time.as_deref(),
-        from + chrono::Duration::days(365),
+        ("maxMeetings", q.max_meetings),
     ) {
-        Ok(t) => t,
+        Ok(r) => r,
         Err(r) => return r,
     };
-    if until <= from {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "badRequest",
-            "untilTime must be after fromTime",
-        );
-    }
-    let max = q.max_meetings.unwrap_or(100);
-    if max == 0 || max > MAX_LIST {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "badRequest",
-            &format!("maxMeetings must be between 1 and {MAX_LIST}"),
-        );
-    }
     let offset = q.offset.unwrap_or(0);
     match st
         .meetings
@@ -337,34 +347,15 @@ async fn occurrences(
             "Bad query parameters.",
         );
     };
-    let now = st.clock.now();
-    let from = match time_param("fromTime", q.from_time.as_deref(), now) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let until = match time_param(
-        "untilTime",
+    let (from, until, max) = match range_and_max(
+        st.clock.now(),
+        q.from_time.as_deref(),
         q.until_time.as_deref(),
-        from + chrono::Duration::days(365),
+        ("maxOccurrences", q.max_occurrences),
     ) {
-        Ok(t) => t,
+        Ok(r) => r,
         Err(r) => return r,
     };
-    if until <= from {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "badRequest",
-            "untilTime must be after fromTime",
-        );
-    }
-    let max = q.max_occurrences.unwrap_or(100);
-    if max == 0 || max > MAX_LIST {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "badRequest",
-            &format!("maxOccurrences must be between 1 and {MAX_LIST}"),
-        );
-    }
     match st
         .meetings
         .list_occurrences(&user, &id, from, until, max as usize)

@@ -131,23 +131,25 @@ fn occurrence_back(id: &str, form: &HashMap<String, String>, message: &str) -> S
     location
 }
 
+/// Where an occurrence form goes when it is done (`location`), or its error.
 fn occurrence_result(
     headers: &HeaderMap,
     id: &str,
     form: &HashMap<String, String>,
-    result: Result<(), crate::meetings::occurrences::OccurrenceError>,
-    done: &str,
+    result: Result<String, crate::meetings::occurrences::OccurrenceError>,
 ) -> Response {
     use crate::meetings::occurrences::OccurrenceError;
     match result {
-        Ok(()) => go(
-            headers,
-            &format!("/meetings/{}?{done}=1", super::middleware::urlencode(id)),
-        ),
+        Ok(location) => go(headers, &location),
         Err(OccurrenceError::Invalid(message)) => go(headers, &occurrence_back(id, form, &message)),
         Err(OccurrenceError::NotFound) => public_error_page(PublicError::NotFound),
         Err(OccurrenceError::Internal(e)) => public_error_page(e),
     }
+}
+
+/// The meeting page saying what was just done (`?cancelled=1`, `?moved=1`).
+fn meeting_done(id: &str, done: &str) -> String {
+    format!("/meetings/{}?{done}=1", super::middleware::urlencode(id))
 }
 
 fn original_of(
@@ -178,7 +180,8 @@ pub async fn post_cancel_occurrence(
         Ok(original) => st.meetings.cancel_occurrence(&user, &id, original).await,
         Err(e) => Err(e),
     };
-    occurrence_result(&headers, &id, &form, result, "cancelled")
+    let result = result.map(|()| meeting_done(&id, "cancelled"));
+    occurrence_result(&headers, &id, &form, result)
 }
 
 /// POST /meetings/{id}/occurrences/move: moves (and renames) one occurrence;
@@ -219,7 +222,7 @@ pub async fn post_move_occurrence(
                     st.meetings
                         .move_occurrence_local(&user, &id, original, &start, minutes, name)
                         .await
-                        .map(|_| ())
+                        .map(|_| meeting_done(&id, "moved"))
                 }
                 _ => Err(OccurrenceError::Invalid(
                     "Enter the times as HH:MM (for example 09:30).".into(),
@@ -227,7 +230,7 @@ pub async fn post_move_occurrence(
             }
         }
     };
-    occurrence_result(&headers, &id, &form, result, "moved")
+    occurrence_result(&headers, &id, &form, result)
 }
 
 /// POST /meetings/{id}/occurrences/split: "this and following" — the series
@@ -244,21 +247,19 @@ pub async fn post_split_occurrence(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let split = match original_of(&form) {
-        Ok(original) => st.meetings.split_following(&user, &id, original).await,
+    let result = match original_of(&form) {
+        Ok(original) => match st.meetings.split_following(&user, &id, original).await {
+            // The wizard opens on the new meeting.
+            Ok(new_id) => st
+                .meetings
+                .edit_draft(&user, &new_id)
+                .await
+                .map_err(OccurrenceError::Internal),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
-    match split {
-        Ok(new_id) => match st.meetings.edit_draft(&user, &new_id).await {
-            Ok(location) => go(&headers, &location),
-            Err(e) => public_error_page(e),
-        },
-        Err(OccurrenceError::Invalid(message)) => {
-            go(&headers, &occurrence_back(&id, &form, &message))
-        }
-        Err(OccurrenceError::NotFound) => public_error_page(PublicError::NotFound),
-        Err(OccurrenceError::Internal(e)) => public_error_page(e),
-    }
+    occurrence_result(&headers, &id, &form, result)
 }
 
 /// POST /admin/cleanup: an administrator runs the daily cleanup of

@@ -39,20 +39,8 @@ pub fn internal_page(err: impl Display) -> Response {
     )
 }
 
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// HTML text escaping: the web app's, for the server's own pages and mails.
+pub use app::escape_html as escape;
 
 #[cfg(test)]
 mod tests {

@@ -131,7 +131,11 @@ async fn sweep(
         } else {
             let mut last = Some(DateTime::<Utc>::MIN_UTC);
             for (id, ends, rrule, tz, local, dur) in &meetings {
-                let exceptions = crate::meetings::occurrences::load_exceptions(db, id).await?;
+                // Only a series has exceptions.
+                let exceptions = match rrule {
+                    Some(_) => crate::meetings::occurrences::load_exceptions(db, id).await?,
+                    None => Vec::new(),
+                };
                 let end = meeting_end(*ends, rrule.as_deref(), tz, local, *dur, &exceptions);
                 last = match (last, end) {
                     (Some(a), Some(b)) => Some(a.max(b)),

@@ -401,7 +401,10 @@ pub async fn snapshot(
     .await?;
     // A repeating meeting: the rule as iCalendar wants it next to
     // DTSTART;TZID (UNTIL in UTC), and the exceptions that still apply.
-    let series = crate::meetings::occurrences::load_series(&mut *conn, meeting_id).await?;
+    let series = match rrule {
+        Some(_) => crate::meetings::occurrences::load_series(&mut *conn, meeting_id).await?,
+        None => None,
+    };
     let (rrule, exdates, overrides) = match (&rrule, series) {
         (Some(_), Some(series)) => (
             Some(series.to_ical_rrule()).filter(|r| !r.is_empty()),

@@ -71,7 +71,14 @@ impl Meetings {
         let mut names: Vec<String> = Vec::with_capacity(rows.len());
         for (id, name, rrule, tz, local, minutes, starts, ends) in rows {
             let series = match rrule {
-                Some(rule) => base_series(&rule, &tz, &local, minutes),
+                // A series, with its cancelled and moved occurrences.
+                Some(rule) => match base_series(&rule, &tz, &local, minutes) {
+                    Some(mut s) => {
+                        apply(&mut s, &load_exceptions(&self.db, &id).await?);
+                        Some(s)
+                    }
+                    None => None,
+                },
                 None => {
                     // A single meeting: its stored UTC times are the truth.
                     let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
@@ -85,9 +92,7 @@ impl Meetings {
                     .ok()
                 }
             };
-            let Some(mut series) = series else { continue };
-            let exceptions = load_exceptions(&self.db, &id).await?;
-            apply(&mut series, &exceptions);
+            let Some(series) = series else { continue };
             others.push(series);
             names.push(name);
         }

@@ -421,21 +421,7 @@ async fn smtp_down_is_retried_and_delivered_once_it_is_up() {
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
 
     // Nothing listens: the first try fails and a retry is planned.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let row: (String, i64) =
-            sqlx::query_as("SELECT status, attempts FROM mail_outbox WHERE meeting_id = $1")
-                .bind(&id)
-                .fetch_one(&app.db)
-                .await
-                .unwrap();
-        if row.1 >= 1 {
-            assert_eq!(row.0, "pending");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no attempt was made");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert_eq!(first_attempt(&app, &id).await.0, "pending");
     let page = get(&c, app.url(&format!("/meetings/{id}"))).await;
     assert_eq!(texts(&page, ".delivery .status"), vec!["Waiting to retry"]);
 
@@ -494,6 +480,49 @@ fn smtp_pki(dir: &Path, ca_name: &str) {
     std::fs::write(dir.join("smtp.key"), key.serialize_pem()).unwrap();
 }
 
+/// A sink over TLS (`--starttls` or `--smtps`) with the server certificate
+/// of a "Mail CA" made in the data directory (ca.pem), requiring AUTH as
+/// `user:password`; and its port.
+fn secure_sink(app: &TestApp, tls: &str, auth: &str) -> (SmtpSink, u16) {
+    smtp_pki(app.data_dir(), "Mail CA");
+    let port = free_port();
+    let (cert, key) = (
+        app.data_dir().join("smtp.pem"),
+        app.data_dir().join("smtp.key"),
+    );
+    let sink = SmtpSink::start_with(
+        port,
+        &[
+            tls,
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            "--auth",
+            auth,
+        ],
+    );
+    (sink, port)
+}
+
+/// Waits for the first delivery attempt of the mail about `meeting`;
+/// its status and last error.
+async fn first_attempt(app: &TestApp, meeting: &str) -> (String, Option<String>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row: (String, i64, Option<String>) = sqlx::query_as(
+            "SELECT status, attempts, last_error FROM mail_outbox WHERE meeting_id = $1",
+        )
+        .bind(meeting)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        if row.1 >= 1 {
+            return (row.0, row.2);
+        }
+        assert!(Instant::now() < deadline, "no attempt was made");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// TLS (STARTTLS or SMTPS) with AUTH, trusting `trust` (a file in the data
 /// directory), as the `scheduler email ...` commands would set it.
 fn configure_secure_smtp(
@@ -547,22 +576,7 @@ async fn wait_status(app: &TestApp, meeting: &str, status: &str) -> (i64, Option
 async fn starttls_and_auth_with_a_private_ca() {
     require_python();
     let app = TestApp::spawn().await;
-    smtp_pki(app.data_dir(), "Mail CA");
-    let port = free_port();
-    let (cert, key) = (
-        app.data_dir().join("smtp.pem"),
-        app.data_dir().join("smtp.key"),
-    );
-    let sink = SmtpSink::start_with(
-        port,
-        &[
-            "--starttls",
-            cert.to_str().unwrap(),
-            key.to_str().unwrap(),
-            "--auth",
-            "scheduler:s3cret pass",
-        ],
-    );
+    let (sink, port) = secure_sink(&app, "--starttls", "scheduler:s3cret pass");
     configure_secure_smtp(&app, port, Protocol::Smtp, "s3cret pass", "ca.pem");
     let c = signed_in_demo(&app).await;
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
@@ -579,22 +593,7 @@ async fn starttls_and_auth_with_a_private_ca() {
 async fn smtps_with_a_private_ca() {
     require_python();
     let app = TestApp::spawn().await;
-    smtp_pki(app.data_dir(), "Mail CA");
-    let port = free_port();
-    let (cert, key) = (
-        app.data_dir().join("smtp.pem"),
-        app.data_dir().join("smtp.key"),
-    );
-    let sink = SmtpSink::start_with(
-        port,
-        &[
-            "--smtps",
-            cert.to_str().unwrap(),
-            key.to_str().unwrap(),
-            "--auth",
-            "scheduler:pw",
-        ],
-    );
+    let (sink, port) = secure_sink(&app, "--smtps", "scheduler:pw");
     configure_secure_smtp(&app, port, Protocol::Smtps, "pw", "ca.pem");
     let c = signed_in_demo(&app).await;
     schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
@@ -607,22 +606,7 @@ async fn smtps_with_a_private_ca() {
 async fn wrong_credentials_fail_clearly_and_the_password_shows_nowhere() {
     require_python();
     let app = TestApp::spawn().await;
-    smtp_pki(app.data_dir(), "Mail CA");
-    let port = free_port();
-    let (cert, key) = (
-        app.data_dir().join("smtp.pem"),
-        app.data_dir().join("smtp.key"),
-    );
-    let sink = SmtpSink::start_with(
-        port,
-        &[
-            "--starttls",
-            cert.to_str().unwrap(),
-            key.to_str().unwrap(),
-            "--auth",
-            "scheduler:right-password",
-        ],
-    );
+    let (sink, port) = secure_sink(&app, "--starttls", "scheduler:right-password");
     configure_secure_smtp(&app, port, Protocol::Smtp, "Wr0ng-Pa55word", "ca.pem");
     let c = signed_in_demo(&app).await;
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
@@ -649,7 +633,7 @@ async fn wrong_credentials_fail_clearly_and_the_password_shows_nowhere() {
 async fn a_server_certificate_from_another_ca_is_refused() {
     require_python();
     let app = TestApp::spawn().await;
-    smtp_pki(app.data_dir(), "Mail CA");
+    let (sink, port) = secure_sink(&app, "--starttls", "scheduler:pw");
     // The scheduler trusts another CA than the one that signed the server's.
     let other = tempfile::tempdir().unwrap();
     smtp_pki(other.path(), "Other CA");
@@ -658,42 +642,14 @@ async fn a_server_certificate_from_another_ca_is_refused() {
         app.data_dir().join("other-ca.pem"),
     )
     .unwrap();
-    let port = free_port();
-    let (cert, key) = (
-        app.data_dir().join("smtp.pem"),
-        app.data_dir().join("smtp.key"),
-    );
-    let sink = SmtpSink::start_with(
-        port,
-        &[
-            "--starttls",
-            cert.to_str().unwrap(),
-            key.to_str().unwrap(),
-            "--auth",
-            "scheduler:pw",
-        ],
-    );
     configure_secure_smtp(&app, port, Protocol::Smtp, "pw", "other-ca.pem");
     let c = signed_in_demo(&app).await;
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
     // Not sent, no credentials offered to an unverified server, retried later
     // (the administrator may fix the trust bundle).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let error = loop {
-        let row: (String, i64, Option<String>) = sqlx::query_as(
-            "SELECT status, attempts, last_error FROM mail_outbox WHERE meeting_id = $1",
-        )
-        .bind(&id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-        if row.1 >= 1 {
-            assert_eq!(row.0, "pending");
-            break row.2.unwrap_or_default();
-        }
-        assert!(Instant::now() < deadline, "no attempt was made");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let (status, error) = first_attempt(&app, &id).await;
+    assert_eq!(status, "pending");
+    let error = error.unwrap_or_default();
     assert!(error.to_lowercase().contains("certificate"), "{error}");
     assert_eq!(sink.count(), 0);
     assert!(

@@ -404,9 +404,16 @@ async fn the_api_lists_cancels_moves_and_splits_occurrences() {
     assert_eq!(r.status(), 422);
 }
 
-/// Steps 1 and 2 of the wizard for a one-off meeting on `date` at `from`
-/// (one hour, Paris); returns the step 3 page.
-async fn wizard_to_step3(app: &TestApp, c: &reqwest::Client, date: &str, from: &str) -> String {
+/// Steps 1 and 2 of the wizard for a one-hour meeting in Paris on `date` at
+/// `from`, with `repeat` fields for step 2 (none: a one-off); returns the
+/// step 3 page.
+async fn wizard_to_step3(
+    app: &TestApp,
+    c: &reqwest::Client,
+    date: &str,
+    from: &str,
+    repeat: &[(&str, &str)],
+) -> String {
     let page = app.page(c, "/schedule").await;
     let csrf = form_field(&page, "csrf").unwrap();
     let loc = integration_tests::post_form(
@@ -429,25 +436,24 @@ async fn wizard_to_step3(app: &TestApp, c: &reqwest::Client, date: &str, from: &
         .next()
         .unwrap()
         .to_string();
-    let loc = integration_tests::post_form(
-        c,
-        &app.url("/schedule"),
-        &[
-            ("csrf", &csrf),
-            ("draft", &draft),
-            ("step", "2"),
-            ("date", date),
-            ("from", from),
-            ("to", ""),
-            ("duration", "1:00"),
-            ("prev_to", ""),
-            ("prev_duration", "1:00"),
-            ("time_zone", "Europe/Paris"),
-            ("repeat", "none"),
-            ("action", "next"),
-        ],
-    )
-    .await;
+    let mut step2 = vec![
+        ("csrf", csrf.as_str()),
+        ("draft", draft.as_str()),
+        ("step", "2"),
+        ("date", date),
+        ("from", from),
+        ("to", ""),
+        ("duration", "1:00"),
+        ("prev_to", ""),
+        ("prev_duration", "1:00"),
+        ("time_zone", "Europe/Paris"),
+        ("action", "next"),
+    ];
+    if repeat.is_empty() {
+        step2.push(("repeat", "none"));
+    }
+    step2.extend_from_slice(repeat);
+    let loc = integration_tests::post_form(c, &app.url("/schedule"), &step2).await;
     app.page(c, &loc).await
 }
 
@@ -456,7 +462,7 @@ async fn the_wizard_warns_of_overlaps_with_real_occurrences() {
     let app = TestApp::spawn().await;
     let (id, c) = weekly(&app).await;
     // June 19 10:30: overlaps the second occurrence (10:00-11:00).
-    let page = wizard_to_step3(&app, &c, "2030-06-19", "10:30").await;
+    let page = wizard_to_step3(&app, &c, "2030-06-19", "10:30", &[]).await;
     let warnings = texts(&page, ".warnings li.conflict");
     assert_eq!(warnings.len(), 1, "{page}");
     assert!(
@@ -465,7 +471,7 @@ async fn the_wizard_warns_of_overlaps_with_real_occurrences() {
         "{warnings:?}"
     );
     // 11:00 only touches it: no warning.
-    let page = wizard_to_step3(&app, &c, "2030-06-19", "11:00").await;
+    let page = wizard_to_step3(&app, &c, "2030-06-19", "11:00", &[]).await;
     assert!(texts(&page, ".warnings li").is_empty());
     // Once that occurrence is cancelled, 10:30 is free.
     let r = post(
@@ -476,7 +482,7 @@ async fn the_wizard_warns_of_overlaps_with_real_occurrences() {
     )
     .await;
     assert!(location(&r).ends_with("cancelled=1"));
-    let page = wizard_to_step3(&app, &c, "2030-06-19", "10:30").await;
+    let page = wizard_to_step3(&app, &c, "2030-06-19", "10:30", &[]).await;
     assert!(texts(&page, ".warnings li").is_empty(), "{page}");
     // A moved occurrence warns where it went.
     post(
@@ -492,9 +498,9 @@ async fn the_wizard_warns_of_overlaps_with_real_occurrences() {
         ],
     )
     .await;
-    let page = wizard_to_step3(&app, &c, "2030-06-27", "16:30").await;
+    let page = wizard_to_step3(&app, &c, "2030-06-27", "16:30", &[]).await;
     assert_eq!(texts(&page, ".warnings li").len(), 1, "{page}");
-    let page = wizard_to_step3(&app, &c, "2030-06-26", "10:30").await;
+    let page = wizard_to_step3(&app, &c, "2030-06-26", "10:30", &[]).await;
     assert!(texts(&page, ".warnings li").is_empty());
 }
 
@@ -584,52 +590,20 @@ async fn intervals_and_weekdays_through_the_api_and_the_wizard() {
     assert_eq!(e["error"]["field"], "repeatDays");
 
     // The wizard: monthly on the last Friday (2030-06-28), every 2 months.
-    let page = app.page(&c, "/schedule").await;
-    let csrf = form_field(&page, "csrf").unwrap();
-    let loc = integration_tests::post_form(
+    let page = wizard_to_step3(
+        &app,
         &c,
-        &app.url("/schedule"),
+        "2030-06-28",
+        "15:00",
         &[
-            ("csrf", &csrf),
-            ("draft", ""),
-            ("step", "1"),
-            ("name", "Monthly review"),
-            ("space_mode", "new"),
-            ("template_id", TEMPLATE),
-            ("action", "next"),
-        ],
-    )
-    .await;
-    let draft = loc
-        .trim_start_matches("/schedule?draft=")
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
-    let loc = integration_tests::post_form(
-        &c,
-        &app.url("/schedule"),
-        &[
-            ("csrf", &csrf),
-            ("draft", &draft),
-            ("step", "2"),
-            ("date", "2030-06-28"),
-            ("from", "15:00"),
-            ("to", ""),
-            ("duration", "1:00"),
-            ("prev_to", ""),
-            ("prev_duration", "1:00"),
-            ("time_zone", "Europe/Paris"),
             ("repeat", "monthly"),
             ("repeat_interval", "2"),
             ("repeat_monthly", "last"),
             ("repeat_end", "count"),
             ("repeat_count", "3"),
-            ("action", "next"),
         ],
     )
     .await;
-    let page = app.page(&c, &loc).await;
     assert_eq!(
         texts(&page, ".repeat-summary"),
         ["Repeats Every 2 months on the last Friday, 3 times"],

@@ -58,8 +58,21 @@ async fn health(State(st): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The app's routes, generated once per process. Generating them renders
+/// the app with resource loading suppressed through a *process-wide* flag
+/// (leptos_server's `SuppressResourceLoad`): a resource first polled on
+/// another server in the same process during that window never resolves,
+/// and its page never finishes (leptos issue 4773). Several servers share a
+/// process in the integration tests and in a cluster test; one generation
+/// keeps the window before any of them serves.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let backend = state.backend.clone();
     let options = state.leptos_options.clone();
     Router::new()

@@ -68,3 +68,47 @@ async fn home_lists_upcoming_meetings_with_the_now_badge() {
         "ended meetings are not listed"
     );
 }
+
+/// Another server starting in the same process (a second node, or another
+/// test) must not leave this one's pages hanging. Leptos suppresses resource
+/// loading process-wide while it generates a route list, and a resource
+/// first polled then never resolves (leptos issue 4773): the home page
+/// stalled mid-body until the client gave up. Routes are now generated once
+/// per process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_finish_while_other_servers_start_in_the_process() {
+    let app = TestApp::spawn().await;
+    app.add_user("alice", "Alice", "UTC").await;
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    app.sign_in(&c, "alice", PASSWORD).await;
+    let starting = tokio::spawn(async {
+        // SQLite for the others whatever the backend: the fault is in the
+        // web layer, and 100 PostgreSQL databases would only slow this down.
+        for _ in 0..100 {
+            let other = TestApp::spawn_on(None).await;
+            drop(other);
+        }
+    });
+    let mut pages = 0;
+    while !starting.is_finished() || pages < 50 {
+        let mut batch = Vec::new();
+        for _ in 0..8 {
+            let c = c.clone();
+            let url = app.url("/");
+            batch.push(tokio::spawn(async move {
+                c.get(url).send().await?.error_for_status()?.text().await
+            }));
+        }
+        for b in batch {
+            let html = b.await.unwrap().expect("the home page finishes");
+            assert!(html.contains("</html>"), "a whole page");
+            pages += 1;
+        }
+    }
+    starting.await.unwrap();
+}

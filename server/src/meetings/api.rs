@@ -384,45 +384,65 @@ impl Meetings {
         }
         // Meetings that do not repeat overlap by their times; a repeating one
         // is a candidate once it has started before `until`, and stays if
-        // one of its real occurrences (exceptions applied) overlaps.
-        type Row = (String, Option<String>, String, String, i64);
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT m.id, m.rrule, m.time_zone, m.local_start, m.duration_minutes FROM meetings m \
-             WHERE m.starts_at < $1 AND (m.ends_at > $2 OR m.rrule IS NOT NULL) AND (m.organizer_id = $3 OR EXISTS \
-             (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($4))) \
-             ORDER BY m.starts_at, m.id",
-        )
-        .bind(to_millis(until))
-        .bind(to_millis(from))
-        .bind(&user.id)
-        .bind(&user.email)
-        .fetch_all(&self.db)
-        .await
-        .map_err(|e| ApiError::from(internal(e)))?;
+        // one of its real occurrences (exceptions applied) overlaps. The
+        // candidates are read in start order, a chunk at a time (keyset on
+        // start and id), until the page is full: a page of 100 out of
+        // 10,000 meetings reads about 100 rows, not 10,000.
+        type Row = (String, Option<String>, String, String, i64, i64);
         let wanted = (offset as usize).saturating_add(max.min(MAX_LIST) as usize);
+        let chunk = (wanted + 16) as i64;
         let mut ids: Vec<(String,)> = Vec::new();
-        for (id, rrule, tz, local, minutes) in rows {
-            if ids.len() >= wanted {
+        let mut after: Option<(i64, String)> = None;
+        'chunks: while ids.len() < wanted {
+            let (after_start, after_id) = after.clone().unwrap_or((i64::MIN, String::new()));
+            let rows: Vec<Row> = sqlx::query_as(
+                "SELECT m.id, m.rrule, m.time_zone, m.local_start, m.duration_minutes, m.starts_at \
+                 FROM meetings m \
+                 WHERE m.starts_at < $1 AND (m.ends_at > $2 OR m.rrule IS NOT NULL) \
+                 AND (m.starts_at > $5 OR (m.starts_at = $5 AND m.id > $6)) \
+                 AND (m.organizer_id = $3 OR EXISTS \
+                 (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($4))) \
+                 ORDER BY m.starts_at, m.id LIMIT $7",
+            )
+            .bind(to_millis(until))
+            .bind(to_millis(from))
+            .bind(&user.id)
+            .bind(&user.email)
+            .bind(after_start)
+            .bind(&after_id)
+            .bind(chunk)
+            .fetch_all(&self.db)
+            .await
+            .map_err(|e| ApiError::from(internal(e)))?;
+            let last_chunk = (rows.len() as i64) < chunk;
+            for (id, rrule, tz, local, minutes, starts_at) in rows {
+                after = Some((starts_at, id.clone()));
+                if ids.len() >= wanted {
+                    break 'chunks;
+                }
+                if let Some(rule) = rrule {
+                    let Some(mut series) =
+                        super::occurrences::base_series(&rule, &tz, &local, minutes)
+                    else {
+                        continue;
+                    };
+                    let exceptions = super::occurrences::load_exceptions(&self.db, &id)
+                        .await
+                        .map_err(|e| ApiError::from(internal(e)))?;
+                    super::occurrences::apply(&mut series, &exceptions);
+                    let overlaps = series
+                        .occurrences(from - crate::recurrence::MAX_DURATION, until, 64)
+                        .iter()
+                        .any(|o| o.end > from && o.start < until);
+                    if !overlaps {
+                        continue;
+                    }
+                }
+                ids.push((id,));
+            }
+            if last_chunk {
                 break;
             }
-            if let Some(rule) = rrule {
-                let Some(mut series) = super::occurrences::base_series(&rule, &tz, &local, minutes)
-                else {
-                    continue;
-                };
-                let exceptions = super::occurrences::load_exceptions(&self.db, &id)
-                    .await
-                    .map_err(|e| ApiError::from(internal(e)))?;
-                super::occurrences::apply(&mut series, &exceptions);
-                let overlaps = series
-                    .occurrences(from - crate::recurrence::MAX_DURATION, until, 64)
-                    .iter()
-                    .any(|o| o.end > from && o.start < until);
-                if !overlaps {
-                    continue;
-                }
-            }
-            ids.push((id,));
         }
         let ids: Vec<(String,)> = ids.into_iter().skip(offset as usize).collect();
         // One read for the whole page (a meeting deleted in between is

@@ -536,3 +536,82 @@ async fn the_list_finds_a_series_by_its_later_occurrences() {
         .await
         .is_empty());
 }
+
+/// The list reads its candidates a chunk at a time: a page must skip many
+/// series that have ended before the range (more than one chunk of them),
+/// and following `nextOffset` must give every meeting in the range once, in
+/// start order.
+#[tokio::test]
+async fn paging_through_the_list_skips_ended_series_and_loses_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, token) = demo_with_token(&app).await;
+    let c = reqwest::Client::new();
+    let create = |body: Value| {
+        let c = c.clone();
+        let url = app.url("/api/v1/meetings");
+        let token = token.clone();
+        async move {
+            let r = c
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::CREATED,
+                "{}",
+                r.text().await.unwrap()
+            );
+        }
+    };
+    // 30 weekly series of 3 that end in January 2030, before the range.
+    for i in 0..30 {
+        let mut body = meeting(&format!("Ended {i:02}"));
+        body["start"] = json!(format!("2030-01-{:02}T09:00", 1 + i % 28));
+        body["repeat"] = json!("weekly");
+        body["repeatCount"] = json!(3);
+        create(body).await;
+    }
+    // Two series that run into the range, and ten one-off meetings in it.
+    for (name, start) in [
+        ("Series A", "2030-02-04T08:00"),
+        ("Series B", "2030-03-05T08:00"),
+    ] {
+        let mut body = meeting(name);
+        body["start"] = json!(start);
+        body["repeat"] = json!("weekly");
+        create(body).await;
+    }
+    for i in 0..10 {
+        let mut body = meeting(&format!("One-off {i}"));
+        body["start"] = json!(format!("2030-06-{:02}T10:00", 10 + i));
+        create(body).await;
+    }
+    let mut names = Vec::new();
+    let mut offset = 0;
+    loop {
+        let v: Value = c
+            .get(app.url(&format!(
+                "/api/v1/meetings?fromTime=2030-06-01T00:00:00Z&untilTime=2030-07-01T00:00:00Z&maxMeetings=3&offset={offset}"
+            )))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let page = v["meetings"].as_array().unwrap();
+        assert!(page.len() <= 3);
+        names.extend(page.iter().map(|m| m["name"].as_str().unwrap().to_string()));
+        match v["nextOffset"].as_u64() {
+            Some(next) => offset = next,
+            None => break,
+        }
+    }
+    let mut expected = vec!["Series A".to_string(), "Series B".to_string()];
+    expected.extend((0..10).map(|i| format!("One-off {i}")));
+    assert_eq!(names, expected);
+}

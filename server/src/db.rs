@@ -82,6 +82,18 @@ pub fn backend(db: &Db) -> Backend {
     Backend::of(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at `BEGIN` (`BEGIN IMMEDIATE`) and so waits its turn under the busy
+/// timeout; a deferred transaction that reads first and writes second
+/// fails at once with "database is locked" when another writer came in
+/// between (SQLite cannot wait there without risking a deadlock).
+pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match backend(db) {
+        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => db.begin().await,
+    }
+}
+
 /// Is the database answering?
 pub async fn ping(db: &Db) -> bool {
     sqlx::query("SELECT 1").execute(db).await.is_ok()

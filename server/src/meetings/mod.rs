@@ -522,7 +522,7 @@ impl Meetings {
         let meeting_id = uuid::Uuid::new_v4().to_string();
         let space_id = uuid::Uuid::new_v4().to_string();
         let temporary = space.origin != callbridge::SpaceOrigin::Existing;
-        let mut tx = self.db.begin().await?;
+        let mut tx = crate::db::begin_write(&self.db).await?;
         // The space is now the meeting's: no recovery for it.
         sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
             .bind(&d.id)
@@ -609,7 +609,7 @@ impl Meetings {
             return Err("no meeting to update".into());
         };
         let result: Result<bool, sqlx::Error> = async {
-            let mut tx = self.db.begin().await?;
+            let mut tx = crate::db::begin_write(&self.db).await?;
             let before: Vec<(String, String)> = sqlx::query_as(
                 "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
             )
@@ -1044,33 +1044,50 @@ impl Meetings {
                 )));
             }
         }
-        let mut tx = self.db.begin().await.map_err(internal)?;
-        // What the cancellations need, read before the rows go; they are
-        // written in the same transaction as the delete.
-        if let Some(mut m) = crate::mail::snapshot(&mut tx, id).await.map_err(internal)? {
+        // The space is gone now: the rows must follow. A failure here is
+        // tried again a few times (a retry by the user also heals it: the
+        // Call Bridge then answers that the space is already gone).
+        let space_row = space_id.filter(|_| temporary == Some(true));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.forget(id, space_row.as_deref()).await {
+                Ok(()) => break,
+                Err(e) if attempt < 3 => {
+                    tracing::warn!(meeting = %id, attempt, "deleting the meeting's rows failed, trying again: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+                }
+                Err(e) => return Err(internal(format!("delete meeting {id}: {e}"))),
+            }
+        }
+        self.mail.wake();
+        tracing::info!(meeting = %id, "meeting deleted");
+        Ok(())
+    }
+
+    /// Deletes a meeting's rows (and its space's, when given) and writes
+    /// the cancellations, in one transaction.
+    async fn forget(&self, id: &str, space_id: Option<&str>) -> Result<(), sqlx::Error> {
+        let mut tx = crate::db::begin_write(&self.db).await?;
+        // What the cancellations need, read before the rows go.
+        if let Some(mut m) = crate::mail::snapshot(&mut tx, id).await? {
             m.sequence += 1;
             let to = m.attendees.clone();
             self.mail
                 .enqueue(&mut tx, &m, crate::mail::compose::Kind::Cancel, &to)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
         sqlx::query("DELETE FROM meetings WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        if let (Some(space_id), Some(true)) = (space_id, temporary) {
+            .await?;
+        if let Some(space_id) = space_id {
             sqlx::query("DELETE FROM spaces WHERE id = $1")
                 .bind(space_id)
                 .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
-        tx.commit().await.map_err(internal)?;
-        self.mail.wake();
-        tracing::info!(meeting = %id, "meeting deleted");
-        Ok(())
+        tx.commit().await
     }
 }
 

@@ -219,6 +219,64 @@ async fn a_stopped_bridge_goes_down_and_comes_back_up_after_restart() {
     assert_eq!(state.web_bridges().up, 2);
 }
 
+/// A bridge that flaps (stopped and restarted ten times, up for 30 to
+/// 400 ms each time, sometimes less than a reconnect takes) ends UP with one
+/// link, never two; the steady bridge beside it is never disturbed.
+#[tokio::test]
+async fn a_flapping_bridge_ends_up_with_one_link_and_the_others_stay_up() {
+    let pki = Pki::new();
+    let cb = cb_sim().await;
+    let mut sims = bridges(&pki, &cb, 2).await;
+    let sup = supervisor(
+        &cb,
+        pki.scheduler_tls(&pki.schedulers),
+        std::sync::Arc::new(NoRelay),
+    );
+    let state = sup.state();
+    wait_until("2 UP", Duration::from_secs(5), || state.up_count() == 2).await;
+    let (flapping, steady) = (sims[0].address(), sims[1].address());
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..10 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        sims[0].stop().await;
+        tokio::time::sleep(Duration::from_millis(10 + seed % 150)).await;
+        sims[0].restart().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30 + (seed >> 8) % 370)).await;
+        assert!(
+            state.get(&steady).is_some_and(|b| b.up),
+            "the steady bridge stays UP"
+        );
+        assert!(sims[0].connected() <= 1, "never two links to one bridge");
+    }
+    wait_until("UP after flapping", Duration::from_secs(3), || {
+        state.get(&flapping).is_some_and(|b| b.up) && sims[0].connected() == 1
+    })
+    .await;
+    // Settled: still one link each, heartbeats flowing on the new one.
+    let beats = sims[0].heartbeats();
+    wait_until("heartbeats", Duration::from_secs(2), || {
+        sims[0].heartbeats() >= beats + 2
+    })
+    .await;
+    assert_eq!(sims[0].connected(), 1);
+    assert_eq!(sims[1].connected(), 1);
+    let steady_now = state.get(&steady).unwrap();
+    assert_eq!(
+        steady_now.connections, 1,
+        "the steady bridge never reconnected"
+    );
+    let flapped = state.get(&flapping).unwrap();
+    assert!(
+        flapped.connections >= 2 && flapped.connections <= 11,
+        "{}",
+        flapped.connections
+    );
+    assert_eq!(state.web_bridges().up, 2);
+    sup.stop().await;
+}
+
 #[tokio::test]
 async fn bridges_added_later_are_connected_and_removed_ones_dropped() {
     let pki = Pki::new();

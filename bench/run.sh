@@ -20,12 +20,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 wants() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
-wants list || ! wants memory || only="$only,list" # memory reuses the list node
 
 DURATION="${BENCH_DURATION:-10s}"
 PROFILE="${BENCH_PROFILE:-bench-server}"
 HOME_MEETINGS=50
 LIST_MEETINGS=10000
+MEMORY_BRIDGES=100
 CREATES=200
 HELPERS="$ROOT/bench/helpers.py"
 command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
@@ -154,12 +154,11 @@ if wants home; then
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
 fi
 
-# 2. The list API with 10,000 meetings, on SQLite and on PostgreSQL; 4. memory.
-list_bench() { # label, [database url]
-  local label="$1" db="${2:-}" token first idle static auth out
-  start_node "list-$label" ${db:+--database-url "$db"}
-  idle="$(rss_kb "$NODE_PID")"
-  token="$(token_for "$NODE_DIR" "$db")"
+# fill_meetings TOKEN [DATABASE_URL]: the node at NODE_URL/NODE_DIR gets
+# LIST_MEETINGS meetings: one made through the API, the rest copied from it
+# by one SQL transaction.
+fill_meetings() {
+  local token="$1" db="${2:-}" out first
   out="$(python3 "$HELPERS" create "$NODE_URL" "$token" 1 "Bench list template")"
   first="${out#* }"
   python3 "$HELPERS" meetings-sql "$first" $((LIST_MEETINGS - 1)) >"$work/meetings.sql"
@@ -168,15 +167,39 @@ list_bench() { # label, [database url]
   else
     psql -q -v ON_ERROR_STOP=1 "$db" -f "$work/meetings.sql" >/dev/null
   fi
+}
+
+# start_simulators N: the Call Bridge simulator and N web bridge simulators
+# in one process (`server simulators`); sets CB_URL, SIM_PID, SIM_DIR.
+start_simulators() {
+  local port
+  port="$(free_port)"
+  SIM_DIR="$work/simulators-$1"
+  export SCHEDULER_CALLBRIDGE_PASSWORD="${SCHEDULER_CALLBRIDGE_PASSWORD:-bench-$RANDOM$RANDOM}"
+  "$SERVER_BIN" simulators --data-dir "$SIM_DIR" --listen "127.0.0.1:$port" --web-bridges "$1" \
+    >"$SIM_DIR.log" 2>&1 &
+  SIM_PID=$!
+  pids+=("$SIM_PID")
+  CB_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 200); do
+    [ -f "$SIM_DIR/demo-pki/ca.pem" ] && curl -s -o /dev/null "$CB_URL/" && return 0
+    sleep 0.1
+  done
+  echo "the simulators did not start" >&2; cat "$SIM_DIR.log" >&2; exit 1
+}
+
+# 2. The list API with 10,000 meetings, on SQLite and on PostgreSQL.
+list_bench() { # label, [database url]
+  local label="$1" db="${2:-}" token static auth
+  start_node "list-$label" ${db:+--database-url "$db"}
+  token="$(token_for "$NODE_DIR" "$db")"
+  fill_meetings "$token" "$db"
   auth="Authorization: Bearer $token"
   static="$(static_copy "$NODE_URL" "/api/v1/meetings?maxMeetings=100" "$auth" "list-$label.json")"
   python3 -c 'import json, sys; n = len(json.load(open(sys.argv[1]))["meetings"]); assert n == 100, n' \
     "$site/bench/list-$label.json"
   compare "list API ($label, $LIST_MEETINGS mtgs, 100/page)" \
     "$NODE_URL/api/v1/meetings?maxMeetings=100" "$static" "$auth"
-  if [ "$label" = sqlite ] && wants memory; then
-    row "memory: RSS after $LIST_MEETINGS meetings + wrk" "$(rss_kb "$NODE_PID")" "$idle" "KiB"
-  fi
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
 }
 if wants list; then
@@ -194,19 +217,10 @@ if wants create; then
   out="$(python3 "$HELPERS" create "$NODE_URL" "$token" "$CREATES" "Bench create")"
   t_sched="${out%% *}"
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
-  cb_port="$(free_port)"
-  export SCHEDULER_CALLBRIDGE_PASSWORD="bench-$RANDOM$RANDOM"
-  "$SERVER_BIN" simulators --data-dir "$work/simulators" --listen "127.0.0.1:$cb_port" \
-    >"$work/simulators.log" 2>&1 &
-  sim_pid=$!
-  pids+=("$sim_pid")
-  for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$cb_port/" && break
-    sleep 0.1
-  done
-  t_raw="$(python3 "$HELPERS" raw-cospaces "http://127.0.0.1:$cb_port" scheduler \
+  start_simulators 0
+  t_raw="$(python3 "$HELPERS" raw-cospaces "$CB_URL" scheduler \
     "$SCHEDULER_CALLBRIDGE_PASSWORD" "$CREATES" "bench-raw")"
-  kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true
+  kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   out="$(python3 -c '
 import sys; n, a, b = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 print(f"{n / a:.1f} {n / b:.1f} {a / n * 1000:.3f} {b / n * 1000:.3f}")' "$CREATES" "$t_sched" "$t_raw")"
@@ -215,6 +229,32 @@ print(f"{n / a:.1f} {n / b:.1f} {a / n * 1000:.3f} {b / n * 1000:.3f}")' "$CREAT
   row "creates: ms per meeting (vs POST coSpaces)" "$ms" "$ms_raw" "ms"
   overhead="$(python3 -c 'import sys; print(f"{float(sys.argv[1]) - float(sys.argv[2]):.3f}")' "$ms" "$ms_raw")"
   echo "scheduler overhead per meeting over one raw coSpace POST: $overhead ms"
+fi
+
+# 4. Memory of one node holding 10,000 meetings and 100 C2W links (mutual
+# TLS, heartbeats) to web bridge simulators in another process, after a wrk
+# run on the list API; against the same node just started, empty, unlinked.
+if wants memory; then
+  start_simulators "$MEMORY_BRIDGES"
+  NODE_DIR="$work/memory"
+  mkdir -p "$NODE_DIR"
+  "$SERVER_BIN" scheduler --data-dir "$NODE_DIR" c2w certs "$SIM_DIR/demo-pki/c2w.key" "$SIM_DIR/demo-pki/c2w.pem" >/dev/null
+  "$SERVER_BIN" scheduler --data-dir "$NODE_DIR" c2w trust "$SIM_DIR/demo-pki/ca.pem" >/dev/null
+  start_node memory --callbridge-url "$CB_URL"
+  idle="$(rss_kb "$NODE_PID")"
+  "$SERVER_BIN" scheduler --data-dir "$NODE_DIR" enable >/dev/null
+  up=0
+  for _ in $(seq 1 300); do
+    up="$("$SERVER_BIN" scheduler --data-dir "$NODE_DIR" status | grep -c '^  webbridge .* UP ' || true)"
+    [ "$up" -ge "$MEMORY_BRIDGES" ] && break
+    sleep 0.2
+  done
+  [ "$up" -ge "$MEMORY_BRIDGES" ] || { echo "only $up of $MEMORY_BRIDGES C2W links came up" >&2; exit 1; }
+  token="$(token_for "$NODE_DIR")"
+  fill_meetings "$token"
+  run_wrk "$NODE_URL/api/v1/meetings?maxMeetings=100" "$work/wrk-memory.txt" "Authorization: Bearer $token" >/dev/null
+  row "memory: RSS, $LIST_MEETINGS meetings, $up C2W links" "$(rss_kb "$NODE_PID")" "$idle" "KiB"
+  kill "$NODE_PID" "$SIM_PID"; wait "$NODE_PID" "$SIM_PID" 2>/dev/null || true
 fi
 
 # 5. The WASM bundle, gzip -9 against uncompressed (needs cargo leptos).

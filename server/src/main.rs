@@ -57,6 +57,9 @@ enum Command {
         /// Where the Call Bridge simulator's API listens.
         #[arg(long, default_value = "127.0.0.1:9443")]
         listen: std::net::SocketAddr,
+        /// How many web bridge simulators to start (the Call Bridge lists them all).
+        #[arg(long, default_value_t = server::demo::DEMO_WEB_BRIDGES)]
+        web_bridges: usize,
     },
     /// Configure the scheduler, like the MMP `scheduler` command
     /// (`server scheduler help` lists the commands).
@@ -128,7 +131,11 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| Command::Serve(ServeOnly::parse_from(["server"]).config));
     match command {
         Command::Serve(cfg) => serve(cfg, log_reload).await,
-        Command::Simulators { data_dir, listen } => simulators(&data_dir, listen).await,
+        Command::Simulators {
+            data_dir,
+            listen,
+            web_bridges,
+        } => simulators(&data_dir, listen, web_bridges).await,
         Command::Scheduler { data_dir, words } => {
             std::process::exit(server::admin::cli::run(&data_dir, &words).await)
         }
@@ -215,6 +222,7 @@ async fn main() -> anyhow::Result<()> {
 async fn simulators(
     data_dir: &std::path::Path,
     listen: std::net::SocketAddr,
+    web_bridges: usize,
 ) -> anyhow::Result<()> {
     use server::callbridge::sim::{CallBridgeSim, Seed, SimCredentials};
     let password = std::env::var("SCHEDULER_CALLBRIDGE_PASSWORD").context(
@@ -227,8 +235,7 @@ async fn simulators(
     )
     .await?;
     let pki = server::demo::DemoPki::load_or_make(&data_dir.join("demo-pki"))?;
-    let bridges =
-        server::demo::start_simulated_bridges(&pki, &cb, server::demo::DEMO_WEB_BRIDGES).await?;
+    let bridges = server::demo::start_simulated_bridges(&pki, &cb, web_bridges).await?;
     println!("Call Bridge simulator at {}", cb.base_url);
     for b in &bridges {
         println!("Web bridge simulator at {} (guid {})", b.url(), b.guid);

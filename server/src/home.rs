@@ -470,8 +470,8 @@ impl Backend for SchedulerBackend {
         let mut meetings = self.upcoming(&record, 0, HOME_LIMIT).await?;
         let has_more = meetings.len() as i64 > HOME_LIMIT;
         meetings.truncate(HOME_LIMIT as usize);
-        let (spaces, spaces_notice) = match self.meetings.choices(&record).await {
-            Ok(c) => (c.spaces, None),
+        let (spaces, spaces_notice) = match self.meetings.own_spaces(&record).await {
+            Ok(spaces) => (spaces, None),
             Err(e) => {
                 let public = internal(format!("listing the user's spaces: {e}"));
                 let notice = match lang {

@@ -127,6 +127,7 @@ impl Application {
             cb,
             join_base_url: cfg.join_base_url.clone(),
             mail,
+            directory: Default::default(),
         });
         let admin_slot = Arc::new(std::sync::OnceLock::new());
         let backend = home::SchedulerBackend {

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod conflicts;
+pub mod directory;
 pub mod occurrences;
 pub mod validate;
 
@@ -62,6 +63,8 @@ pub struct Meetings {
     pub join_base_url: String,
     /// Invitation e-mails: written to the outbox with each change.
     pub mail: Arc<crate::mail::Mailer>,
+    /// The Call Bridge's users and spaces, read at most every 30 s.
+    pub directory: directory::Directory,
 }
 
 /// What the user may choose from on the Call Bridge.
@@ -85,21 +88,70 @@ impl Meetings {
         self.clock.now()
     }
 
+    /// The Call Bridge user that is this user: same e-mail, or a JID that
+    /// is the e-mail or starts with the username.
+    async fn cb_user(
+        &self,
+        user: &UserRecord,
+    ) -> Result<Option<callbridge::User>, callbridge::CallBridgeError> {
+        let users = self.directory.users(&self.cb).await?;
+        Ok(users
+            .iter()
+            .find(|u| {
+                u.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(&user.email))
+                    || u.user_jid.as_deref().is_some_and(|j| {
+                        j.eq_ignore_ascii_case(&user.email)
+                            || j.split('@')
+                                .next()
+                                .is_some_and(|local| local.eq_ignore_ascii_case(&user.username))
+                    })
+            })
+            .cloned())
+    }
+
+    /// The user's own spaces on the Call Bridge (not those the scheduler
+    /// made): what the home page lists under "My spaces".
+    pub async fn own_spaces(
+        &self,
+        user: &UserRecord,
+    ) -> Result<Vec<SpaceChoice>, callbridge::CallBridgeError> {
+        let Some(jid) = self.cb_user(user).await?.and_then(|u| u.user_jid) else {
+            return Ok(Vec::new());
+        };
+        self.spaces_of(&jid).await
+    }
+
+    async fn spaces_of(&self, jid: &str) -> Result<Vec<SpaceChoice>, callbridge::CallBridgeError> {
+        let base = reqwest::Url::parse(&self.join_base_url).ok();
+        Ok(self
+            .directory
+            .spaces(&self.cb)
+            .await?
+            .iter()
+            .filter(|s| {
+                s.owner_jid
+                    .as_deref()
+                    .is_some_and(|o| o.eq_ignore_ascii_case(jid))
+            })
+            .map(|s| SpaceChoice {
+                name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+                uri: s.uri.clone().unwrap_or_default(),
+                join_url: match (&base, s.call_id.as_deref()) {
+                    (Some(base), Some(call_id)) => {
+                        callbridge::saga::join_url(base, call_id, s.secret.as_deref())
+                    }
+                    _ => None,
+                },
+                id: s.id.clone(),
+            })
+            .collect())
+    }
+
     /// The user's templates (with their roles) and own spaces on the Call Bridge.
     pub async fn choices(&self, user: &UserRecord) -> Result<Choices, callbridge::CallBridgeError> {
-        let users = self.cb.users(None).await?;
-        let cb_user = users.into_iter().find(|u| {
-            u.email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(&user.email))
-                || u.user_jid.as_deref().is_some_and(|j| {
-                    j.eq_ignore_ascii_case(&user.email)
-                        || j.split('@')
-                            .next()
-                            .is_some_and(|local| local.eq_ignore_ascii_case(&user.username))
-                })
-        });
-        let Some(cb_user) = cb_user else {
+        let Some(cb_user) = self.cb_user(user).await? else {
             return Ok(Choices {
                 templates: Vec::new(),
                 spaces: Vec::new(),
@@ -124,36 +176,7 @@ impl Meetings {
         }
         let jid = cb_user.user_jid.clone();
         let spaces = match &jid {
-            Some(jid) => self
-                .cb
-                .cospaces(None)
-                .await?
-                .into_iter()
-                .filter(|s| {
-                    s.owner_jid
-                        .as_deref()
-                        .is_some_and(|o| o.eq_ignore_ascii_case(jid))
-                })
-                .filter(|s| {
-                    !s.cdr_tag
-                        .as_deref()
-                        .is_some_and(|t| t.starts_with("scheduler:"))
-                })
-                .map(|s| SpaceChoice {
-                    name: s.name.clone().unwrap_or_else(|| s.id.clone()),
-                    uri: s.uri.clone().unwrap_or_default(),
-                    join_url: match (
-                        reqwest::Url::parse(&self.join_base_url),
-                        s.call_id.as_deref(),
-                    ) {
-                        (Ok(base), Some(call_id)) => {
-                            callbridge::saga::join_url(&base, call_id, s.secret.as_deref())
-                        }
-                        _ => None,
-                    },
-                    id: s.id,
-                })
-                .collect(),
+            Some(jid) => self.spaces_of(jid).await?,
             None => Vec::new(),
         };
         Ok(Choices {

@@ -265,3 +265,36 @@ pub fn location(resp: &reqwest::Response) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// GETs `url` with a bearer token and returns the JSON answer.
+pub async fn get_json(
+    client: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    token: impl std::fmt::Display,
+) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("a JSON answer")
+}
+
+/// POSTs `body` as JSON with a bearer token; returns the response.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    token: impl std::fmt::Display,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("POST")
+}

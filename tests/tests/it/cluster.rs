@@ -4,7 +4,7 @@
 //! both drain one outbox and send each mail once, and the cleanup lease
 //! moves to the other node when its holder dies.
 
-use integration_tests::{texts, TestApp, PASSWORD};
+use integration_tests::{post_json, texts, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use server::mail::backend::MemoryBackend;
 use std::collections::HashSet;
@@ -29,10 +29,11 @@ async fn a_meeting_made_on_one_node_is_seen_and_changed_on_the_other() {
         .await
         .unwrap();
     let http = reqwest::Client::new();
-    let r = http
-        .post(a.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&json!({
+    let r = post_json(
+        &http,
+        a.url("/api/v1/meetings"),
+        &token,
+        &json!({
             "name": "Across nodes",
             "templateId": TEMPLATE,
             "start": "2030-06-12T10:00",
@@ -41,10 +42,9 @@ async fn a_meeting_made_on_one_node_is_seen_and_changed_on_the_other() {
             "repeat": "weekly",
             "repeatCount": 3,
             "attendees": [{"email": "guest@partner.example", "role": "ExternalAccessMeth"}]
-        }))
-        .send()
-        .await
-        .unwrap();
+        }),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let m: Value = r.json().await.unwrap();
     let meeting = m["id"].as_str().unwrap().to_string();
@@ -365,26 +365,14 @@ async fn finished_and_compensated_creations_leave_no_intent() {
             "durationMinutes": 30, "timeZone": "UTC", "attendees": []
         })
     };
-    let r = http
-        .post(a.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&body("Fine"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&http, a.url("/api/v1/meetings"), &token, &body("Fine")).await;
     assert_eq!(r.status(), 201);
     a.cb.add_fault(FaultRule::next(
         100,
         RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
         FaultAction::Status(500),
     ));
-    let r = http
-        .post(a.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&body("Refused"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&http, a.url("/api/v1/meetings"), &token, &body("Refused")).await;
     assert_eq!(r.status(), 502);
     let (intents,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM space_intents")
         .fetch_one(&a.db)

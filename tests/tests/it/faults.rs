@@ -1,7 +1,7 @@
 //! Faults of the Call Bridge during creation, deletion and cleanup: after
 //! each, no meeting lost, no half-made or duplicate space, no duplicate mail.
 
-use integration_tests::TestApp;
+use integration_tests::{get_json, post_json, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::callbridge::sim::{FaultAction, FaultRule, RequestMatcher};
@@ -49,22 +49,22 @@ async fn a_lost_answer_while_creating_then_a_retry_makes_one_space_and_one_mail(
         RequestMatcher::new("POST /api/v1/coSpaces"),
         FaultAction::DropAfterProcessing,
     ));
-    let first = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("Lost answer", "lost-answer-1"))
-        .send()
-        .await
-        .unwrap();
+    let first = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting("Lost answer", "lost-answer-1"),
+    )
+    .await;
     // Whatever the first attempt answered, the client retries with the same
     // request id: one meeting, one space, one invitation.
-    let retry = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("Lost answer", "lost-answer-1"))
-        .send()
-        .await
-        .unwrap();
+    let retry = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting("Lost answer", "lost-answer-1"),
+    )
+    .await;
     assert!(
         retry.status() == StatusCode::CREATED || retry.status() == StatusCode::OK,
         "first {}, retry {}",
@@ -89,13 +89,13 @@ async fn a_slow_call_bridge_still_creates_once() {
         RequestMatcher::new("**"),
         FaultAction::Delay(Duration::from_millis(700)),
     ));
-    let r = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("Slow", "slow-1"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting("Slow", "slow-1"),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(app.cb.cospaces().len(), spaces + 1);
 }
@@ -103,13 +103,13 @@ async fn a_slow_call_bridge_still_creates_once() {
 #[tokio::test]
 async fn a_refused_deletion_keeps_the_meeting_and_a_retry_sends_one_cancellation() {
     let (app, token, http) = setup().await;
-    let r = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("Keep me", "keep-1"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting("Keep me", "keep-1"),
+    )
+    .await;
     let m: Value = r.json().await.unwrap();
     let url = app.url(&format!("/api/v1/meetings/{}", m["id"].as_str().unwrap()));
     let spaces = app.cb.cospaces().len();
@@ -174,13 +174,13 @@ async fn a_refused_deletion_keeps_the_meeting_and_a_retry_sends_one_cancellation
 #[tokio::test]
 async fn an_update_while_the_call_bridge_is_down_saves_and_mails_once() {
     let (app, token, http) = setup().await;
-    let r = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("Before", "update-1"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting("Before", "update-1"),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let m: Value = r.json().await.unwrap();
     let url = app.url(&format!("/api/v1/meetings/{}", m["id"].as_str().unwrap()));
@@ -202,15 +202,7 @@ async fn an_update_while_the_call_bridge_is_down_saves_and_mails_once() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-        let v: Value = http
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = get_json(&http, &url, &token).await;
         assert_eq!(v["name"], name.as_str());
         assert_eq!(v["start"], "2030-06-13T11:00:00Z");
     }
@@ -452,13 +444,7 @@ async fn chaos_on_the_call_bridge_loses_nothing_and_leaves_nothing_behind() {
                 1 + u as u64 % 28,
                 8 + n % 9
             ));
-            let r = http
-                .post(app.url("/api/v1/meetings"))
-                .bearer_auth(&token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let r = post_json(&http, app.url("/api/v1/meetings"), &token, &body).await;
             assert!(
                 r.status().is_success(),
                 "retry of {request_id}: {}",

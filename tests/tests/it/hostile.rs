@@ -3,7 +3,7 @@
 //! people's meeting ids, path traversal. docs/security.md lists what each
 //! test tries and the result.
 
-use integration_tests::{form_field, texts, TestApp, PASSWORD};
+use integration_tests::{form_field, get_json, post_json, texts, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -36,26 +36,26 @@ async fn crlf_in_names_cannot_add_mail_headers_and_markup_stays_text() {
     let token = organizer(&app).await;
     let http = reqwest::Client::new();
     // A name with CR/LF is refused outright.
-    let r = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("Review\r\nBcc: victim@evil.example", json!([])))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting("Review\r\nBcc: victim@evil.example", json!([])),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Markup and header-like text are kept as text.
     let name = "Review Bcc: victim@evil.example </title><script>alert(1)</script>";
-    let r = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting(
+    let r = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting(
             name,
             json!([{"email": "guest@partner.example", "role": "ExternalAccessMeth"}]),
-        ))
-        .send()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let m: Value = r.json().await.unwrap();
     let (message,): (String,) = sqlx::query_as("SELECT message FROM mail_outbox LIMIT 1")
@@ -107,16 +107,13 @@ async fn crlf_and_garbage_in_addresses_are_refused() {
         "guest@",
         "\"quoted\"@example.com\u{0}",
     ] {
-        let r = http
-            .post(app.url("/api/v1/meetings"))
-            .bearer_auth(&token)
-            .json(&meeting(
-                "x",
-                json!([{"email": bad, "role": "ExternalAccessMeth"}]),
-            ))
-            .send()
-            .await
-            .unwrap();
+        let r = post_json(
+            &http,
+            app.url("/api/v1/meetings"),
+            &token,
+            &meeting("x", json!([{"email": bad, "role": "ExternalAccessMeth"}])),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
         let e: Value = r.json().await.unwrap();
         assert_eq!(e["error"]["code"], "invalid", "{bad:?}");
@@ -219,13 +216,13 @@ async fn other_peoples_meetings_are_invisible_and_untouchable() {
     let app = TestApp::spawn().await;
     let token = organizer(&app).await;
     let http = reqwest::Client::new();
-    let r = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("Private", json!([])))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting("Private", json!([])),
+    )
+    .await;
     let m: Value = r.json().await.unwrap();
     let id = m["id"].as_str().unwrap().to_string();
     let eve = app.add_user("eve", "Eve", "UTC").await;
@@ -270,19 +267,12 @@ async fn other_peoples_meetings_are_invisible_and_untouchable() {
             .status(),
         StatusCode::NOT_FOUND
     );
-    let list: Value = http
-        .get(
-            app.url(
-                "/api/v1/meetings?fromTime=2030-01-01T00:00:00Z&untilTime=2031-01-01T00:00:00Z",
-            ),
-        )
-        .bearer_auth(&eve_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(
+        &http,
+        app.url("/api/v1/meetings?fromTime=2030-01-01T00:00:00Z&untilTime=2031-01-01T00:00:00Z"),
+        &eve_token,
+    )
+    .await;
     assert_eq!(list["meetings"], json!([]));
     // Through the pages: not found, and the forms refuse.
     let c = app.client();

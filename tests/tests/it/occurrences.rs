@@ -2,7 +2,7 @@
 //! forms: cancel it, move and rename it, "this and following"; what the
 //! pages, the e-mails and the Call Bridge then show.
 
-use integration_tests::{form_field, location, texts, TestApp, PASSWORD};
+use integration_tests::{form_field, get_json, location, post_json, texts, TestApp, PASSWORD};
 use serde_json::{json, Value};
 
 const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
@@ -522,34 +522,26 @@ async fn intervals_and_weekdays_through_the_api_and_the_wizard() {
         .unwrap();
     let http = reqwest::Client::new();
     // Monday 2030-06-10 09:00 Paris.
-    let r = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&json!({
+    let r = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &json!({
             "name": "Fortnightly", "templateId": TEMPLATE, "start": "2030-06-10T09:00",
             "durationMinutes": 30, "timeZone": "Europe/Paris",
             "repeat": "weekly", "repeatInterval": 2, "repeatDays": ["TH", "MO"], "repeatCount": 5,
             "attendees": []
-        }))
-        .send()
-        .await
-        .unwrap();
+        }),
+    )
+    .await;
     let status = r.status();
     let m: Value = r.json().await.unwrap();
     assert_eq!(status, 201, "{m}");
     assert_eq!(m["rrule"], "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;COUNT=5");
     let id = m["id"].as_str().unwrap();
-    let list: Value = http
-        .get(app.url(&format!(
+    let list: Value = get_json(&http, app.url(&format!(
             "/api/v1/meetings/{id}/occurrences?fromTime=2030-01-01T00:00:00Z&untilTime=2031-01-01T00:00:00Z"
-        )))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        )), &token).await;
     let originals: Vec<&str> = list["occurrences"]
         .as_array()
         .unwrap()
@@ -574,17 +566,17 @@ async fn intervals_and_weekdays_through_the_api_and_the_wizard() {
         ["Every 2 weeks on Monday and Thursday, 5 times"]
     );
     // Bad values through the API: a clear error on the field.
-    let r = http
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&json!({
+    let r = post_json(
+        &http,
+        app.url("/api/v1/meetings"),
+        &token,
+        &json!({
             "name": "Bad", "templateId": TEMPLATE, "start": "2030-06-10T09:00",
             "durationMinutes": 30, "timeZone": "Europe/Paris",
             "repeat": "weekly", "repeatDays": ["XX"], "attendees": []
-        }))
-        .send()
-        .await
-        .unwrap();
+        }),
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["error"]["field"], "repeatDays");

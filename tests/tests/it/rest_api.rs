@@ -1,6 +1,6 @@
 //! The REST API under /api/v1 against the running server and the Call Bridge simulator.
 
-use integration_tests::{TestApp, PASSWORD};
+use integration_tests::{get_json, post_json, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::clock::Clock;
@@ -43,13 +43,13 @@ async fn create_read_list_update_delete_with_a_token() {
     let c = reqwest::Client::new();
     let spaces_before = app.cb.cospaces().len();
 
-    let r = c
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("API review"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(
+        &c,
+        app.url("/api/v1/meetings"),
+        &token,
+        &meeting("API review"),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let location = r.headers()["location"].to_str().unwrap().to_string();
     let m: Value = r.json().await.unwrap();
@@ -69,41 +69,18 @@ async fn create_read_list_update_delete_with_a_token() {
         .contains("/meeting/"));
     assert_eq!(app.cb.cospaces().len(), spaces_before + 1);
 
-    let got: Value = c
-        .get(app.url(&location))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = get_json(&c, app.url(&location), &token).await;
     assert_eq!(got, m);
 
-    let list: Value = c
-        .get(app.url("/api/v1/meetings?fromTime=2030-06-12T00:00:00Z&untilTime=2030-06-13T00:00:00Z&maxMeetings=10"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&c, app.url("/api/v1/meetings?fromTime=2030-06-12T00:00:00Z&untilTime=2030-06-13T00:00:00Z&maxMeetings=10"), &token).await;
     assert_eq!(list["meetings"].as_array().unwrap().len(), 1);
     assert_eq!(list["nextOffset"], Value::Null);
-    let empty: Value = c
-        .get(
-            app.url(
-                "/api/v1/meetings?fromTime=2030-06-13T00:00:00Z&untilTime=2030-06-14T00:00:00Z",
-            ),
-        )
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let empty: Value = get_json(
+        &c,
+        app.url("/api/v1/meetings?fromTime=2030-06-13T00:00:00Z&untilTime=2030-06-14T00:00:00Z"),
+        &token,
+    )
+    .await;
     assert!(empty["meetings"].as_array().unwrap().is_empty());
 
     let mut changed = meeting("API review (moved)");
@@ -176,13 +153,7 @@ async fn errors_are_json_with_a_code() {
     );
 
     let mut bad = meeting("");
-    let r = c
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&c, app.url("/api/v1/meetings"), &token, &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let e: Value = r.json().await.unwrap();
     assert_eq!(
@@ -192,13 +163,7 @@ async fn errors_are_json_with_a_code() {
 
     bad["name"] = json!("Bad mail");
     bad["attendees"] = json!([{"email": "x@y.z\r\nBcc: a@b.c", "role": "InternalAccessMeth"}]);
-    let r = c
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&c, app.url("/api/v1/meetings"), &token, &bad).await;
     assert_eq!(
         r.json::<Value>().await.unwrap()["error"]["field"],
         "attendees"
@@ -230,13 +195,7 @@ async fn errors_are_json_with_a_code() {
     let before = app.cb.cospaces().len();
     app.cb
         .busy_next(1000, server::callbridge::sim::RequestMatcher::new("**"));
-    let r = c
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&meeting("Down"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&c, app.url("/api/v1/meetings"), &token, &meeting("Down")).await;
     assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
     assert_eq!(
         r.json::<Value>().await.unwrap()["error"]["code"],
@@ -253,23 +212,13 @@ async fn the_same_request_id_makes_one_meeting_and_others_cannot_touch_it() {
     let c = reqwest::Client::new();
     let mut body = meeting("Idempotent");
     body["requestId"] = json!("add-in-42");
-    let a: Value = c
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
+    let a: Value = post_json(&c, app.url("/api/v1/meetings"), &token, &body)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    let b: Value = c
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
+    let b: Value = post_json(&c, app.url("/api/v1/meetings"), &token, &body)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -471,13 +420,7 @@ async fn the_list_finds_a_series_by_its_later_occurrences() {
     let mut body = meeting("Weekly since June");
     body["repeat"] = json!("weekly");
     body["repeatCount"] = json!(4);
-    let r = c
-        .post(app.url("/api/v1/meetings"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r = post_json(&c, app.url("/api/v1/meetings"), &token, &body).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let m: Value = r.json().await.unwrap();
     let id = m["id"].as_str().unwrap().to_string();
@@ -488,15 +431,7 @@ async fn the_list_finds_a_series_by_its_later_occurrences() {
         ));
         let token = token.clone();
         async move {
-            let v: Value = c
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let v: Value = get_json(&c, url, token).await;
             v["meetings"]
                 .as_array()
                 .unwrap()
@@ -551,13 +486,7 @@ async fn paging_through_the_list_skips_ended_series_and_loses_nothing() {
         let url = app.url("/api/v1/meetings");
         let token = token.clone();
         async move {
-            let r = c
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let r = post_json(&c, url, token, &body).await;
             assert_eq!(
                 r.status(),
                 StatusCode::CREATED,
@@ -592,17 +521,9 @@ async fn paging_through_the_list_skips_ended_series_and_loses_nothing() {
     let mut names = Vec::new();
     let mut offset = 0;
     loop {
-        let v: Value = c
-            .get(app.url(&format!(
+        let v: Value = get_json(&c, app.url(&format!(
                 "/api/v1/meetings?fromTime=2030-06-01T00:00:00Z&untilTime=2030-07-01T00:00:00Z&maxMeetings=3&offset={offset}"
-            )))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            )), &token).await;
         let page = v["meetings"].as_array().unwrap();
         assert!(page.len() <= 3);
         names.extend(page.iter().map(|m| m["name"].as_str().unwrap().to_string()));

@@ -181,11 +181,11 @@ async fn a_full_mesh_of_three_bridges_comes_up() {
     .await;
 }
 
-#[tokio::test]
-async fn a_stopped_bridge_goes_down_and_comes_back_up_after_restart() {
+/// Two web bridges and a supervisor with both links UP.
+async fn two_bridges_up() -> (Pki, SimHandle, Vec<WebBridgeSim>, SupervisorHandle) {
     let pki = Pki::new();
     let cb = cb_sim().await;
-    let mut sims = bridges(&pki, &cb, 2).await;
+    let sims = bridges(&pki, &cb, 2).await;
     let sup = supervisor(
         &cb,
         pki.scheduler_tls(&pki.schedulers),
@@ -193,6 +193,13 @@ async fn a_stopped_bridge_goes_down_and_comes_back_up_after_restart() {
     );
     let state = sup.state();
     wait_until("2 UP", Duration::from_secs(5), || state.up_count() == 2).await;
+    (pki, cb, sims, sup)
+}
+
+#[tokio::test]
+async fn a_stopped_bridge_goes_down_and_comes_back_up_after_restart() {
+    let (_pki, _cb, mut sims, sup) = two_bridges_up().await;
+    let state = sup.state();
     let addr = sims[0].address();
     sims[0].stop().await;
     wait_until("DOWN", Duration::from_secs(3), || {
@@ -224,16 +231,8 @@ async fn a_stopped_bridge_goes_down_and_comes_back_up_after_restart() {
 /// link, never two; the steady bridge beside it is never disturbed.
 #[tokio::test]
 async fn a_flapping_bridge_ends_up_with_one_link_and_the_others_stay_up() {
-    let pki = Pki::new();
-    let cb = cb_sim().await;
-    let mut sims = bridges(&pki, &cb, 2).await;
-    let sup = supervisor(
-        &cb,
-        pki.scheduler_tls(&pki.schedulers),
-        std::sync::Arc::new(NoRelay),
-    );
+    let (_pki, _cb, mut sims, sup) = two_bridges_up().await;
     let state = sup.state();
-    wait_until("2 UP", Duration::from_secs(5), || state.up_count() == 2).await;
     let (flapping, steady) = (sims[0].address(), sims[1].address());
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     for _ in 0..10 {

@@ -34,6 +34,16 @@ fn meeting(name: &str, request_id: &str) -> Value {
     })
 }
 
+/// POSTs a new meeting through the API; the response.
+async fn create(
+    app: &TestApp,
+    http: &reqwest::Client,
+    token: &str,
+    body: Value,
+) -> reqwest::Response {
+    post_json(http, app.url("/api/v1/meetings"), token, &body).await
+}
+
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&app.db).await.unwrap();
     n
@@ -49,22 +59,10 @@ async fn a_lost_answer_while_creating_then_a_retry_makes_one_space_and_one_mail(
         RequestMatcher::new("POST /api/v1/coSpaces"),
         FaultAction::DropAfterProcessing,
     ));
-    let first = post_json(
-        &http,
-        app.url("/api/v1/meetings"),
-        &token,
-        &meeting("Lost answer", "lost-answer-1"),
-    )
-    .await;
+    let first = create(&app, &http, &token, meeting("Lost answer", "lost-answer-1")).await;
     // Whatever the first attempt answered, the client retries with the same
     // request id: one meeting, one space, one invitation.
-    let retry = post_json(
-        &http,
-        app.url("/api/v1/meetings"),
-        &token,
-        &meeting("Lost answer", "lost-answer-1"),
-    )
-    .await;
+    let retry = create(&app, &http, &token, meeting("Lost answer", "lost-answer-1")).await;
     assert!(
         retry.status() == StatusCode::CREATED || retry.status() == StatusCode::OK,
         "first {}, retry {}",
@@ -89,13 +87,7 @@ async fn a_slow_call_bridge_still_creates_once() {
         RequestMatcher::new("**"),
         FaultAction::Delay(Duration::from_millis(700)),
     ));
-    let r = post_json(
-        &http,
-        app.url("/api/v1/meetings"),
-        &token,
-        &meeting("Slow", "slow-1"),
-    )
-    .await;
+    let r = create(&app, &http, &token, meeting("Slow", "slow-1")).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(app.cb.cospaces().len(), spaces + 1);
 }
@@ -103,13 +95,7 @@ async fn a_slow_call_bridge_still_creates_once() {
 #[tokio::test]
 async fn a_refused_deletion_keeps_the_meeting_and_a_retry_sends_one_cancellation() {
     let (app, token, http) = setup().await;
-    let r = post_json(
-        &http,
-        app.url("/api/v1/meetings"),
-        &token,
-        &meeting("Keep me", "keep-1"),
-    )
-    .await;
+    let r = create(&app, &http, &token, meeting("Keep me", "keep-1")).await;
     let m: Value = r.json().await.unwrap();
     let url = app.url(&format!("/api/v1/meetings/{}", m["id"].as_str().unwrap()));
     let spaces = app.cb.cospaces().len();
@@ -174,13 +160,7 @@ async fn a_refused_deletion_keeps_the_meeting_and_a_retry_sends_one_cancellation
 #[tokio::test]
 async fn an_update_while_the_call_bridge_is_down_saves_and_mails_once() {
     let (app, token, http) = setup().await;
-    let r = post_json(
-        &http,
-        app.url("/api/v1/meetings"),
-        &token,
-        &meeting("Before", "update-1"),
-    )
-    .await;
+    let r = create(&app, &http, &token, meeting("Before", "update-1")).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let m: Value = r.json().await.unwrap();
     let url = app.url(&format!("/api/v1/meetings/{}", m["id"].as_str().unwrap()));
@@ -444,7 +424,7 @@ async fn chaos_on_the_call_bridge_loses_nothing_and_leaves_nothing_behind() {
                 1 + u as u64 % 28,
                 8 + n % 9
             ));
-            let r = post_json(&http, app.url("/api/v1/meetings"), &token, &body).await;
+            let r = create(&app, &http, &token, body).await;
             assert!(
                 r.status().is_success(),
                 "retry of {request_id}: {}",

@@ -10,6 +10,9 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod home;
 pub mod jobs;
 pub mod mail;

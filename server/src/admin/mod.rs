@@ -80,7 +80,7 @@ pub(crate) fn quote(word: &str) -> String {
 }
 
 /// Characters that reorder text on a terminal (Trojan Source).
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

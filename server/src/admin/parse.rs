@@ -240,7 +240,12 @@ fn parse_email(rest: &[&str]) -> Result<Command, ParseError> {
         ["sender", ..] => Err(ParseError::Usage(USAGE_EMAIL_SENDER)),
         ["organizerName", "none"] => Ok(Command::EmailOrganizerName(None)),
         ["organizerName", words @ ..] if !words.is_empty() => {
-            Ok(Command::EmailOrganizerName(Some(organizer_name(words)?)))
+            // `none` is the unset however it was spaced (`" none"`, `none ""`):
+            // a name shown as `none` would read as no name.
+            let name = organizer_name(words)?;
+            Ok(Command::EmailOrganizerName(
+                (name != "none").then_some(name),
+            ))
         }
         ["organizerName", ..] => Err(ParseError::Usage(USAGE_EMAIL_ORGANIZER)),
         _ => Err(ParseError::Usage(USAGE_EMAIL)),
@@ -580,6 +585,24 @@ mod tests {
         assert!(err(&["email", "sender", "a b@c.example"])
             .to_string()
             .starts_with("invalid sender address 'a b@c.example'"));
+    }
+
+    /// Found while writing the `scheduler_command` fuzz target's round
+    /// trip: these stored the display name `none`, which `scheduler` shows
+    /// exactly as an unset name.
+    #[test]
+    fn a_spaced_none_unsets_the_organizer_name() {
+        for words in [
+            &["email", "organizerName", " none"][..],
+            &["email", "organizerName", "none", ""],
+            &["email", "organizerName", "", "none "],
+        ] {
+            assert_eq!(ok(words), Command::EmailOrganizerName(None), "{words:?}");
+        }
+        assert_eq!(
+            ok(&["email", "organizerName", "none", "none"]),
+            Command::EmailOrganizerName(Some("none none".into()))
+        );
     }
 
     #[test]

@@ -205,6 +205,13 @@ pub fn transitions(tz: Tz, first_year: i32, last_year: i32) -> Vec<Transition> {
 /// A VTIMEZONE for `tz` covering `first_year..=last_year`: one STANDARD or
 /// DAYLIGHT part for the offset in force at the start, then one per change.
 pub fn vtimezone(tz: Tz, first_year: i32, last_year: i32) -> Vec<String> {
+    vtimezone_for(tz, &[(first_year, last_year)])
+}
+
+/// A VTIMEZONE covering each run of years in `spans` (overlapping and
+/// adjacent runs merged), and not the years between them: for each run,
+/// the offset in force at its start, then one part per change in it.
+pub fn vtimezone_for(tz: Tz, spans: &[(i32, i32)]) -> Vec<String> {
     let mut lines = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{}", tz.name())];
     let part = |lines: &mut Vec<String>,
                 dst: bool,
@@ -220,15 +227,26 @@ pub fn vtimezone(tz: Tz, first_year: i32, last_year: i32) -> Vec<String> {
         lines.push(format!("TZNAME:{}", escape_text(name)));
         lines.push(format!("END:{kind}"));
     };
-    if let Some(begin) = Utc.with_ymd_and_hms(first_year, 1, 1, 0, 0, 0).single() {
-        let (off, dst, name) = state(tz, begin);
-        let local = begin.naive_utc() + Duration::seconds(i64::from(off));
-        part(&mut lines, dst, local, off, off, &name);
+    let mut runs: Vec<(i32, i32)> = spans.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+    runs.sort_unstable();
+    let mut merged: Vec<(i32, i32)> = Vec::new();
+    for (first, last) in runs {
+        match merged.last_mut() {
+            Some(run) if first <= run.1.saturating_add(1) => run.1 = run.1.max(last),
+            _ => merged.push((first, last)),
+        }
     }
-    for tr in transitions(tz, first_year, last_year) {
-        // DTSTART is the onset in the local time that was in force before it.
-        let local = tr.at.naive_utc() + Duration::seconds(i64::from(tr.from));
-        part(&mut lines, tr.dst, local, tr.from, tr.to, &tr.name);
+    for (first_year, last_year) in merged {
+        if let Some(begin) = Utc.with_ymd_and_hms(first_year, 1, 1, 0, 0, 0).single() {
+            let (off, dst, name) = state(tz, begin);
+            let local = begin.naive_utc() + Duration::seconds(i64::from(off));
+            part(&mut lines, dst, local, off, off, &name);
+        }
+        for tr in transitions(tz, first_year, last_year) {
+            // DTSTART is the onset in the local time that was in force before it.
+            let local = tr.at.naive_utc() + Duration::seconds(i64::from(tr.from));
+            part(&mut lines, tr.dst, local, tr.from, tr.to, &tr.name);
+        }
     }
     lines.push("END:VTIMEZONE".into());
     lines
@@ -277,12 +295,16 @@ pub fn write_all(events: &[Event]) -> String {
     ];
     let utc = first_ev.tz == Tz::UTC;
     if !utc {
-        let (mut first, mut last) = years(first_ev.start, first_ev.rrule.as_deref());
-        for ev in &events[1..] {
-            first = first.min(ev.start.year());
-            last = last.max(ev.end.year());
-        }
-        lines.extend(vtimezone(first_ev.tz, first, last));
+        // The series' years and each edited occurrence's, not the years
+        // between: an occurrence moved to year 9999 would otherwise make a
+        // VTIMEZONE of eight thousand years (seconds of work per e-mail).
+        let mut spans = vec![years(first_ev.start, first_ev.rrule.as_deref())];
+        spans.extend(
+            events[1..]
+                .iter()
+                .map(|ev| (ev.start.year(), ev.end.year())),
+        );
+        lines.extend(vtimezone_for(first_ev.tz, &spans));
     }
     for ev in events {
         vevent(&mut lines, ev, utc);
@@ -563,6 +585,37 @@ mod tests {
         let tr = transitions(adelaide, 2026, 2026);
         assert_eq!(tr.len(), 2);
         assert_eq!(offset_text(tr[0].to), "+0930");
+    }
+
+    /// Found by the `ics_writer` fuzz target: one occurrence of a 2026
+    /// series moved to 9999 made the VTIMEZONE cover every year between
+    /// (seconds to write, for each invitation).
+    #[test]
+    fn an_occurrence_moved_far_away_adds_its_own_years_only() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let series = event(paris, Some("FREQ=WEEKLY;COUNT=4"));
+        let far = Utc.with_ymd_and_hms(9999, 6, 1, 9, 0, 0).unwrap();
+        let moved = Event {
+            start: far,
+            end: far + Duration::hours(1),
+            rrule: None,
+            recurrence_id: Some(local("2026-12-08T10:00")),
+            ..series.clone()
+        };
+        let started = std::time::Instant::now();
+        let lines = unfold(&write_all(&[series, moved]));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let starts: Vec<&String> = lines.iter().filter(|l| l.starts_with("DTSTART:")).collect();
+        // 2026 to 2029 (the series without UNTIL: its start, two changes
+        // a year), then 9999 (its start; the tz database has no rules
+        // that far).
+        assert_eq!(starts.len(), 1 + 2 * 4 + 1, "{starts:?}");
+        assert_eq!(starts[0], "DTSTART:20260101T010000");
+        assert_eq!(starts[8], "DTSTART:20291028T030000");
+        assert_eq!(starts[9], "DTSTART:99990101T010000");
+        // Overlapping and adjacent runs of years are one run.
+        let v = vtimezone_for(paris, &[(2027, 2027), (2026, 2026), (2026, 2027)]);
+        assert_eq!(v, vtimezone(paris, 2026, 2027));
     }
 
     #[test]

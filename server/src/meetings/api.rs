@@ -149,7 +149,7 @@ fn first(errors: Vec<FieldError>) -> ApiError {
 }
 
 /// A request id the saga accepts: 1 to 80 of [A-Za-z0-9._-].
-fn valid_request_id(id: &str) -> bool {
+pub(crate) fn valid_request_id(id: &str) -> bool {
     (1..=80).contains(&id.len())
         && id
             .chars()
@@ -160,82 +160,102 @@ fn rfc3339(ms: i64) -> String {
     from_millis(ms).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-impl Meetings {
-    /// The wizard's draft for an API input.
-    fn draft_from(
-        &self,
-        input: &MeetingInput,
-        id: String,
-        meeting_id: Option<String>,
-        template_id: String,
-    ) -> Result<Draft, ApiError> {
-        let (date, from) = input.start.split_once('T').ok_or_else(|| {
-            invalid(
-                "start",
-                "start must be a local date and time, YYYY-MM-DDTHH:MM",
-            )
-        })?;
-        if input.duration_minutes == 0 || input.duration_minutes > app::timeform::MAX_DURATION {
-            return Err(invalid(
-                "durationMinutes",
-                "durationMinutes must be between 1 and 1440",
-            ));
-        }
-        let repeat = input.repeat.clone().unwrap_or_else(|| "none".into());
-        if !matches!(
-            repeat.as_str(),
-            "none" | "daily" | "weekly" | "monthly" | "yearly"
-        ) {
-            return Err(invalid(
-                "repeat",
-                "repeat must be none, daily, weekly, monthly or yearly",
-            ));
-        }
-        let (repeat_end, repeat_count, repeat_until) =
-            match (input.repeat_count, &input.repeat_until) {
-                (Some(_), Some(_)) => {
-                    return Err(invalid(
-                        "repeatCount",
-                        "give repeatCount or repeatUntil, not both",
-                    ))
-                }
-                (Some(n), None) => ("count", n.to_string(), String::new()),
-                (None, Some(u)) => ("until", String::new(), u.clone()),
-                (None, None) => ("never", String::new(), String::new()),
-            };
-        Ok(Draft {
-            id,
-            rev: 1,
-            step: 3,
-            meeting_id,
-            name: input.name.clone(),
-            space_mode: if input.space_id.is_some() {
-                "existing"
-            } else {
-                "new"
-            }
-            .into(),
-            space_id: input.space_id.clone().unwrap_or_default(),
-            template_id,
-            date: date.into(),
-            from: from.chars().take(5).collect(),
-            duration: fmt_duration(input.duration_minutes),
-            time_zone: input.time_zone.clone(),
-            repeat,
-            repeat_end: repeat_end.into(),
-            repeat_count,
-            repeat_until,
-            repeat_interval: input
-                .repeat_interval
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
-            repeat_days: input.repeat_days.clone().unwrap_or_default(),
-            repeat_monthly: input.repeat_monthly.clone().unwrap_or_default(),
-            attendees: input.attendees.clone(),
-            ..Draft::default()
-        })
+/// The wizard's draft for an API input.
+pub(crate) fn draft_from(
+    input: &MeetingInput,
+    id: String,
+    meeting_id: Option<String>,
+    template_id: String,
+) -> Result<Draft, ApiError> {
+    let (date, from) = input.start.split_once('T').ok_or_else(|| {
+        invalid(
+            "start",
+            "start must be a local date and time, YYYY-MM-DDTHH:MM",
+        )
+    })?;
+    if input.duration_minutes == 0 || input.duration_minutes > app::timeform::MAX_DURATION {
+        return Err(invalid(
+            "durationMinutes",
+            "durationMinutes must be between 1 and 1440",
+        ));
     }
+    let repeat = input.repeat.clone().unwrap_or_else(|| "none".into());
+    if !matches!(
+        repeat.as_str(),
+        "none" | "daily" | "weekly" | "monthly" | "yearly"
+    ) {
+        return Err(invalid(
+            "repeat",
+            "repeat must be none, daily, weekly, monthly or yearly",
+        ));
+    }
+    let (repeat_end, repeat_count, repeat_until) = match (input.repeat_count, &input.repeat_until) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "repeatCount",
+                "give repeatCount or repeatUntil, not both",
+            ))
+        }
+        (Some(n), None) => ("count", n.to_string(), String::new()),
+        (None, Some(u)) => ("until", String::new(), u.clone()),
+        (None, None) => ("never", String::new(), String::new()),
+    };
+    Ok(Draft {
+        id,
+        rev: 1,
+        step: 3,
+        meeting_id,
+        name: input.name.clone(),
+        space_mode: if input.space_id.is_some() {
+            "existing"
+        } else {
+            "new"
+        }
+        .into(),
+        space_id: input.space_id.clone().unwrap_or_default(),
+        template_id,
+        date: date.into(),
+        from: from.chars().take(5).collect(),
+        duration: fmt_duration(input.duration_minutes),
+        time_zone: input.time_zone.clone(),
+        repeat,
+        repeat_end: repeat_end.into(),
+        repeat_count,
+        repeat_until,
+        repeat_interval: input
+            .repeat_interval
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        repeat_days: input.repeat_days.clone().unwrap_or_default(),
+        repeat_monthly: input.repeat_monthly.clone().unwrap_or_default(),
+        attendees: input.attendees.clone(),
+        ..Draft::default()
+    })
+}
 
+/// What `create_api` checks before it asks the Call Bridge for anything:
+/// the draft against the user's templates and spaces and the chosen
+/// template's roles, at `now`. The first problem, or the meeting's time.
+pub(crate) fn check_create(
+    d: &Draft,
+    template_ids: &[String],
+    space_ids: &[String],
+    roles: &[String],
+    now: DateTime<Utc>,
+) -> Result<validate::When, ApiError> {
+    let mut errors = validate::general(d, Lang::En, template_ids, space_ids);
+    let when = validate::time(d, Lang::En, now);
+    if let Err(e) = &when {
+        errors.extend(e.clone());
+    }
+    errors.extend(validate::attendees(d, Lang::En, roles));
+    match (errors.is_empty(), when) {
+        (true, Ok(w)) => Ok(w),
+        _ => Err(first(errors)),
+    }
+}
+
+impl Meetings {
     pub async fn create_api(
         &self,
         user: &UserRecord,
@@ -259,7 +279,7 @@ impl Meetings {
             .clone()
             .or_else(|| choices.templates.first().map(|t| t.id.clone()))
             .unwrap_or_default();
-        let d = self.draft_from(&input, request_id, None, template_id)?;
+        let d = draft_from(&input, request_id, None, template_id)?;
         let template_ids: Vec<String> = choices.templates.iter().map(|t| t.id.clone()).collect();
         let space_ids: Vec<String> = choices.spaces.iter().map(|s| s.id.clone()).collect();
         let roles: Vec<String> = choices
@@ -268,16 +288,7 @@ impl Meetings {
             .find(|t| t.id == d.template_id)
             .map(|t| t.roles.clone())
             .unwrap_or_default();
-        let mut errors = validate::general(&d, Lang::En, &template_ids, &space_ids);
-        let when = validate::time(&d, Lang::En, self.now());
-        if let Err(e) = &when {
-            errors.extend(e.clone());
-        }
-        errors.extend(validate::attendees(&d, Lang::En, &roles));
-        let when = match (errors.is_empty(), when) {
-            (true, Ok(w)) => w,
-            _ => return Err(first(errors)),
-        };
+        let when = check_create(&d, &template_ids, &space_ids, &roles, self.now())?;
         let id = self
             .create(user, &d, &when, choices.cb_user_jid.clone())
             .await
@@ -302,7 +313,7 @@ impl Meetings {
         let Some((template_id,)) = row else {
             return Err(ApiError::NotFound);
         };
-        let d = self.draft_from(
+        let d = draft_from(
             &input,
             uuid::Uuid::new_v4().to_string(),
             Some(id.to_string()),

@@ -1368,10 +1368,11 @@ pub fn repeat_text(rrule: Option<&str>, lang: Lang) -> String {
         });
     }
     if let Some(u) = rule.split(';').find_map(|p| p.strip_prefix("UNTIL=")) {
-        if u.len() >= 8 {
+        // By bytes only when they are ASCII: any text can reach here.
+        if let (Some(y), Some(m), Some(d)) = (u.get(..4), u.get(4..6), u.get(6..8)) {
             text.push_str(&match lang {
-                Lang::En => format!(", until {}-{}-{}", &u[..4], &u[4..6], &u[6..8]),
-                Lang::Fr => format!(", jusqu'au {}/{}/{}", &u[6..8], &u[4..6], &u[..4]),
+                Lang::En => format!(", until {y}-{m}-{d}"),
+                Lang::Fr => format!(", jusqu'au {d}/{m}/{y}"),
             });
         }
     }
@@ -1471,6 +1472,16 @@ mod tests {
         assert_eq!(
             repeat_text(Some("FREQ=DAILY;UNTIL=20261231T225959Z"), Lang::Fr),
             "Tous les jours, jusqu'au 31/12/2026"
+        );
+        // Found by the `recurrence_rule` fuzz target: a multi-byte character
+        // in the first eight bytes of UNTIL panicked (slicing inside it).
+        assert_eq!(
+            repeat_text(Some("FREQ=DAILY;UNTIL=2026123é"), Lang::En),
+            "Daily"
+        );
+        assert_eq!(
+            repeat_text(Some("FREQ=DAILY;UNTIL=€€€"), Lang::Fr),
+            "Tous les jours"
         );
         let r = draft_repeat(Some("FREQ=DAILY;UNTIL=20261231T225959Z"), "Europe/Paris");
         assert_eq!(

@@ -412,13 +412,21 @@ impl Series {
     pub fn to_ical_rrule(&self) -> String {
         let tz = self.tz;
         let time = self.start.time();
+        // RFC 5545 years have four digits. West of Greenwich, the last day
+        // of year 9999 ends in year 10000 UTC: its last second stands for it.
+        let latest = NaiveDate::from_ymd_opt(MAX_YEAR, 12, 31)
+            .and_then(|d| d.and_hms_opt(23, 59, 59))
+            .map(|t| t.and_utc());
         self.rule.to_rrule_with_until(|u| {
             let instant = match u {
                 Until::Utc(t) => t,
                 // The last original start that UNTIL allows.
                 Until::Date(d) => resolve_local(tz, d.and_time(time)),
             };
-            instant.format("%Y%m%dT%H%M%SZ").to_string()
+            latest
+                .map_or(instant, |l| instant.min(l))
+                .format("%Y%m%dT%H%M%SZ")
+                .to_string()
         })
     }
 }

@@ -602,6 +602,29 @@ fn ical_rrule_puts_until_in_utc() {
     );
 }
 
+/// Found by the `recurrence_rule` fuzz target: 9999-12-31 at 22:00 in New
+/// York is in year 10000 UTC, which RFC 5545 cannot write (it was written
+/// `UNTIL=+100000101T030000Z`, which no calendar, not even ours, reads).
+#[test]
+fn ical_rrule_until_stays_in_year_9999() {
+    let s = series(
+        chrono_tz::America::New_York,
+        dt(2026, 6, 1, 22, 0),
+        60,
+        "FREQ=YEARLY;UNTIL=99991231",
+    );
+    assert_eq!(s.to_ical_rrule(), "FREQ=YEARLY;UNTIL=99991231T235959Z");
+    assert!(Recurrence::from_rrule(&s.to_ical_rrule()).is_ok());
+    // East of Greenwich nothing changes.
+    let s = series(
+        chrono_tz::Asia::Tokyo,
+        dt(2026, 6, 1, 22, 0),
+        60,
+        "FREQ=YEARLY;UNTIL=99991231",
+    );
+    assert_eq!(s.to_ical_rrule(), "FREQ=YEARLY;UNTIL=99991231T130000Z");
+}
+
 #[test]
 fn extreme_windows_do_not_panic() {
     use chrono::DateTime;

@@ -2,7 +2,7 @@
 
 use super::bytes::Bytes;
 use super::recurrence::{local_start, zone};
-use crate::mail::ics::{write_all, Event, Method, Person};
+use crate::mail::ics::{mailto, write_all, Event, Method, Person};
 use crate::recurrence::resolve_local;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 
@@ -160,14 +160,6 @@ fn split_line(line: &str) -> (&str, Vec<(&str, &str)>, &str) {
         params.push((n, v));
     }
     (&line[..name_end], params, &line[value_at + 1..])
-}
-
-fn mailto(email: &str) -> String {
-    let clean: String = email
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, ' ' | '"' | ';' | ':' | ','))
-        .collect();
-    format!("mailto:{clean}")
 }
 
 /// `ics_writer`: any names, places, descriptions, addresses and rule text

@@ -91,7 +91,7 @@ pub fn param_value(s: &str) -> String {
 }
 
 /// A mailto: URI for a cal-address; characters that would break the line are removed.
-fn mailto(email: &str) -> String {
+pub(crate) fn mailto(email: &str) -> String {
     let clean: String = email
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, ' ' | '"' | ';' | ':' | ','))

@@ -455,13 +455,13 @@ async fn chaos_on_the_call_bridge_loses_nothing_and_leaves_nothing_behind() {
     let live: Vec<&String> = created.iter().filter(|id| !deleted.contains(id)).collect();
     let in_db = count(&app, "SELECT COUNT(*) FROM meetings").await;
     assert_eq!(in_db as usize, live.len(), "no meeting lost, none unknown");
-    for id in &live {
-        let r = http
-            .get(app.url(&format!("/api/v1/meetings/{id}")))
+    let read = |id: String| {
+        http.get(app.url(&format!("/api/v1/meetings/{id}")))
             .bearer_auth(&token)
             .send()
-            .await
-            .unwrap();
+    };
+    for id in &live {
+        let r = read(id.to_string()).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{id} is there");
         if let Some(name) = renamed.get(*id) {
             let v: Value = r.json().await.unwrap();
@@ -469,12 +469,7 @@ async fn chaos_on_the_call_bridge_loses_nothing_and_leaves_nothing_behind() {
         }
     }
     for id in &deleted {
-        let r = http
-            .get(app.url(&format!("/api/v1/meetings/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = read(id.to_string()).await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{id} is gone");
     }
     // The Call Bridge holds exactly the live meetings' spaces.

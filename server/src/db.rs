@@ -82,17 +82,51 @@ pub fn backend(db: &Db) -> Backend {
     Backend::of(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock
-/// at `BEGIN` (`BEGIN IMMEDIATE`) and so waits its turn under the busy
-/// timeout; a deferred transaction that reads first and writes second
-/// fails at once with "database is locked" when another writer came in
-/// between (SQLite cannot wait there without risking a deadlock).
-pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+/// Begins a transaction that will write, and returns it with this
+/// process's turn at the database's writer (hold it until the transaction
+/// ends). On SQLite the writers of one process queue for their turn here,
+/// in order, instead of polling SQLite's lock in its busy handler (which
+/// sleeps up to 100 ms between tries, so that under load writers waited
+/// seconds for a lock that was free most of the time); the transaction then
+/// takes the write lock at `BEGIN` (`BEGIN IMMEDIATE`): a deferred one that
+/// reads first and writes second fails at once with "database is locked"
+/// when another writer (another process) came in between. PostgreSQL needs
+/// neither.
+pub async fn begin_write(
+    db: &Db,
+) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Option<WriteTurn>), sqlx::Error> {
     match backend(db) {
-        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
-        Backend::Postgres => db.begin().await,
+        Backend::Sqlite => {
+            let turn = write_turn(db).await;
+            Ok((db.begin_with("BEGIN IMMEDIATE").await?, turn))
+        }
+        Backend::Postgres => Ok((db.begin().await?, None)),
     }
 }
+
+/// This process's turn at a SQLite database's writer (None on PostgreSQL):
+/// for a single write outside [`begin_write`] on a busy path.
+pub async fn write_turn(db: &Db) -> Option<WriteTurn> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Gates = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+    static GATES: OnceLock<Gates> = OnceLock::new();
+    if backend(db) != Backend::Sqlite {
+        return None;
+    }
+    let url = db.connect_options().database_url.to_string();
+    let gate = {
+        let mut gates = GATES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        gates.entry(url).or_default().clone()
+    };
+    Some(WriteTurn(gate.lock_owned().await))
+}
+
+/// Held while a process writes to a SQLite database (see [`begin_write`]).
+pub struct WriteTurn(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>);
 
 /// Is the database answering?
 pub async fn ping(db: &Db) -> bool {

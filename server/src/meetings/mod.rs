@@ -483,6 +483,7 @@ impl Meetings {
         // (jobs::recover) removes the space it made.
         if creates_space {
             let uri = callbridge::space_uri(&request.uri_base, &request.request_id);
+            let turn = crate::db::write_turn(&self.db).await;
             if let Err(e) = sqlx::query(
                 "INSERT INTO space_intents (request_id, owner_id, uri, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (request_id) DO NOTHING",
@@ -496,6 +497,7 @@ impl Meetings {
             {
                 return Err(internal(format!("record space intent: {e}")).to_string());
             }
+            drop(turn);
         }
         let forget_intent = || async {
             let _ = sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
@@ -545,7 +547,7 @@ impl Meetings {
         let meeting_id = uuid::Uuid::new_v4().to_string();
         let space_id = uuid::Uuid::new_v4().to_string();
         let temporary = space.origin != callbridge::SpaceOrigin::Existing;
-        let mut tx = crate::db::begin_write(&self.db).await?;
+        let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
         // The space is now the meeting's: no recovery for it.
         sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
             .bind(&d.id)
@@ -632,7 +634,7 @@ impl Meetings {
             return Err("no meeting to update".into());
         };
         let result: Result<bool, sqlx::Error> = async {
-            let mut tx = crate::db::begin_write(&self.db).await?;
+            let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
             let before: Vec<(String, String)> = sqlx::query_as(
                 "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
             )
@@ -1091,7 +1093,7 @@ impl Meetings {
     /// Deletes a meeting's rows (and its space's, when given) and writes
     /// the cancellations, in one transaction.
     async fn forget(&self, id: &str, space_id: Option<&str>) -> Result<(), sqlx::Error> {
-        let mut tx = crate::db::begin_write(&self.db).await?;
+        let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
         // What the cancellations need, read before the rows go.
         if let Some(mut m) = crate::mail::snapshot(&mut tx, id).await? {
             m.sequence += 1;

@@ -270,7 +270,7 @@ impl Meetings {
         original: NaiveDateTime,
     ) -> Result<(), OccurrenceError> {
         let result: Result<Result<(), OccurrenceError>, sqlx::Error> = async {
-            let mut tx = crate::db::begin_write(&self.db).await?;
+            let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
             let mut series = match self.organizer_series(&mut tx, user, meeting_id).await {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
@@ -328,7 +328,7 @@ impl Meetings {
             ));
         }
         let result: Result<Result<(), OccurrenceError>, sqlx::Error> = async {
-            let mut tx = crate::db::begin_write(&self.db).await?;
+            let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
             let mut series = match self.organizer_series(&mut tx, user, meeting_id).await {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
@@ -426,7 +426,7 @@ impl Meetings {
     ) -> Result<String, OccurrenceError> {
         let new_id = uuid::Uuid::new_v4().to_string();
         let result: Result<Result<(), OccurrenceError>, sqlx::Error> = async {
-            let mut tx = crate::db::begin_write(&self.db).await?;
+            let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
             let series = match self.organizer_series(&mut tx, user, meeting_id).await {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),

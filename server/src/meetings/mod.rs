@@ -508,8 +508,12 @@ impl Meetings {
         let space = match callbridge::create_meeting_space(&self.cb, &request).await {
             Ok(s) => s,
             Err(e) => {
-                // Compensated: nothing left behind, unless the undo failed.
-                if e.compensation.succeeded() {
+                // Compensated: nothing left behind, unless the undo failed
+                // or the coSpace's creation itself failed: its answer may
+                // have been lost after the Call Bridge made it, and the
+                // look for it may have failed too. The intent then stays,
+                // and the recovery sweep looks again later.
+                if e.compensation.succeeded() && e.step != callbridge::SagaStep::CreateCoSpace {
                     forget_intent().await;
                 }
                 let public = internal(format!("create meeting space: {e}"));

@@ -24,6 +24,9 @@ pub struct TestApp {
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The seed's template `CoSpaceTemp-Scheduler` on the Call Bridge simulator.
+pub const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
+
 /// A fresh, empty PostgreSQL database on the cluster `TEST_DATABASE_URL`
 /// names (scripts/test.sh starts one with scripts/pg.sh); its URL. Panics,
 /// so the test fails, when the variable is not set.
@@ -160,6 +163,37 @@ impl TestApp {
         )
         .await
         .expect("user created")
+    }
+
+    /// The demo organizer: a local user `demo` with the Call Bridge
+    /// simulator's user address `demo.organizer@example.com`, in
+    /// `time_zone`, and an API token for them. Returns (user id, token).
+    pub async fn demo_organizer(&self, time_zone: &str) -> (String, String) {
+        let id = self.add_demo_organizer(time_zone).await;
+        let token = server::auth::tokens::create(&self.db, &id, "test", 0)
+            .await
+            .expect("token created");
+        (id, token)
+    }
+
+    /// Adds the local user `demo` with the Call Bridge simulator's user
+    /// address `demo.organizer@example.com` and [`PASSWORD`]; its id.
+    pub async fn add_demo_organizer(&self, time_zone: &str) -> String {
+        self.add_user_with_email(
+            "demo",
+            "Demo Organizer",
+            "demo.organizer@example.com",
+            time_zone,
+        )
+        .await
+    }
+
+    /// A browser-like client signed in as the demo organizer (Europe/Paris).
+    pub async fn signed_in_demo(&self) -> reqwest::Client {
+        self.add_demo_organizer("Europe/Paris").await;
+        let c = self.client();
+        self.sign_in(&c, "demo", PASSWORD).await;
+        c
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.

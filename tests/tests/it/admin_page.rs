@@ -3,7 +3,7 @@
 //! scheduler is enabled and disabled (the supervisor follows the running
 //! configuration), over real mutual TLS with rcgen certificates.
 
-use integration_tests::{texts, TestApp, PASSWORD};
+use integration_tests::{texts, TestApp, PASSWORD, TEMPLATE};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
@@ -15,8 +15,6 @@ use server::auth::users;
 use server::c2w::sim::WebBridgeSim;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
 
 type Ca = CertifiedIssuer<'static, KeyPair>;
 

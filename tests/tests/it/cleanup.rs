@@ -37,12 +37,7 @@ fn at(s: &str) -> DateTime<Utc> {
 #[tokio::test]
 async fn temporary_spaces_go_a_day_after_the_last_occurrence() {
     let app = TestApp::spawn().await;
-    let id = app
-        .add_user_with_email("demo", "Demo", "demo.organizer@example.com", "UTC")
-        .await;
-    let token = server::auth::tokens::create(&app.db, &id, "t", 0)
-        .await
-        .unwrap();
+    let (_, token) = app.demo_organizer("UTC").await;
     let cb = CallBridgeClient::new(app.cb.client_config()).unwrap();
     let baseline = app.cb.cospaces().len();
 
@@ -113,12 +108,7 @@ async fn temporary_spaces_go_a_day_after_the_last_occurrence() {
 #[tokio::test]
 async fn a_call_bridge_failure_is_retried_at_the_next_run_and_one_node_runs_it() {
     let app = TestApp::spawn().await;
-    let id = app
-        .add_user_with_email("demo", "Demo", "demo.organizer@example.com", "UTC")
-        .await;
-    let token = server::auth::tokens::create(&app.db, &id, "t", 0)
-        .await
-        .unwrap();
+    let (_, token) = app.demo_organizer("UTC").await;
     let cb = CallBridgeClient::new(app.cb.client_config()).unwrap();
     let baseline = app.cb.cospaces().len();
     create(&app, &token, "A", "2030-06-12T10:00", json!({})).await;

@@ -4,30 +4,18 @@
 //! both drain one outbox and send each mail once, and the cleanup lease
 //! moves to the other node when its holder dies.
 
-use integration_tests::{post_json, texts, TestApp, PASSWORD};
+use integration_tests::{post_json, texts, TestApp, PASSWORD, TEMPLATE};
 use serde_json::{json, Value};
 use server::mail::backend::MemoryBackend;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
-
 #[tokio::test]
 async fn a_meeting_made_on_one_node_is_seen_and_changed_on_the_other() {
     let a = TestApp::spawn().await;
     let b = a.another_node().await;
-    let id = a
-        .add_user_with_email(
-            "demo",
-            "Demo Organizer",
-            "demo.organizer@example.com",
-            "Europe/Paris",
-        )
-        .await;
-    let token = server::auth::tokens::create(&a.db, &id, "t", 0)
-        .await
-        .unwrap();
+    let (_, token) = a.demo_organizer("Europe/Paris").await;
     let http = reqwest::Client::new();
     let r = post_json(
         &http,
@@ -267,14 +255,7 @@ async fn a_node_killed_while_creating_a_meeting_leaves_no_half_made_space() {
     use server::jobs::recover;
     let a = TestApp::spawn().await;
     let b = a.another_node().await;
-    let id = a
-        .add_user_with_email(
-            "demo",
-            "Demo Organizer",
-            "demo.organizer@example.com",
-            "UTC",
-        )
-        .await;
+    let id = a.add_demo_organizer("UTC").await;
     let user = server::auth::users::find_by_id(&a.db, &id)
         .await
         .unwrap()
@@ -347,17 +328,7 @@ async fn a_node_killed_while_creating_a_meeting_leaves_no_half_made_space() {
 async fn finished_and_compensated_creations_leave_no_intent() {
     use server::callbridge::sim::{FaultAction, FaultRule, RequestMatcher};
     let a = TestApp::spawn().await;
-    let id = a
-        .add_user_with_email(
-            "demo",
-            "Demo Organizer",
-            "demo.organizer@example.com",
-            "UTC",
-        )
-        .await;
-    let token = server::auth::tokens::create(&a.db, &id, "t", 0)
-        .await
-        .unwrap();
+    let (_, token) = a.demo_organizer("UTC").await;
     let http = reqwest::Client::new();
     let body = |name: &str| {
         json!({

@@ -1,28 +1,16 @@
 //! Faults of the Call Bridge during creation, deletion and cleanup: after
 //! each, no meeting lost, no half-made or duplicate space, no duplicate mail.
 
-use integration_tests::{get_json, post_json, TestApp};
+use integration_tests::{get_json, post_json, TestApp, TEMPLATE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::callbridge::sim::{FaultAction, FaultRule, RequestMatcher};
 use server::clock::Clock;
 use std::time::Duration;
 
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
-
 async fn setup() -> (TestApp, String, reqwest::Client) {
     let app = TestApp::spawn().await;
-    let id = app
-        .add_user_with_email(
-            "demo",
-            "Demo Organizer",
-            "demo.organizer@example.com",
-            "UTC",
-        )
-        .await;
-    let token = server::auth::tokens::create(&app.db, &id, "t", 0)
-        .await
-        .unwrap();
+    let (_, token) = app.demo_organizer("UTC").await;
     (app, token, reqwest::Client::new())
 }
 

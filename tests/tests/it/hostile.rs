@@ -3,25 +3,9 @@
 //! people's meeting ids, path traversal. docs/security.md lists what each
 //! test tries and the result.
 
-use integration_tests::{form_field, get_json, post_json, texts, TestApp, PASSWORD};
+use integration_tests::{form_field, get_json, post_json, texts, TestApp, PASSWORD, TEMPLATE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
-
-async fn organizer(app: &TestApp) -> String {
-    let id = app
-        .add_user_with_email(
-            "demo",
-            "Demo Organizer",
-            "demo.organizer@example.com",
-            "UTC",
-        )
-        .await;
-    server::auth::tokens::create(&app.db, &id, "t", 0)
-        .await
-        .unwrap()
-}
 
 fn meeting(name: &str, attendees: Value) -> Value {
     json!({
@@ -33,7 +17,7 @@ fn meeting(name: &str, attendees: Value) -> Value {
 #[tokio::test]
 async fn crlf_in_names_cannot_add_mail_headers_and_markup_stays_text() {
     let app = TestApp::spawn().await;
-    let token = organizer(&app).await;
+    let (_, token) = app.demo_organizer("UTC").await;
     let http = reqwest::Client::new();
     // A name with CR/LF is refused outright.
     let r = post_json(
@@ -96,7 +80,7 @@ async fn crlf_in_names_cannot_add_mail_headers_and_markup_stays_text() {
 #[tokio::test]
 async fn crlf_and_garbage_in_addresses_are_refused() {
     let app = TestApp::spawn().await;
-    let token = organizer(&app).await;
+    let (_, token) = app.demo_organizer("UTC").await;
     let spaces = app.cb.cospaces().len();
     let http = reqwest::Client::new();
     for bad in [
@@ -133,7 +117,7 @@ async fn crlf_and_garbage_in_addresses_are_refused() {
 #[tokio::test]
 async fn oversized_bodies_are_refused() {
     let app = TestApp::spawn().await;
-    let token = organizer(&app).await;
+    let (_, token) = app.demo_organizer("UTC").await;
     let huge = "x".repeat(2 << 20);
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/meetings"))
@@ -158,7 +142,7 @@ async fn oversized_bodies_are_refused() {
 #[tokio::test]
 async fn state_changes_without_the_csrf_token_are_refused() {
     let app = TestApp::spawn().await;
-    let token = organizer(&app).await;
+    let (_, token) = app.demo_organizer("UTC").await;
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/meetings"))
         .bearer_auth(&token)
@@ -214,7 +198,7 @@ async fn state_changes_without_the_csrf_token_are_refused() {
 #[tokio::test]
 async fn other_peoples_meetings_are_invisible_and_untouchable() {
     let app = TestApp::spawn().await;
-    let token = organizer(&app).await;
+    let (_, token) = app.demo_organizer("UTC").await;
     let http = reqwest::Client::new();
     let r = post_json(
         &http,

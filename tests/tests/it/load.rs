@@ -4,11 +4,9 @@
 //! version runs in scripts/test.sh; `LOAD_USERS=200 LOAD_SECONDS=60` makes
 //! it the full run (`cargo test -p integration-tests load -- --nocapture`).
 
-use integration_tests::{form_field, TestApp, PASSWORD};
+use integration_tests::{form_field, TestApp, PASSWORD, TEMPLATE};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -5,14 +5,13 @@
 //! Needs `python3 -m pip install aiosmtpd icalendar` (scripts/test.sh
 //! install_all does it). Without them these tests FAIL, they do not skip.
 
-use integration_tests::{form_field, post_form, texts, TestApp, PASSWORD};
+use integration_tests::{form_field, post_form, texts, TestApp, TEMPLATE};
 use serde_json::Value;
 use server::admin::config::{ConfigStore, EmailServer, Protocol, Secret};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
 const GUEST: &str = "guest@partner.example";
 const COLLEAGUE: &str = "colleague@example.com";
 
@@ -147,19 +146,6 @@ fn configure_smtp(app: &TestApp, port: u16) {
     store.save(&cfg).expect("config saved");
 }
 
-async fn signed_in_demo(app: &TestApp) -> reqwest::Client {
-    app.add_user_with_email(
-        "demo",
-        "Demo Organizer",
-        "demo.organizer@example.com",
-        "Europe/Paris",
-    )
-    .await;
-    let c = app.client();
-    app.sign_in(&c, "demo", PASSWORD).await;
-    c
-}
-
 async fn get(c: &reqwest::Client, url: String) -> String {
     c.get(url).send().await.unwrap().text().await.unwrap()
 }
@@ -283,7 +269,7 @@ async fn invitations_updates_and_cancellations_reach_a_real_smtp_server() {
     let port = free_port();
     let sink = SmtpSink::start(port);
     configure_smtp(&app, port);
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let id = schedule(
         &app,
         &c,
@@ -417,7 +403,7 @@ async fn smtp_down_is_retried_and_delivered_once_it_is_up() {
     let app = TestApp::spawn().await;
     let port = free_port();
     configure_smtp(&app, port);
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
 
     // Nothing listens: the first try fails and a retry is planned.
@@ -444,7 +430,7 @@ async fn outbox_throughput_to_aiosmtpd() {
     let port = free_port();
     let sink = SmtpSink::start(port);
     configure_smtp(&app, port);
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let attendees: Vec<(String, &str)> = (0..20)
         .map(|i| (format!("guest{i}@partner.example"), "ExternalAccessMeth"))
         .collect();
@@ -578,7 +564,7 @@ async fn starttls_and_auth_with_a_private_ca() {
     let app = TestApp::spawn().await;
     let (sink, port) = secure_sink(&app, "--starttls", "scheduler:s3cret pass");
     configure_secure_smtp(&app, port, Protocol::Smtp, "s3cret pass", "ca.pem");
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
     let msgs = sink.messages(1).await;
     assert_eq!(msgs[0]["sink_tls"], "yes", "{:#?}", msgs[0]);
@@ -595,7 +581,7 @@ async fn smtps_with_a_private_ca() {
     let app = TestApp::spawn().await;
     let (sink, port) = secure_sink(&app, "--smtps", "scheduler:pw");
     configure_secure_smtp(&app, port, Protocol::Smtps, "pw", "ca.pem");
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
     let msgs = sink.messages(1).await;
     assert_eq!(msgs[0]["sink_tls"], "yes");
@@ -608,7 +594,7 @@ async fn wrong_credentials_fail_clearly_and_the_password_shows_nowhere() {
     let app = TestApp::spawn().await;
     let (sink, port) = secure_sink(&app, "--starttls", "scheduler:right-password");
     configure_secure_smtp(&app, port, Protocol::Smtp, "Wr0ng-Pa55word", "ca.pem");
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
     // 535 is a permanent refusal: failed at once, not retried for hours.
     let (attempts, error) = wait_status(&app, &id, "failed").await;
@@ -643,7 +629,7 @@ async fn a_server_certificate_from_another_ca_is_refused() {
     )
     .unwrap();
     configure_secure_smtp(&app, port, Protocol::Smtp, "pw", "other-ca.pem");
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
     // Not sent, no credentials offered to an unverified server, retried later
     // (the administrator may fix the trust bundle).
@@ -667,7 +653,7 @@ async fn occurrence_changes_reach_a_real_smtp_server() {
     let port = free_port();
     let sink = SmtpSink::start(port);
     configure_smtp(&app, port);
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     // Weekly from Wednesday 2030-06-12 10:00 Paris, 5 times.
     let id = schedule(&app, &c, &[(GUEST, "ExternalAccessMeth")]).await;
     sink.messages(1).await;

@@ -2,25 +2,15 @@
 //! forms: cancel it, move and rename it, "this and following"; what the
 //! pages, the e-mails and the Call Bridge then show.
 
-use integration_tests::{form_field, get_json, location, post_json, texts, TestApp, PASSWORD};
+use integration_tests::{
+    form_field, get_json, location, post_json, texts, TestApp, PASSWORD, TEMPLATE,
+};
 use serde_json::{json, Value};
-
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
 
 /// A weekly meeting, 4 times from Wednesday 2030-06-12 10:00 Paris, with two
 /// attendees, made through the API by the demo organizer.
 async fn weekly(app: &TestApp) -> (String, reqwest::Client) {
-    let user = app
-        .add_user_with_email(
-            "demo",
-            "Demo Organizer",
-            "demo.organizer@example.com",
-            "Europe/Paris",
-        )
-        .await;
-    let token = server::auth::tokens::create(&app.db, &user, "t", 0)
-        .await
-        .unwrap();
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/meetings"))
         .bearer_auth(&token)
@@ -509,17 +499,7 @@ async fn the_wizard_warns_of_overlaps_with_real_occurrences() {
 #[tokio::test]
 async fn intervals_and_weekdays_through_the_api_and_the_wizard() {
     let app = TestApp::spawn().await;
-    let user = app
-        .add_user_with_email(
-            "demo",
-            "Demo Organizer",
-            "demo.organizer@example.com",
-            "Europe/Paris",
-        )
-        .await;
-    let token = server::auth::tokens::create(&app.db, &user, "t", 0)
-        .await
-        .unwrap();
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     let http = reqwest::Client::new();
     // Monday 2030-06-10 09:00 Paris.
     let r = post_json(

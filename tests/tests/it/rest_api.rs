@@ -1,26 +1,9 @@
 //! The REST API under /api/v1 against the running server and the Call Bridge simulator.
 
-use integration_tests::{get_json, post_json, TestApp, PASSWORD};
+use integration_tests::{get_json, post_json, TestApp, PASSWORD, TEMPLATE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::clock::Clock;
-
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
-
-async fn demo_with_token(app: &TestApp) -> (String, String) {
-    let id = app
-        .add_user_with_email(
-            "demo",
-            "Demo Organizer",
-            "demo.organizer@example.com",
-            "Europe/Paris",
-        )
-        .await;
-    let token = server::auth::tokens::create(&app.db, &id, "test", 0)
-        .await
-        .unwrap();
-    (id, token)
-}
 
 fn meeting(name: &str) -> Value {
     json!({
@@ -39,7 +22,7 @@ fn meeting(name: &str) -> Value {
 #[tokio::test]
 async fn create_read_list_update_delete_with_a_token() {
     let app = TestApp::spawn().await;
-    let (_, token) = demo_with_token(&app).await;
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     let c = reqwest::Client::new();
     let spaces_before = app.cb.cospaces().len();
 
@@ -122,7 +105,7 @@ async fn create_read_list_update_delete_with_a_token() {
 #[tokio::test]
 async fn errors_are_json_with_a_code() {
     let app = TestApp::spawn().await;
-    let (_, token) = demo_with_token(&app).await;
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     let c = reqwest::Client::new();
 
     let r = c.get(app.url("/api/v1/meetings")).send().await.unwrap();
@@ -208,7 +191,7 @@ async fn errors_are_json_with_a_code() {
 #[tokio::test]
 async fn the_same_request_id_makes_one_meeting_and_others_cannot_touch_it() {
     let app = TestApp::spawn().await;
-    let (_, token) = demo_with_token(&app).await;
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     let c = reqwest::Client::new();
     let mut body = meeting("Idempotent");
     body["requestId"] = json!("add-in-42");
@@ -266,7 +249,7 @@ async fn the_same_request_id_makes_one_meeting_and_others_cannot_touch_it() {
 #[tokio::test]
 async fn a_session_works_too_but_needs_the_csrf_header_to_change_things() {
     let app = TestApp::spawn().await;
-    demo_with_token(&app).await;
+    app.demo_organizer("Europe/Paris").await;
     let c = app.client();
     app.sign_in(&c, "demo", PASSWORD).await;
     let templates: Value = c
@@ -330,7 +313,7 @@ async fn the_openapi_document_lists_every_route() {
 #[tokio::test]
 async fn a_repeating_meeting_shows_its_next_occurrences_on_the_home_page() {
     let app = TestApp::spawn().await;
-    let (_, token) = demo_with_token(&app).await;
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     app.clock.set(
         chrono::DateTime::parse_from_rfc3339("2030-06-12T06:00:00Z")
             .unwrap()
@@ -381,7 +364,7 @@ async fn a_repeating_meeting_shows_its_next_occurrences_on_the_home_page() {
 #[tokio::test]
 async fn a_token_records_its_last_use_at_most_once_a_minute() {
     let app = TestApp::spawn().await;
-    let (_, token) = demo_with_token(&app).await;
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     let last_used = || async {
         let (t,): (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_tokens")
             .fetch_one(&app.db)
@@ -415,7 +398,7 @@ async fn a_token_records_its_last_use_at_most_once_a_minute() {
 #[tokio::test]
 async fn the_list_finds_a_series_by_its_later_occurrences() {
     let app = TestApp::spawn().await;
-    let (_, token) = demo_with_token(&app).await;
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     let c = reqwest::Client::new();
     let mut body = meeting("Weekly since June");
     body["repeat"] = json!("weekly");
@@ -479,7 +462,7 @@ async fn the_list_finds_a_series_by_its_later_occurrences() {
 #[tokio::test]
 async fn paging_through_the_list_skips_ended_series_and_loses_nothing() {
     let app = TestApp::spawn().await;
-    let (_, token) = demo_with_token(&app).await;
+    let (_, token) = app.demo_organizer("Europe/Paris").await;
     let c = reqwest::Client::new();
     let create = |body: Value| {
         let c = c.clone();

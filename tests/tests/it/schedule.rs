@@ -1,23 +1,8 @@
 //! Scheduling through the wizard with plain form posts (no JavaScript),
 //! against the Call Bridge simulator.
 
-use integration_tests::{form_field, post_form, texts, TestApp, PASSWORD};
+use integration_tests::{form_field, post_form, texts, TestApp, PASSWORD, TEMPLATE};
 use server::callbridge::sim::{FaultAction, RequestMatcher};
-
-const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
-
-async fn signed_in_demo(app: &TestApp) -> reqwest::Client {
-    app.add_user_with_email(
-        "demo",
-        "Demo Organizer",
-        "demo.organizer@example.com",
-        "Europe/Paris",
-    )
-    .await;
-    let c = app.client();
-    app.sign_in(&c, "demo", PASSWORD).await;
-    c
-}
 
 /// Walks the wizard to step 3 and returns (draft id, csrf).
 async fn to_step_three(app: &TestApp, c: &reqwest::Client, name: &str) -> (String, String) {
@@ -109,7 +94,7 @@ async fn add(
 #[tokio::test]
 async fn schedule_open_and_delete_a_meeting_without_javascript() {
     let app = TestApp::spawn().await;
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let (before, methods_before) = (app.cb.cospaces().len(), app.cb.all_access_methods().len());
     let (draft, csrf) = to_step_three(&app, &c, "Quarterly review").await;
     add(
@@ -279,7 +264,7 @@ async fn schedule_open_and_delete_a_meeting_without_javascript() {
 #[tokio::test]
 async fn wizard_errors_keep_what_was_typed() {
     let app = TestApp::spawn().await;
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let before = app.cb.cospaces().len();
     let page = app.page(&c, "/schedule").await;
     let csrf = form_field(&page, "csrf").unwrap();
@@ -351,7 +336,7 @@ async fn wizard_errors_keep_what_was_typed() {
 #[tokio::test]
 async fn call_bridge_failure_during_create_leaves_nothing_behind() {
     let app = TestApp::spawn().await;
-    let c = signed_in_demo(&app).await;
+    let c = app.signed_in_demo().await;
     let (before, methods_before) = (app.cb.cospaces().len(), app.cb.all_access_methods().len());
     let (draft, csrf) = to_step_three(&app, &c, "Doomed").await;
     add(

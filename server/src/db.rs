@@ -95,12 +95,9 @@ pub fn backend(db: &Db) -> Backend {
 pub async fn begin_write(
     db: &Db,
 ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Option<WriteTurn>), sqlx::Error> {
-    match backend(db) {
-        Backend::Sqlite => {
-            let turn = write_turn(db).await;
-            Ok((db.begin_with("BEGIN IMMEDIATE").await?, turn))
-        }
-        Backend::Postgres => Ok((db.begin().await?, None)),
+    match write_turn(db).await {
+        Some(turn) => Ok((db.begin_with("BEGIN IMMEDIATE").await?, Some(turn))),
+        None => Ok((db.begin().await?, None)),
     }
 }
 

@@ -195,6 +195,11 @@ pub fn request_marker(request_id: &str) -> String {
     format!("{MARKER_PREFIX}{request_id}")
 }
 
+/// Whether a `cdrTag` marks a coSpace as made by the scheduler.
+pub fn is_request_marker(cdr_tag: &str) -> bool {
+    cdr_tag.starts_with(MARKER_PREFIX)
+}
+
 /// A URI user part made of `text`: lowercase letters, digits, `.`, `_`,
 /// other runs replaced by `-`, at most 40 characters (may be empty).
 fn uri_safe(text: &str) -> String {

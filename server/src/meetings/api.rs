@@ -402,10 +402,9 @@ impl Meetings {
         type Row = (String, Option<String>, String, String, i64, i64);
         let wanted = (offset as usize).saturating_add(max.min(MAX_LIST) as usize);
         let chunk = (wanted + 16) as i64;
-        let mut ids: Vec<(String,)> = Vec::new();
-        let mut after: Option<(i64, String)> = None;
-        'chunks: while ids.len() < wanted {
-            let (after_start, after_id) = after.clone().unwrap_or((i64::MIN, String::new()));
+        let mut ids: Vec<String> = Vec::new();
+        let (mut after_start, mut after_id) = (i64::MIN, String::new());
+        while ids.len() < wanted {
             let rows: Vec<Row> = sqlx::query_as(
                 "SELECT m.id, m.rrule, m.time_zone, m.local_start, m.duration_minutes, m.starts_at \
                  FROM meetings m \
@@ -427,10 +426,10 @@ impl Meetings {
             .map_err(|e| ApiError::from(internal(e)))?;
             let last_chunk = (rows.len() as i64) < chunk;
             for (id, rrule, tz, local, minutes, starts_at) in rows {
-                after = Some((starts_at, id.clone()));
                 if ids.len() >= wanted {
-                    break 'chunks;
+                    break;
                 }
+                (after_start, after_id) = (starts_at, id.clone());
                 if let Some(rule) = rrule {
                     let Some(mut series) =
                         super::occurrences::base_series(&rule, &tz, &local, minutes)
@@ -449,16 +448,15 @@ impl Meetings {
                         continue;
                     }
                 }
-                ids.push((id,));
+                ids.push(id);
             }
             if last_chunk {
                 break;
             }
         }
-        let ids: Vec<(String,)> = ids.into_iter().skip(offset as usize).collect();
         // One read for the whole page (a meeting deleted in between is
         // left out).
-        let ids: Vec<String> = ids.into_iter().map(|(id,)| id).collect();
+        let ids: Vec<String> = ids.into_iter().skip(offset as usize).collect();
         Ok(self
             .load_visible_many(user, &ids)
             .await

@@ -29,8 +29,8 @@ impl Directory {
         cached(&self.users, || cb.users(None)).await
     }
 
-    /// The coSpaces not made by the scheduler (its own carry a `cdrTag`
-    /// starting with `scheduler:`).
+    /// The coSpaces not made by the scheduler (its own carry its `cdrTag`
+    /// marker, see [`crate::callbridge::saga::request_marker`]).
     pub async fn spaces(
         &self,
         cb: &CallBridgeClient,
@@ -43,7 +43,7 @@ impl Directory {
                 .filter(|s| {
                     !s.cdr_tag
                         .as_deref()
-                        .is_some_and(|t| t.starts_with("scheduler:"))
+                        .is_some_and(crate::callbridge::saga::is_request_marker)
                 })
                 .collect())
         })

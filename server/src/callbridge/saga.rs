@@ -361,7 +361,8 @@ pub enum Deletion {
     AlreadyGone,
 }
 
-/// Deletes a meeting's coSpace (and so its access methods).
+/// Deletes a meeting's coSpace (and so its access methods). A 404, or a
+/// failed try followed by a look that finds nothing, counts as already gone.
 pub async fn delete_meeting_space(
     client: &CallBridgeClient,
     cospace_id: &str,
@@ -369,7 +370,16 @@ pub async fn delete_meeting_space(
     match client.delete_cospace(cospace_id).await {
         Ok(()) => Ok(Deletion::Deleted),
         Err(e) if e.is_not_found() => Ok(Deletion::AlreadyGone),
-        Err(e) => Err(e),
+        // An earlier try may have deleted it and lost the answer (the
+        // client retries a dropped DELETE and reports the last error): ask
+        // before giving up.
+        Err(e) => match client.cospace(cospace_id).await {
+            Err(gone) if gone.is_not_found() => {
+                tracing::info!(target: "callbridge", %cospace_id, "the coSpace was deleted after all ({e})");
+                Ok(Deletion::AlreadyGone)
+            }
+            _ => Err(e),
+        },
     }
 }
 

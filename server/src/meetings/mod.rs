@@ -1066,18 +1066,11 @@ impl Meetings {
         let temporary = temporary.map(|t| t != 0 && shared.is_none());
         if let (Some(cospace), Some(true)) = (&cospace_id, temporary) {
             if let Err(e) = callbridge::delete_meeting_space(&self.cb, cospace).await {
-                // An earlier try may have deleted it and lost the answer
-                // (the client retries a dropped DELETE and reports the last
-                // error): ask before giving up.
-                let gone = matches!(self.cb.cospace(cospace).await, Err(ref e) if e.is_not_found());
-                if !gone {
-                    let public = internal(format!("delete space {cospace}: {e}"));
-                    return Err(PublicError::Invalid(cb_unreachable(
-                        Lang::from_code(&user.locale).unwrap_or_default(),
-                        &public,
-                    )));
-                }
-                tracing::info!(meeting = %id, %cospace, "the space was deleted after all ({e})");
+                let public = internal(format!("delete space {cospace}: {e}"));
+                return Err(PublicError::Invalid(cb_unreachable(
+                    Lang::from_code(&user.locale).unwrap_or_default(),
+                    &public,
+                )));
             }
         }
         // The space is gone now: the rows must follow. A failure here is

@@ -1,6 +1,7 @@
 //! The scheduler's server half: configuration, persistence, sign-in, the web
 //! app's backend and the HTTP service.
 
+pub mod address;
 pub mod admin;
 pub mod auth;
 pub mod c2w;
@@ -13,10 +14,10 @@ pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod home;
 pub mod jobs;
 pub mod mail;
 pub mod meetings;
+pub mod present;
 pub mod recurrence;
 pub mod web;
 
@@ -133,9 +134,8 @@ impl Application {
             directory: Default::default(),
         });
         let admin_slot = Arc::new(std::sync::OnceLock::new());
-        let backend = home::SchedulerBackend {
+        let backend = web::backend::SchedulerBackend {
             db: db.clone(),
-            clock: clock.clone(),
             meetings: meetings.clone(),
             admin: admin_slot.clone(),
         };

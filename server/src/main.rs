@@ -194,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
                     println!("Password changed");
                 }
                 UserCommand::Token { username, name } => {
-                    let Some((user, _)) = users::find_for_login(&db, &username).await? else {
+                    let Some(user) = users::find_by_username(&db, &username).await? else {
                         anyhow::bail!("no user named {username}");
                     };
                     let token = server::auth::tokens::create(
@@ -207,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
                     println!("{token}");
                 }
                 UserCommand::RevokeToken { username, name } => {
-                    let Some((user, _)) = users::find_for_login(&db, &username).await? else {
+                    let Some(user) = users::find_by_username(&db, &username).await? else {
                         anyhow::bail!("no user named {username}");
                     };
                     let n = server::auth::tokens::revoke(&db, &user.id, &name).await?;

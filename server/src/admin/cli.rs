@@ -10,7 +10,8 @@ use super::config::{aligned, ConfigError, ConfigStore, SchedulerConfig, Secret, 
 use super::control::{self, ClientError, Request, Response, ServiceStatus};
 use super::https::{resolve_interface, HttpsError};
 use super::parse::{parse, Command, ParseError, USAGE};
-use super::{quote, CONTROL_SOCKET};
+use super::words::quote;
+use super::CONTROL_SOCKET;
 use chrono::{DateTime, Utc};
 use rustls_pki_types::UnixTime;
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //! the SMTP password. File names are stored as typed; relative ones are
 //! resolved against the data directory, like files uploaded to the MMP.
 
-use super::clean;
+use super::words::clean;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

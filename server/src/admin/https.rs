@@ -28,10 +28,10 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum HttpsError {
     #[error(
         "unknown interface {name}; known interfaces: {known} (or give an IP address)",
-        name = super::quote(.name)
+        name = super::words::quote(.name)
     )]
     UnknownInterface { name: String, known: String },
-    #[error("interface {} has no usable address", super::quote(.0))]
+    #[error("interface {} has no usable address", super::words::quote(.0))]
     NoAddress(String),
     #[error("cannot list the network interfaces: {0}")]
     Interfaces(std::io::Error),

@@ -10,6 +10,7 @@
 //!   listener, timed logging, status.
 //! - [`logging`]: the reloadable log filter behind `timedLogging`.
 //! - [`https`]: the HTTPS listener (rustls, ring provider).
+//! - [`words`]: typed words quoted and stored values cleaned for display.
 
 pub mod checks;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod https;
 pub mod logging;
 pub mod parse;
 pub mod runtime;
+pub mod words;
 
 pub use runtime::{
     Admin, AdminHandle, RunningAdmin, WebBridgeCounts, WebBridgeLink, WebBridgeReport,
@@ -60,49 +62,6 @@ pub fn check_plain_listen(listen: SocketAddr, demo: bool) -> Result<(), AdminSta
     }
 }
 
-/// Renders a word typed by someone for an error message: control characters
-/// escaped, long words cut, so that an error is always one safe line.
-pub(crate) fn quote(word: &str) -> String {
-    let mut out = String::from("'");
-    for (i, c) in word.chars().enumerate() {
-        if i == 80 {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || is_bidi_control(c) || c == '\'' || c == '\\' {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('\'');
-    out
-}
-
-/// Characters that reorder text on a terminal (Trojan Source).
-pub(crate) fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// A stored value for display: control characters escaped.
-pub(crate) fn clean(value: &str) -> String {
-    if value.chars().any(|c| c.is_control() || is_bidi_control(c)) {
-        value
-            .chars()
-            .flat_map(|c| {
-                let e: Vec<char> = if c.is_control() || is_bidi_control(c) {
-                    c.escape_default().collect()
-                } else {
-                    vec![c]
-                };
-                e
-            })
-            .collect()
-    } else {
-        value.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,16 +74,5 @@ mod tests {
         let err = check_plain_listen("0.0.0.0:3000".parse().unwrap(), false).unwrap_err();
         assert!(err.to_string().contains("0.0.0.0:3000"), "{err}");
         assert!(!err.to_string().contains('\n'));
-    }
-
-    #[test]
-    fn quote_escapes_and_cuts() {
-        assert_eq!(quote("a\nb"), "'a\\nb'");
-        assert_eq!(quote("\u{1b}[31m"), "'\\u{1b}[31m'");
-        let long = "x".repeat(200);
-        assert_eq!(quote(&long).chars().count(), 83);
-        assert_eq!(clean("ok"), "ok");
-        assert_eq!(clean("a\tb"), "a\\tb");
-        assert_eq!(quote("\u{202e}x"), "'\\u{202e}x'");
     }
 }

@@ -7,7 +7,7 @@
 //! run, see [`crate::admin::cli`].
 
 use super::config::{CertPair, EmailServer, Listen, Protocol, Subsystem};
-use super::quote;
+use super::words::quote;
 use std::net::IpAddr;
 
 /// The full usage, as `help scheduler` prints it on the MMP.
@@ -337,7 +337,7 @@ fn username(word: &str) -> Result<String, ParseError> {
 }
 
 fn sender(word: &str) -> Result<String, ParseError> {
-    if crate::meetings::validate::valid_email(word) {
+    if crate::address::valid_email(word) {
         Ok(word.to_owned())
     } else {
         Err(ParseError::Sender(word.to_owned()))

@@ -44,7 +44,10 @@ impl UserDirectory for LocalDirectory {
             .map_err(|e| DirectoryError::Unavailable(e.to_string()))?;
         let pw = pw.to_owned();
         let ok = tokio::task::spawn_blocking(move || match found {
-            Some((user, Some(hash))) => password::verify(&pw, &hash).then_some(user),
+            Some(users::LoginRecord {
+                user,
+                password_hash: Some(hash),
+            }) => password::verify(&pw, &hash).then_some(user),
             _ => {
                 password::verify_dummy(&pw);
                 None

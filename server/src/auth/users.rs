@@ -126,17 +126,35 @@ pub async fn create(db: &Db, u: NewUser<'_>, now_ms: i64) -> Result<String, User
     }
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    i64,
-);
+/// A `users` row as the rest of the server reads it.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    username: String,
+    display_name: String,
+    email: String,
+    time_zone: String,
+    locale: String,
+    last_login_at: Option<i64>,
+    previous_login_at: Option<i64>,
+    is_admin: i64,
+}
+
+impl From<UserRow> for UserRecord {
+    fn from(r: UserRow) -> Self {
+        UserRecord {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            email: r.email,
+            time_zone: r.time_zone,
+            locale: r.locale,
+            last_login_at: r.last_login_at,
+            previous_login_at: r.previous_login_at,
+            is_admin: r.is_admin != 0,
+        }
+    }
+}
 
 macro_rules! columns {
     () => {
@@ -144,58 +162,49 @@ macro_rules! columns {
     };
 }
 
-fn from_row(r: Row) -> UserRecord {
-    UserRecord {
-        id: r.0,
-        username: r.1,
-        display_name: r.2,
-        email: r.3,
-        time_zone: r.4,
-        locale: r.5,
-        last_login_at: r.6,
-        previous_login_at: r.7,
-        is_admin: r.8 != 0,
-    }
-}
-
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
     let sql = concat!("SELECT ", columns!(), " FROM users WHERE id = $1");
-    Ok(sqlx::query_as::<_, Row>(sql)
+    Ok(sqlx::query_as::<_, UserRow>(sql)
         .bind(id)
         .fetch_optional(db)
         .await?
-        .map(from_row))
+        .map(UserRecord::from))
+}
+
+/// The user with this username (any case).
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    Ok(find_for_login(db, username).await?.map(|l| l.user))
+}
+
+/// A user and their password hash, for signing in.
+pub struct LoginRecord {
+    pub user: UserRecord,
+    /// None for directory users.
+    pub password_hash: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: Option<String>,
 }
 
 /// The user and their password hash (None for directory users).
-pub async fn find_for_login(
-    db: &Db,
-    username: &str,
-) -> Result<Option<(UserRecord, Option<String>)>, sqlx::Error> {
+pub async fn find_for_login(db: &Db, username: &str) -> Result<Option<LoginRecord>, sqlx::Error> {
     let sql = concat!(
         "SELECT ",
         columns!(),
         ", password_hash FROM users WHERE username = $1"
     );
-    let row = sqlx::query_as::<
-        _,
-        (
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<i64>,
-            Option<i64>,
-            i64,
-            Option<String>,
-        ),
-    >(sql)
-    .bind(normalize_username(username))
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| (from_row((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)), r.9)))
+    Ok(sqlx::query_as::<_, LoginRow>(sql)
+        .bind(normalize_username(username))
+        .fetch_optional(db)
+        .await?
+        .map(|r| LoginRecord {
+            user: r.user.into(),
+            password_hash: r.password_hash,
+        }))
 }
 
 /// Makes a user an administrator, or no longer one. Answers whether the

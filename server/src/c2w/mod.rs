@@ -18,8 +18,8 @@ pub mod tls;
 #[cfg(test)]
 mod tests;
 
-pub use protocol::{Envelope, Message, RelayError, RelayedUser};
-pub use relay::{MeetingsRelay, RelayHandler};
+pub use protocol::{Envelope, Message, RelayError, RelayHandler, RelayedUser};
+pub use relay::MeetingsRelay;
 pub use state::{BridgeStatus, C2wState};
 pub use supervisor::{C2wOptions, C2wSupervisor, SupervisorHandle};
 pub use tls::{C2wTls, TlsError};

@@ -56,6 +56,23 @@ impl RelayError {
             detail: None,
         }
     }
+
+    /// What a relay answers for an unknown operation.
+    pub fn unsupported(op: &str) -> Self {
+        Self::new("unsupported", format!("unknown operation {op}"))
+    }
+}
+
+/// Answers relayed requests (`op` and `params` as in `docs/c2w.md`): the
+/// link (`supervisor`) calls it, the meeting service (`relay`) implements it.
+#[async_trait::async_trait]
+pub trait RelayHandler: Send + Sync + 'static {
+    async fn handle(
+        &self,
+        user: &RelayedUser,
+        op: &str,
+        params: Value,
+    ) -> Result<Value, RelayError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

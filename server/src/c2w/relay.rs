@@ -1,7 +1,7 @@
 //! Requests of signed-in web-app users relayed by a web bridge, answered by
 //! the same meeting service as the web app and the REST API.
 
-use super::protocol::{RelayError, RelayedUser};
+use super::protocol::{RelayError, RelayHandler, RelayedUser};
 use crate::auth::users::{self, UserRecord};
 use crate::db::Db;
 use crate::meetings::api::{ApiError, MeetingInput};
@@ -10,17 +10,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-
-/// Answers relayed requests. `op` and `params` as in `docs/c2w.md`.
-#[async_trait::async_trait]
-pub trait RelayHandler: Send + Sync + 'static {
-    async fn handle(
-        &self,
-        user: &RelayedUser,
-        op: &str,
-        params: Value,
-    ) -> Result<Value, RelayError>;
-}
 
 /// The meeting service behind C2W.
 pub struct MeetingsRelay {
@@ -100,10 +89,9 @@ impl MeetingsRelay {
     async fn user(&self, who: &RelayedUser) -> Result<UserRecord, RelayError> {
         let db = &self.meetings.db;
         let found = match who {
-            RelayedUser::Username(name) => users::find_for_login(db, name)
-                .await
-                .map_err(internal)?
-                .map(|(u, _)| u),
+            RelayedUser::Username(name) => {
+                users::find_by_username(db, name).await.map_err(internal)?
+            }
             RelayedUser::Email(email) => find_by_email(db, email).await.map_err(internal)?,
         };
         found.ok_or_else(|| {
@@ -167,7 +155,7 @@ impl RelayHandler for MeetingsRelay {
                 m.delete_api(&user, &p.id).await.map_err(api_error)?;
                 Ok(json!({ "id": p.id }))
             }
-            other => Err(super::supervisor::unsupported(other)),
+            other => Err(RelayError::unsupported(other)),
         }
     }
 }

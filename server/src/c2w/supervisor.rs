@@ -1,7 +1,6 @@
 //! The C2W supervisor: one link per web bridge the Call Bridge API lists.
 
-use super::protocol::{Envelope, Message, RelayError};
-use super::relay::RelayHandler;
+use super::protocol::{Envelope, Message, RelayHandler};
 use super::state::C2wState;
 use super::tls::{self, C2wTls};
 use super::C2wError;
@@ -507,11 +506,6 @@ fn change_event(
         event: "meetings.changed".into(),
         data: json!({ "change": kind, "id": id, "user": user }),
     })
-}
-
-/// What a relay answers for an unknown operation.
-pub fn unsupported(op: &str) -> RelayError {
-    RelayError::new("unsupported", format!("unknown operation {op}"))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The C2W mesh against simulated web bridges and the Call Bridge
 //! simulator, over real mutual TLS on loopback. Timers are short.
 
-use super::relay::RelayHandler;
+use super::protocol::RelayHandler;
 use super::sim::WebBridgeSim;
 use super::*;
 use crate::admin::WebBridgeReport;
@@ -115,7 +115,7 @@ impl RelayHandler for NoRelay {
         op: &str,
         _params: Value,
     ) -> Result<Value, RelayError> {
-        Err(supervisor::unsupported(op))
+        Err(RelayError::unsupported(op))
     }
 }
 

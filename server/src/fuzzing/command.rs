@@ -1,9 +1,9 @@
 //! The `scheduler` command grammar.
 
+use crate::address::valid_email;
 use crate::admin::config::{CertPair, EmailServer, Listen};
-use crate::admin::is_bidi_control;
 use crate::admin::parse::{parse, Command, MAX_TIMED_LOGGING_SECS};
-use crate::meetings::validate::valid_email;
+use crate::admin::words::is_bidi_control;
 
 /// `scheduler_command`: the words of a command line, split on NUL when the
 /// input holds one (words may then carry spaces, newlines, anything) and

@@ -1,9 +1,9 @@
 //! A meeting as the REST API receives it (`POST /api/v1/meetings`).
 
+use crate::address::valid_email;
+use crate::db::series::base_series;
 use crate::meetings::api::{check_create, draft_from, valid_request_id, MeetingInput};
-use crate::meetings::occurrences::base_series;
-use crate::meetings::repeat_words;
-use crate::meetings::validate::valid_email;
+use crate::present::repeat_words;
 use crate::recurrence::{resolve_local, Recurrence};
 use app::i18n::Lang;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};

@@ -2,8 +2,8 @@
 //! series, and the readers of stored rules.
 
 use super::bytes::Bytes;
-use crate::meetings::occurrences::{base_series, format_original, parse_original};
-use crate::meetings::{repeat_text, repeat_words};
+use crate::db::series::{base_series, format_original, parse_original};
+use crate::present::{repeat_text, repeat_words};
 use crate::recurrence::{
     resolve_local, End, Lang, Occurrence, Recurrence, Series, SeriesEnd, Until, MAX_DURATION,
     MAX_RRULE_LEN, MAX_YEAR, MIN_YEAR,

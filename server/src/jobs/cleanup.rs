@@ -55,14 +55,14 @@ pub fn meeting_end(
     tz: &str,
     local_start: &str,
     duration_minutes: i64,
-    exceptions: &[crate::meetings::occurrences::ExceptionRow],
+    exceptions: &[crate::db::series::ExceptionRow],
 ) -> Option<DateTime<Utc>> {
     let Some(rule) = rrule.filter(|r| !r.trim().is_empty()) else {
         return Some(from_millis(ends_at));
     };
-    match crate::meetings::occurrences::base_series(rule, tz, local_start, duration_minutes) {
+    match crate::db::series::base_series(rule, tz, local_start, duration_minutes) {
         Some(mut series) => {
-            crate::meetings::occurrences::apply(&mut series, exceptions);
+            crate::db::series::apply(&mut series, exceptions);
             match series.series_end() {
                 crate::recurrence::SeriesEnd::At(t) => Some(t),
                 // Every occurrence cancelled: over when the first was due.
@@ -75,8 +75,24 @@ pub fn meeting_end(
     }
 }
 
-type SpaceRow = (String, Option<String>, i64);
-type MeetingRow = (String, i64, Option<String>, String, String, i64);
+/// A temporary space the scheduler made.
+#[derive(sqlx::FromRow)]
+struct TemporarySpace {
+    id: String,
+    cospace_id: Option<String>,
+    created_at: i64,
+}
+
+/// A meeting held in such a space, with what its end depends on.
+#[derive(sqlx::FromRow)]
+struct HeldMeeting {
+    id: String,
+    ends_at: i64,
+    rrule: Option<String>,
+    time_zone: String,
+    local_start: String,
+    duration_minutes: i64,
+}
 
 /// One run: takes the lease, deletes what is due, gives the lease back.
 /// `Ok(None)` when another node holds the lease.
@@ -112,14 +128,19 @@ async fn sweep(
 ) -> Result<CleanupReport, CleanupError> {
     let mut report = CleanupReport::default();
     let due = now - GRACE;
-    let spaces: Vec<SpaceRow> = sqlx::query_as(
+    let spaces: Vec<TemporarySpace> = sqlx::query_as(
         "SELECT id, cospace_id, created_at FROM spaces WHERE temporary = 1 ORDER BY created_at, id",
     )
     .fetch_all(db)
     .await?;
-    for (space_id, cospace_id, created_at) in spaces {
+    for space in spaces {
+        let TemporarySpace {
+            id: space_id,
+            cospace_id,
+            created_at,
+        } = space;
         report.examined += 1;
-        let meetings: Vec<MeetingRow> = sqlx::query_as(
+        let meetings: Vec<HeldMeeting> = sqlx::query_as(
             "SELECT id, ends_at, rrule, time_zone, local_start, duration_minutes FROM meetings WHERE space_id = $1",
         )
         .bind(&space_id)
@@ -130,13 +151,20 @@ async fn sweep(
             Some(from_millis(created_at))
         } else {
             let mut last = Some(DateTime::<Utc>::MIN_UTC);
-            for (id, ends, rrule, tz, local, dur) in &meetings {
+            for m in &meetings {
                 // Only a series has exceptions.
-                let exceptions = match rrule {
-                    Some(_) => crate::meetings::occurrences::load_exceptions(db, id).await?,
+                let exceptions = match m.rrule {
+                    Some(_) => crate::db::series::load_exceptions(db, &m.id).await?,
                     None => Vec::new(),
                 };
-                let end = meeting_end(*ends, rrule.as_deref(), tz, local, *dur, &exceptions);
+                let end = meeting_end(
+                    m.ends_at,
+                    m.rrule.as_deref(),
+                    &m.time_zone,
+                    &m.local_start,
+                    m.duration_minutes,
+                    &exceptions,
+                );
                 last = match (last, end) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
@@ -255,7 +283,7 @@ mod tests {
         );
         // The last occurrence cancelled: the series ends a week earlier;
         // moved later: it ends where it went.
-        use crate::meetings::occurrences::ExceptionRow;
+        use crate::db::series::ExceptionRow;
         let cancelled = ExceptionRow {
             original: "2026-12-09T09:00".into(),
             cancelled: true,

@@ -2,7 +2,7 @@
 //! multipart/alternative with plain text, HTML and text/calendar.
 
 use super::ics::{self, Method, Person};
-use crate::meetings::validate::valid_email;
+use crate::address::valid_email;
 use app::i18n::Lang;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -158,15 +158,15 @@ pub fn render(
     let local = occ_start.with_timezone(&m.tz).date_naive();
     let when = format!(
         "{}, {}, {} ({})",
-        crate::home::weekday_text(local, lang),
-        crate::home::date_text(local, lang),
-        crate::home::time_range(occ_start, occ_end, m.tz, lang),
+        crate::present::weekday_text(local, lang),
+        crate::present::date_text(local, lang),
+        crate::present::time_range(occ_start, occ_end, m.tz, lang),
         m.tz.name()
     );
     let repeat = if m.instance.is_some() {
         l(lang, "This occurrence only", "Cette occurrence seulement").to_string()
     } else {
-        crate::meetings::repeat_words(
+        crate::present::repeat_words(
             m.rrule.as_deref(),
             m.tz,
             m.start.with_timezone(&m.tz).naive_local(),

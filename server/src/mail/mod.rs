@@ -10,11 +10,12 @@ pub mod backend;
 pub mod compose;
 pub mod ics;
 pub mod outbox;
+pub mod status;
 
+use crate::address::valid_email;
 use crate::admin::config::{ConfigStore, EmailConfig};
 use crate::clock::{to_millis, Clock};
 use crate::db::Db;
-use crate::meetings::validate::valid_email;
 use app::i18n::Lang;
 use backend::{FileBackend, MailBackend, SmtpBackend};
 use chrono_tz::Tz;
@@ -393,16 +394,11 @@ pub async fn snapshot(
     .bind(meeting_id)
     .fetch_all(&mut *conn)
     .await?;
-    let access: Vec<crate::meetings::AccessRow> = sqlx::query_as(
-        "SELECT role, uri, call_id, passcode, join_url FROM space_access WHERE space_id = $1 ORDER BY position",
-    )
-    .bind(space_id.unwrap_or_default())
-    .fetch_all(&mut *conn)
-    .await?;
+    let access = crate::db::access::for_space(&mut *conn, &space_id.unwrap_or_default()).await?;
     // A repeating meeting: the rule as iCalendar wants it next to
     // DTSTART;TZID (UNTIL in UTC), and the exceptions that still apply.
     let series = match rrule {
-        Some(_) => crate::meetings::occurrences::load_series(&mut *conn, meeting_id).await?,
+        Some(_) => crate::db::series::load_series(&mut *conn, meeting_id).await?,
         None => None,
     };
     let (rrule, exdates, overrides) = match (&rrule, series) {
@@ -440,12 +436,12 @@ pub async fn snapshot(
         attendees,
         access: access
             .into_iter()
-            .map(|(role, uri, call_id, passcode, join_url)| Access {
-                role,
-                uri,
-                call_id,
-                passcode,
-                join_url,
+            .map(|a| Access {
+                role: a.role,
+                uri: a.uri,
+                call_id: a.call_id,
+                passcode: a.passcode,
+                join_url: a.join_url,
             })
             .collect(),
     }))

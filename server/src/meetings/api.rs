@@ -399,14 +399,23 @@ impl Meetings {
         // candidates are read in start order, a chunk at a time (keyset on
         // start and id), until the page is full: a page of 100 out of
         // 10,000 meetings reads about 100 rows, not 10,000.
-        type Row = (String, Option<String>, String, String, i64, i64);
+        #[derive(sqlx::FromRow)]
+        struct Candidate {
+            id: String,
+            rrule: Option<String>,
+            time_zone: String,
+            local_start: String,
+            duration_minutes: i64,
+            starts_at: i64,
+        }
         let wanted = (offset as usize).saturating_add(max.min(MAX_LIST) as usize);
         let chunk = (wanted + 16) as i64;
         let mut ids: Vec<String> = Vec::new();
         let (mut after_start, mut after_id) = (i64::MIN, String::new());
         while ids.len() < wanted {
-            let rows: Vec<Row> = sqlx::query_as(
-                "SELECT m.id, m.rrule, m.time_zone, m.local_start, m.duration_minutes, m.starts_at \
+            let rows: Vec<Candidate> = sqlx::query_as(
+                "SELECT m.id AS id, m.rrule AS rrule, m.time_zone AS time_zone, m.local_start AS local_start, \
+                 m.duration_minutes AS duration_minutes, m.starts_at AS starts_at \
                  FROM meetings m \
                  WHERE m.starts_at < $1 AND (m.ends_at > $2 OR m.rrule IS NOT NULL) \
                  AND (m.starts_at > $5 OR (m.starts_at = $5 AND m.id > $6)) \
@@ -425,21 +434,25 @@ impl Meetings {
             .await
             .map_err(|e| ApiError::from(internal(e)))?;
             let last_chunk = (rows.len() as i64) < chunk;
-            for (id, rrule, tz, local, minutes, starts_at) in rows {
+            for c in rows {
                 if ids.len() >= wanted {
                     break;
                 }
-                (after_start, after_id) = (starts_at, id.clone());
-                if let Some(rule) = rrule {
-                    let Some(mut series) =
-                        super::occurrences::base_series(&rule, &tz, &local, minutes)
-                    else {
+                let id = c.id;
+                (after_start, after_id) = (c.starts_at, id.clone());
+                if let Some(rule) = c.rrule {
+                    let Some(mut series) = crate::db::series::base_series(
+                        &rule,
+                        &c.time_zone,
+                        &c.local_start,
+                        c.duration_minutes,
+                    ) else {
                         continue;
                     };
-                    let exceptions = super::occurrences::load_exceptions(&self.db, &id)
+                    let exceptions = crate::db::series::load_exceptions(&self.db, &id)
                         .await
                         .map_err(|e| ApiError::from(internal(e)))?;
-                    super::occurrences::apply(&mut series, &exceptions);
+                    crate::db::series::apply(&mut series, &exceptions);
                     let overlaps = series
                         .occurrences(from - crate::recurrence::MAX_DURATION, until, 64)
                         .iter()
@@ -462,12 +475,12 @@ impl Meetings {
             .await
             .map_err(|e| ApiError::from(internal(e)))?
             .into_iter()
-            .map(|(id, v)| meeting_out(&id, v))
+            .map(|v| meeting_out(&v.id, v.meeting))
             .collect())
     }
 }
 
-fn meeting_out(id: &str, v: super::Visible) -> MeetingOut {
+fn meeting_out(id: &str, v: super::read::Visible) -> MeetingOut {
     MeetingOut {
         id: id.to_string(),
         name: v.name,

@@ -3,11 +3,11 @@
 //! existing space chosen? A warning, never a refusal: people do book over
 //! their own meetings.
 
-use super::occurrences::{apply, base_series, load_exceptions};
 use super::validate::When;
 use super::Meetings;
 use crate::auth::users::UserRecord;
 use crate::clock::{from_millis, to_millis};
+use crate::db::series::{apply, base_series, format_original, load_exceptions};
 use crate::recurrence::{find_conflicts, Series};
 use app::i18n::Lang;
 use chrono::Duration;
@@ -18,18 +18,18 @@ pub const HORIZON_DAYS: i64 = 2 * 366;
 /// How many warnings the wizard shows at most.
 pub const MAX_WARNINGS: usize = 5;
 
-/// One stored meeting that might clash: (id, name, rrule, zone, local start,
-/// minutes, starts_at, ends_at).
-type Row = (
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-);
+/// One stored meeting that might clash.
+#[derive(sqlx::FromRow)]
+struct Booked {
+    id: String,
+    name: String,
+    rrule: Option<String>,
+    time_zone: String,
+    local_start: String,
+    duration_minutes: i64,
+    starts_at: i64,
+    ends_at: i64,
+}
 
 impl Meetings {
     /// Warnings, in `lang`, for the meeting at `when` (skipping the meeting
@@ -49,13 +49,15 @@ impl Meetings {
         let Some(candidate) = base_series(
             when.rrule.as_deref().unwrap_or(""),
             when.tz.name(),
-            &super::occurrences::format_original(when.local_start),
+            &format_original(when.local_start),
             i64::from(when.duration_minutes),
         ) else {
             return Ok(Vec::new());
         };
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT m.id, m.name, m.rrule, m.time_zone, m.local_start, m.duration_minutes, m.starts_at, m.ends_at \
+        let rows: Vec<Booked> = sqlx::query_as(
+            "SELECT m.id AS id, m.name AS name, m.rrule AS rrule, m.time_zone AS time_zone, \
+             m.local_start AS local_start, m.duration_minutes AS duration_minutes, \
+             m.starts_at AS starts_at, m.ends_at AS ends_at \
              FROM meetings m LEFT JOIN spaces s ON s.id = m.space_id \
              WHERE (m.organizer_id = $1 OR (s.cospace_id IS NOT NULL AND s.cospace_id = $2)) \
              AND m.id <> $3 AND (m.rrule IS NOT NULL OR m.ends_at > $4) \
@@ -69,24 +71,26 @@ impl Meetings {
         .await?;
         let mut others: Vec<Series> = Vec::with_capacity(rows.len());
         let mut names: Vec<String> = Vec::with_capacity(rows.len());
-        for (id, name, rrule, tz, local, minutes, starts, ends) in rows {
-            let series = match rrule {
+        for b in rows {
+            let series = match b.rrule {
                 // A series, with its cancelled and moved occurrences.
-                Some(rule) => match base_series(&rule, &tz, &local, minutes) {
-                    Some(mut s) => {
-                        apply(&mut s, &load_exceptions(&self.db, &id).await?);
-                        Some(s)
+                Some(rule) => {
+                    match base_series(&rule, &b.time_zone, &b.local_start, b.duration_minutes) {
+                        Some(mut s) => {
+                            apply(&mut s, &load_exceptions(&self.db, &b.id).await?);
+                            Some(s)
+                        }
+                        None => None,
                     }
-                    None => None,
-                },
+                }
                 None => {
                     // A single meeting: its stored UTC times are the truth.
-                    let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
-                    let start = from_millis(starts).with_timezone(&tz).naive_local();
+                    let tz: Tz = b.time_zone.parse().unwrap_or(Tz::UTC);
+                    let start = from_millis(b.starts_at).with_timezone(&tz).naive_local();
                     Series::new(
                         tz,
                         start,
-                        from_millis(ends) - from_millis(starts),
+                        from_millis(b.ends_at) - from_millis(b.starts_at),
                         crate::recurrence::Recurrence::none(),
                     )
                     .ok()
@@ -94,7 +98,7 @@ impl Meetings {
             };
             let Some(series) = series else { continue };
             others.push(series);
-            names.push(name);
+            names.push(b.name);
         }
         let viewer: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
         // From the new meeting's start (or now, for an edit of a series
@@ -113,9 +117,9 @@ impl Meetings {
                 let day = c.occurrence.start.with_timezone(&viewer).date_naive();
                 let when = format!(
                     "{}, {}, {}",
-                    crate::home::weekday_text(day, lang),
-                    crate::home::date_text(day, lang),
-                    crate::home::time_range(c.other_start, c.other_end, viewer, lang)
+                    crate::present::weekday_text(day, lang),
+                    crate::present::date_text(day, lang),
+                    crate::present::time_range(c.other_start, c.other_end, viewer, lang)
                 );
                 let other = &names[c.other];
                 match lang {

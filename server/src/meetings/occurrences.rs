@@ -1,40 +1,18 @@
-//! One occurrence of a repeating meeting: cancel it (EXDATE), move or rename
-//! it (RECURRENCE-ID override), or split the series there ("this and
-//! following"). Exceptions live in `meeting_exceptions`, keyed by the
-//! occurrence's original local start in the meeting's zone; every reader of
-//! a series (home page, meeting page, e-mails, cleanup) applies them through
-//! [`load_series`].
+//! Changing one occurrence of a repeating meeting: cancel it (EXDATE), move
+//! or rename it (RECURRENCE-ID override), or split the series there ("this
+//! and following"), and list the occurrences for the API. Called by the
+//! meeting page's forms (`web::wizard`), the REST API (`web::rest`) and
+//! C2W. Exceptions are stored as `db::series` reads them.
 
 use super::Meetings;
 use crate::auth::users::UserRecord;
 use crate::clock::{from_millis, to_millis};
+use crate::db::series::{format_original, load_series, parse_original};
 use crate::error::internal;
 use crate::recurrence::{Override, Series, SeriesError};
 use app::api::ssr::PublicError;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
-
-/// How an occurrence is named in forms, URLs and the database: its original
-/// local start, `YYYY-MM-DDTHH:MM`.
-pub const ORIGINAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
-
-pub fn parse_original(s: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(s.trim(), ORIGINAL_FORMAT).ok()
-}
-
-pub fn format_original(t: NaiveDateTime) -> String {
-    t.format(ORIGINAL_FORMAT).to_string()
-}
-
-/// One stored exception.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExceptionRow {
-    pub original: String,
-    pub cancelled: bool,
-    pub starts_at: Option<i64>,
-    pub ends_at: Option<i64>,
-    pub name: Option<String>,
-}
 
 /// Why an occurrence operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -68,93 +46,6 @@ fn series_error(e: SeriesError) -> OccurrenceError {
         }
         other => other.to_string(),
     })
-}
-
-/// The exceptions of a meeting, by original start.
-pub async fn load_exceptions<'c>(
-    conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
-    meeting_id: &str,
-) -> Result<Vec<ExceptionRow>, sqlx::Error> {
-    type Row = (String, i64, Option<i64>, Option<i64>, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT original, cancelled, starts_at, ends_at, name FROM meeting_exceptions \
-         WHERE meeting_id = $1 ORDER BY original",
-    )
-    .bind(meeting_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(original, cancelled, starts_at, ends_at, name)| ExceptionRow {
-                original,
-                cancelled: cancelled != 0,
-                starts_at,
-                ends_at,
-                name,
-            },
-        )
-        .collect())
-}
-
-/// The series as stored (rule, zone, local start, length) without its
-/// exceptions; None for a meeting that does not repeat or a row that cannot
-/// be read (logged by the callers that care).
-pub fn base_series(rrule: &str, tz: &str, local_start: &str, minutes: i64) -> Option<Series> {
-    let tz: Tz = tz.parse().ok()?;
-    let start = parse_original(local_start)?;
-    let rule = crate::recurrence::Recurrence::from_rrule(rrule).ok()?;
-    Series::new(tz, start, chrono::Duration::minutes(minutes), rule).ok()
-}
-
-/// Applies stored exceptions; one that no longer names an occurrence (the
-/// rule was edited since) is skipped.
-pub fn apply(series: &mut Series, rows: &[ExceptionRow]) {
-    for r in rows {
-        let Some(original) = parse_original(&r.original) else {
-            continue;
-        };
-        let applied = if r.cancelled {
-            series.cancel(original)
-        } else {
-            match (r.starts_at, r.ends_at) {
-                (Some(s), Some(e)) => series.edit(
-                    original,
-                    Override {
-                        start: from_millis(s),
-                        end: from_millis(e),
-                        name: r.name.clone(),
-                    },
-                ),
-                _ => Ok(()),
-            }
-        };
-        if let Err(e) = applied {
-            tracing::debug!("exception {} skipped: {e}", r.original);
-        }
-    }
-}
-
-/// The stored series of a repeating meeting with its exceptions applied.
-pub async fn load_series(
-    conn: &mut sqlx::AnyConnection,
-    meeting_id: &str,
-) -> Result<Option<Series>, sqlx::Error> {
-    let row: Option<(Option<String>, String, String, i64)> = sqlx::query_as(
-        "SELECT rrule, time_zone, local_start, duration_minutes FROM meetings WHERE id = $1",
-    )
-    .bind(meeting_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((Some(rrule), tz, local, minutes)) = row else {
-        return Ok(None);
-    };
-    let Some(mut series) = base_series(&rrule, &tz, &local, minutes) else {
-        return Ok(None);
-    };
-    let rows = load_exceptions(&mut *conn, meeting_id).await?;
-    apply(&mut series, &rows);
-    Ok(Some(series))
 }
 
 /// What a change to one occurrence did, for the e-mails.
@@ -191,8 +82,17 @@ impl Meetings {
         max: usize,
     ) -> Result<Vec<OccurrenceOut>, OccurrenceError> {
         let db = |e: sqlx::Error| OccurrenceError::Internal(internal(e));
-        let row: Option<(String, String, Option<String>, String, i64, i64)> = sqlx::query_as(
-            "SELECT m.name, m.local_start, m.rrule, m.organizer_id, m.starts_at, m.ends_at FROM meetings m \
+        #[derive(sqlx::FromRow)]
+        struct Listed {
+            name: String,
+            local_start: String,
+            rrule: Option<String>,
+            starts_at: i64,
+            ends_at: i64,
+        }
+        let row: Option<Listed> = sqlx::query_as(
+            "SELECT m.name AS name, m.local_start AS local_start, m.rrule AS rrule, \
+             m.starts_at AS starts_at, m.ends_at AS ends_at FROM meetings m \
              WHERE m.id = $1 AND (m.organizer_id = $2 OR EXISTS (SELECT 1 FROM meeting_attendees a \
              WHERE a.meeting_id = m.id AND LOWER(a.email) = LOWER($3)))",
         )
@@ -202,11 +102,18 @@ impl Meetings {
         .fetch_optional(&self.db)
         .await
         .map_err(db)?;
-        let Some((name, local_start, rrule, _, starts, ends)) = row else {
+        let Some(Listed {
+            name,
+            local_start,
+            rrule,
+            starts_at,
+            ends_at,
+        }) = row
+        else {
             return Err(OccurrenceError::NotFound);
         };
         if rrule.is_none() {
-            let (start, end) = (from_millis(starts), from_millis(ends));
+            let (start, end) = (from_millis(starts_at), from_millis(ends_at));
             return Ok((end > from && start < until)
                 .then_some(OccurrenceOut {
                     original: local_start,

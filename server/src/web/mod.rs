@@ -1,6 +1,7 @@
 //! The HTTP side: the router, the shared state and the plain routes.
 
 pub mod auth_routes;
+pub mod backend;
 pub mod cookies;
 pub mod join;
 pub mod middleware;

@@ -158,8 +158,9 @@ fn range_and_max(
     now: DateTime<Utc>,
     from_time: Option<&str>,
     until_time: Option<&str>,
-    (max_name, max): (&str, Option<u32>),
-) -> Result<(DateTime<Utc>, DateTime<Utc>, u32), Response> {
+    max_name: &str,
+    max: Option<u32>,
+) -> Result<ListRange, Response> {
     let from = time_param("fromTime", from_time, now)?;
     let until = time_param("untilTime", until_time, from + chrono::Duration::days(365))?;
     if until <= from {
@@ -177,7 +178,39 @@ fn range_and_max(
             &format!("{max_name} must be between 1 and {MAX_LIST}"),
         ));
     }
-    Ok((from, until, max))
+    Ok(ListRange { from, until, max })
+}
+
+/// The time range and the maximum of a list query.
+struct ListRange {
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    max: u32,
+}
+
+/// The start of every list request: the signed-in person and a query that
+/// parsed, or the error answer.
+#[allow(clippy::result_large_err)]
+async fn list_request<Q>(
+    st: &AppState,
+    auth: &RequestAuth,
+    query: Result<Query<Q>, axum::extract::rejection::QueryRejection>,
+) -> Result<ListRequest<Q>, Response> {
+    let user = user_of(st, auth).await?;
+    let Ok(Query(q)) = query else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            "Bad query parameters.",
+        ));
+    };
+    Ok(ListRequest { user, query: q })
+}
+
+/// Who asks for a list, and what they asked.
+struct ListRequest<Q> {
+    user: UserRecord,
+    query: Q,
 }
 
 async fn list(
@@ -185,22 +218,16 @@ async fn list(
     Extension(auth): Extension<RequestAuth>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
-        Ok(u) => u,
+    let ListRequest { user, query: q } = match list_request(&st, &auth, query).await {
+        Ok(r) => r,
         Err(r) => return r,
     };
-    let Ok(Query(q)) = query else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "badRequest",
-            "Bad query parameters.",
-        );
-    };
-    let (from, until, max) = match range_and_max(
+    let ListRange { from, until, max } = match range_and_max(
         st.clock.now(),
         q.from_time.as_deref(),
         q.until_time.as_deref(),
-        ("maxMeetings", q.max_meetings),
+        "maxMeetings",
+        q.max_meetings,
     ) {
         Ok(r) => r,
         Err(r) => return r,
@@ -312,7 +339,7 @@ fn occurrence_error(e: crate::meetings::occurrences::OccurrenceError) -> Respons
 /// The `{original}` path part, `YYYY-MM-DDTHH:MM`.
 #[allow(clippy::result_large_err)]
 fn original_param(original: &str) -> Result<chrono::NaiveDateTime, Response> {
-    crate::meetings::occurrences::parse_original(original).ok_or_else(|| {
+    crate::db::series::parse_original(original).ok_or_else(|| {
         error(
             StatusCode::BAD_REQUEST,
             "badRequest",
@@ -336,22 +363,16 @@ async fn occurrences(
     Path(id): Path<String>,
     query: Result<Query<OccurrenceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
-        Ok(u) => u,
+    let ListRequest { user, query: q } = match list_request(&st, &auth, query).await {
+        Ok(r) => r,
         Err(r) => return r,
     };
-    let Ok(Query(q)) = query else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "badRequest",
-            "Bad query parameters.",
-        );
-    };
-    let (from, until, max) = match range_and_max(
+    let ListRange { from, until, max } = match range_and_max(
         st.clock.now(),
         q.from_time.as_deref(),
         q.until_time.as_deref(),
-        ("maxOccurrences", q.max_occurrences),
+        "maxOccurrences",
+        q.max_occurrences,
     ) {
         Ok(r) => r,
         Err(r) => return r,
@@ -448,7 +469,7 @@ async fn move_occurrence(
         },
     };
     Json(crate::meetings::occurrences::OccurrenceOut {
-        original: crate::meetings::occurrences::format_original(original),
+        original: crate::db::series::format_original(original),
         start,
         end,
         name,

@@ -156,7 +156,7 @@ fn original_of(
     form: &HashMap<String, String>,
 ) -> Result<chrono::NaiveDateTime, crate::meetings::occurrences::OccurrenceError> {
     form.get("original")
-        .and_then(|o| crate::meetings::occurrences::parse_original(o))
+        .and_then(|o| crate::db::series::parse_original(o))
         .ok_or_else(|| {
             crate::meetings::occurrences::OccurrenceError::Invalid(
                 "No occurrence was chosen.".into(),

@@ -1,7 +1,12 @@
-//! The database: connection, migrations, and the user and meeting queries.
+//! The database: the pool, migrations, write transactions, and the stored
+//! shapes several services read ([`series`]: a repeating meeting with its
+//! exceptions; [`access`]: a space's roles and their dial-in information).
 //!
 //! Queries use `$1`-style parameters and portable SQL so that the same text
 //! serves SQLite (default) and PostgreSQL.
+
+pub mod access;
+pub mod series;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
@@ -12,6 +17,15 @@ use std::time::Duration;
 /// (`postgres:`/`postgresql:` URLs, for several scheduler nodes). The same
 /// queries and migrations serve both.
 pub type Db = AnyPool;
+
+/// `$first, $first+1, ...` for `n` values: only placeholders go into the
+/// text of a query, never the values.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,253 @@
+//! Creating a meeting: the Call Bridge saga (a space from the template, or
+//! an existing space), then the space, its roles, the meeting, its
+//! attendees and their invitations stored in one transaction; a failure
+//! after the space was made removes it again. Idempotent per draft. Called
+//! by `drafts` (the wizard's Create) and `api` (REST and C2W).
+
+use super::validate;
+use super::{cb_unreachable, Meetings};
+use crate::auth::users::UserRecord;
+use crate::callbridge::{self, CreatedSpace, SpaceRequest, SpaceSource};
+use crate::clock::to_millis;
+use crate::error::internal;
+use app::i18n::Lang;
+use app::model::{Attendee, Draft};
+
+impl Meetings {
+    /// Creates the space (saga) and stores the meeting in one transaction;
+    /// if storing fails, the space is removed again. Idempotent per draft id.
+    pub(super) async fn create(
+        &self,
+        user: &UserRecord,
+        d: &Draft,
+        when: &validate::When,
+        owner_jid: Option<String>,
+    ) -> Result<String, String> {
+        let lang = Lang::from_code(&user.locale).unwrap_or_default();
+        if let Ok(Some((id,))) =
+            sqlx::query_as::<_, (String,)>("SELECT id FROM meetings WHERE request_id = $1")
+                .bind(&d.id)
+                .fetch_optional(&self.db)
+                .await
+        {
+            return Ok(id);
+        }
+        let source = if d.space_mode == "existing" {
+            SpaceSource::Existing {
+                cospace_id: d.space_id.clone(),
+                template_id: None,
+            }
+        } else {
+            SpaceSource::Template {
+                template_id: d.template_id.clone(),
+            }
+        };
+        let creates_space = matches!(source, SpaceSource::Template { .. });
+        let request = SpaceRequest {
+            request_id: d.id.clone(),
+            name: d.name.trim().to_string(),
+            source,
+            uri_base: slug(&d.name),
+            web_bridge_url: self.join_base_url.clone(),
+            owner_jid,
+        };
+        // Written (and committed) before the Call Bridge is asked: should
+        // this node die before the meeting is stored, the recovery sweep
+        // (jobs::recover) removes the space it made.
+        if creates_space {
+            let uri = callbridge::space_uri(&request.uri_base, &request.request_id);
+            let turn = crate::db::write_turn(&self.db).await;
+            if let Err(e) = sqlx::query(
+                "INSERT INTO space_intents (request_id, owner_id, uri, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (request_id) DO NOTHING",
+            )
+            .bind(&request.request_id)
+            .bind(&user.id)
+            .bind(&uri)
+            .bind(to_millis(self.now()))
+            .execute(&self.db)
+            .await
+            {
+                return Err(internal(format!("record space intent: {e}")).to_string());
+            }
+            drop(turn);
+        }
+        let forget_intent = || async {
+            let _ = sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
+                .bind(&request.request_id)
+                .execute(&self.db)
+                .await;
+        };
+        let space = match callbridge::create_meeting_space(&self.cb, &request).await {
+            Ok(s) => s,
+            Err(e) => {
+                // Compensated: nothing left behind, unless the undo failed
+                // or the coSpace's creation itself failed: its answer may
+                // have been lost after the Call Bridge made it, and the
+                // look for it may have failed too. The intent then stays,
+                // and the recovery sweep looks again later.
+                if e.compensation.succeeded() && e.step != callbridge::SagaStep::CreateCoSpace {
+                    forget_intent().await;
+                }
+                let public = internal(format!("create meeting space: {e}"));
+                return Err(cb_unreachable(lang, &public));
+            }
+        };
+        match self.store(user, d, when, &space).await {
+            Ok(id) => Ok(id),
+            Err(e) => {
+                let public = internal(format!("store meeting: {e}"));
+                if space.origin != callbridge::SpaceOrigin::Existing {
+                    match callbridge::delete_meeting_space(&self.cb, &space.cospace_id).await {
+                        Ok(_) => forget_intent().await,
+                        Err(e) => {
+                            internal(format!(
+                                "undo space {} after a failed store: {e}",
+                                space.cospace_id
+                            ));
+                        }
+                    }
+                }
+                Err(public.to_string())
+            }
+        }
+    }
+
+    async fn store(
+        &self,
+        user: &UserRecord,
+        d: &Draft,
+        when: &validate::When,
+        space: &CreatedSpace,
+    ) -> Result<String, sqlx::Error> {
+        let now = to_millis(self.now());
+        let meeting_id = uuid::Uuid::new_v4().to_string();
+        let space_id = uuid::Uuid::new_v4().to_string();
+        let temporary = space.origin != callbridge::SpaceOrigin::Existing;
+        let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
+        // The space is now the meeting's: no recovery for it.
+        sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
+            .bind(&d.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO spaces (id, owner_id, cospace_id, name, uri, call_id, join_url, temporary, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&space_id)
+        .bind(&user.id)
+        .bind(&space.cospace_id)
+        .bind(space.name.clone().unwrap_or_else(|| d.name.trim().to_string()))
+        .bind(space.uri.clone().unwrap_or_default())
+        .bind(&space.call_id)
+        .bind(&space.join_url)
+        .bind(i64::from(temporary))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for (i, a) in space.access_methods.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO space_access (space_id, position, role, access_method_id, uri, call_id, passcode, secret, join_url) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&space_id)
+            .bind(i as i64)
+            .bind(&a.role)
+            .bind(&a.access_method_id)
+            .bind(&a.uri)
+            .bind(&a.call_id)
+            .bind(&a.passcode)
+            .bind(&a.secret)
+            .bind(&a.join_url)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO meetings (id, organizer_id, space_id, name, time_zone, starts_at, ends_at, local_start, \
+             duration_minutes, rrule, template_id, request_id, sequence, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13)",
+        )
+        .bind(&meeting_id)
+        .bind(&user.id)
+        .bind(&space_id)
+        .bind(d.name.trim())
+        .bind(when.tz.name())
+        .bind(to_millis(when.start))
+        .bind(to_millis(when.end))
+        .bind(when.local_start.format("%Y-%m-%dT%H:%M").to_string())
+        .bind(i64::from(when.duration_minutes))
+        .bind(&when.rrule)
+        .bind(&d.template_id)
+        .bind(&d.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        insert_attendees(&mut tx, &meeting_id, &d.attendees).await?;
+        // The invitations commit (or not) with the meeting.
+        if let Some(m) = crate::mail::snapshot(&mut tx, &meeting_id).await? {
+            self.mail
+                .enqueue(
+                    &mut tx,
+                    &m,
+                    crate::mail::compose::Kind::Invite,
+                    &m.attendees,
+                )
+                .await?;
+        }
+        tx.commit().await?;
+        self.mail.wake();
+        tracing::info!(meeting = %meeting_id, cospace = %space.cospace_id, "meeting created");
+        Ok(meeting_id)
+    }
+}
+
+pub(super) async fn insert_attendees(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    meeting_id: &str,
+    attendees: &[Attendee],
+) -> Result<(), sqlx::Error> {
+    for (i, a) in attendees.iter().enumerate() {
+        sqlx::query("INSERT INTO meeting_attendees (meeting_id, position, email, role) VALUES ($1, $2, $3, $4)")
+            .bind(meeting_id)
+            .bind(i as i64)
+            .bind(&a.email)
+            .bind(&a.role)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A URI-safe start for the space's URI, from the meeting's name.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('.') && !out.is_empty() {
+            out.push('.');
+        }
+        if out.len() >= 24 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('.').to_string();
+    if out.is_empty() {
+        "meeting".into()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Weekly Sync: Team A"), "weekly.sync.team.a");
+        assert_eq!(slug("!!!"), "meeting");
+        assert_eq!(slug("Réunion d'équipe"), "r.union.d.quipe");
+        assert!(slug(&"x".repeat(100)).len() <= 24);
+    }
+}

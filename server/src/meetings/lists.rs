@@ -1,0 +1,309 @@
+//! The lists of meetings a person sees: the home page (upcoming meetings
+//! they organize or are invited to, grouped by day in their zone, with a
+//! Now badge, and their own spaces) and the full list behind "See more".
+//! A repeating meeting is listed by its real occurrences, exceptions
+//! applied. Called by `web::backend`.
+
+use super::Meetings;
+use crate::auth::users::UserRecord;
+use crate::clock::{from_millis, to_millis};
+use crate::db::series::{apply, base_series, load_exceptions};
+use crate::error::internal;
+use crate::present::{day_label, last_login_text, time_range};
+use app::api::ssr::PublicError;
+use app::i18n::Lang;
+use app::model::{HomeData, MeetingDay, MeetingRow, MeetingsPage, SpaceView};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+/// How many meetings the home page lists before "See more".
+pub const HOME_LIMIT: i64 = 20;
+/// Meetings per page of the full list ("See more").
+pub const PAGE_SIZE: i64 = 50;
+
+/// One meeting (or one occurrence of a series) in a list.
+pub struct Upcoming {
+    pub id: String,
+    pub name: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub space: Option<String>,
+    pub join_url: Option<String>,
+    /// None when the viewer organizes it.
+    pub organizer: Option<String>,
+}
+
+/// Groups meetings (sorted by start) into days in `tz`. A meeting running
+/// since an earlier day is listed under today.
+pub fn group_by_day(
+    meetings: Vec<Upcoming>,
+    now: DateTime<Utc>,
+    tz: Tz,
+    lang: Lang,
+) -> Vec<MeetingDay> {
+    let today = now.with_timezone(&tz).date_naive();
+    let mut days: Vec<(NaiveDate, MeetingDay)> = Vec::new();
+    for m in meetings {
+        let (start, end) = (from_millis(m.starts_at), from_millis(m.ends_at));
+        let day = start.with_timezone(&tz).date_naive().max(today);
+        let row = MeetingRow {
+            id: m.id,
+            time_range: time_range(start, end, tz, lang),
+            name: m.name,
+            now: start <= now && now < end,
+            space: m.space.unwrap_or_default(),
+            organized_by: m
+                .organizer
+                .unwrap_or_else(|| app::i18n::t(lang, "wizard.you").to_string()),
+            join_url: m.join_url,
+        };
+        match days.last_mut() {
+            Some((d, group)) if *d == day => group.meetings.push(row),
+            _ => days.push((
+                day,
+                MeetingDay {
+                    label: day_label(day, today, lang),
+                    meetings: vec![row],
+                },
+            )),
+        }
+    }
+    days.into_iter().map(|(_, g)| g).collect()
+}
+
+/// A listed meeting as stored, with the viewer's join link.
+#[derive(Clone, sqlx::FromRow)]
+struct ListedRow {
+    id: String,
+    name: String,
+    starts_at: i64,
+    ends_at: i64,
+    space_name: Option<String>,
+    join_url: Option<String>,
+    organizer_name: String,
+    organizer_id: String,
+}
+
+/// A listed series: the meeting and its stored rule.
+#[derive(sqlx::FromRow)]
+struct ListedSeriesRow {
+    #[sqlx(flatten)]
+    meeting: ListedRow,
+    rrule: String,
+    time_zone: String,
+    local_start: String,
+    duration_minutes: i64,
+}
+
+macro_rules! listed_columns {
+    () => {
+        "m.id AS id, m.name AS name, m.starts_at AS starts_at, m.ends_at AS ends_at, s.name AS space_name, \
+         CASE WHEN m.organizer_id = $1 THEN s.join_url ELSE \
+           (SELECT sa.join_url FROM space_access sa JOIN meeting_attendees a ON a.role = sa.role \
+            WHERE sa.space_id = m.space_id AND a.meeting_id = m.id AND lower(a.email) = lower($2)) END AS join_url, \
+         u.display_name AS organizer_name, m.organizer_id AS organizer_id"
+    };
+}
+
+macro_rules! listed_from {
+    () => {
+        " FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id"
+    };
+}
+
+macro_rules! listed_visible {
+    () => {
+        "(m.organizer_id = $1 OR EXISTS \
+           (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($2)))"
+    };
+}
+
+impl Meetings {
+    /// Meetings the user organizes or is invited to that have not ended,
+    /// by start; `limit + 1` rows so the caller knows whether more exist.
+    pub async fn upcoming(
+        &self,
+        user: &UserRecord,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Upcoming>, PublicError> {
+        let now = self.now();
+        let wanted = (offset + limit + 1).max(0);
+        // Meetings that do not repeat: the database sorts and limits them.
+        let singles: Vec<ListedRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            listed_columns!(),
+            listed_from!(),
+            " WHERE m.rrule IS NULL AND m.ends_at > $3 AND ",
+            listed_visible!(),
+            " ORDER BY m.starts_at, m.id LIMIT $4"
+        ))
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(to_millis(now))
+        .bind(wanted)
+        .fetch_all(&self.db)
+        .await
+        .map_err(internal)?;
+        // Repeating meetings: each series is expanded into its real occurrences.
+        let series: Vec<ListedSeriesRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            listed_columns!(),
+            ", m.rrule AS rrule, m.time_zone AS time_zone, m.local_start AS local_start, \
+             m.duration_minutes AS duration_minutes",
+            listed_from!(),
+            " \
+             WHERE m.rrule IS NOT NULL AND $3 >= 0 AND ",
+            listed_visible!(),
+            " ORDER BY m.starts_at, m.id LIMIT 1000"
+        ))
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(to_millis(now))
+        .fetch_all(&self.db)
+        .await
+        .map_err(internal)?;
+        let to_upcoming = |r: ListedRow| Upcoming {
+            organizer: (r.organizer_id != user.id).then_some(r.organizer_name),
+            id: r.id,
+            name: r.name,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            space: r.space_name,
+            join_url: r.join_url,
+        };
+        let mut all: Vec<Upcoming> = singles.into_iter().map(to_upcoming).collect();
+        for s in series {
+            let exceptions = load_exceptions(&self.db, &s.meeting.id)
+                .await
+                .map_err(internal)?;
+            let occurrences =
+                base_series(&s.rrule, &s.time_zone, &s.local_start, s.duration_minutes)
+                    .map(|mut series| {
+                        apply(&mut series, &exceptions);
+                        series.occurrences(
+                            now - chrono::Duration::days(2),
+                            now + chrono::Duration::days(366 * 50),
+                            wanted as usize + 2,
+                        )
+                    })
+                    .unwrap_or_default();
+            for o in occurrences.into_iter().filter(|o| o.end > now) {
+                let mut u = to_upcoming(s.meeting.clone());
+                u.starts_at = to_millis(o.start);
+                u.ends_at = to_millis(o.end);
+                if let Some(n) = o.name {
+                    u.name = n;
+                }
+                all.push(u);
+            }
+        }
+        all.sort_by(|a, b| (a.starts_at, &a.id).cmp(&(b.starts_at, &b.id)));
+        Ok(all
+            .into_iter()
+            .skip(offset.max(0) as usize)
+            .take((limit + 1).max(0) as usize)
+            .collect())
+    }
+
+    /// The home page: the next meetings by day, and the user's own spaces
+    /// (a notice instead when the Call Bridge does not answer).
+    pub async fn home_page(&self, user: &UserRecord, lang: Lang) -> Result<HomeData, PublicError> {
+        let now = self.now();
+        let tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
+        let mut meetings = self.upcoming(user, 0, HOME_LIMIT).await?;
+        let has_more = meetings.len() as i64 > HOME_LIMIT;
+        meetings.truncate(HOME_LIMIT as usize);
+        let (spaces, spaces_notice) = match self.own_spaces(user).await {
+            Ok(spaces) => (spaces, None),
+            Err(e) => {
+                let public = internal(format!("listing the user's spaces: {e}"));
+                let notice = match lang {
+                    Lang::En => format!("Your spaces cannot be listed right now: the Call Bridge does not answer. ({public})"),
+                    Lang::Fr => format!("Vos espaces ne peuvent pas être listés : le Call Bridge ne répond pas. ({public})"),
+                };
+                (Vec::new(), Some(notice))
+            }
+        };
+        Ok(HomeData {
+            display_name: user.display_name.clone(),
+            last_login: last_login_text(user.previous_login_at, user.last_login_at, tz, lang),
+            time_zone: tz.name().to_string(),
+            days: group_by_day(meetings, now, tz, lang),
+            has_more,
+            spaces: spaces
+                .into_iter()
+                .map(|s| SpaceView {
+                    id: s.id,
+                    name: s.name,
+                    uri: s.uri,
+                    join_url: s.join_url,
+                })
+                .collect(),
+            spaces_notice,
+        })
+    }
+
+    /// Page `page` (from 1) of the full list of upcoming meetings.
+    pub async fn meetings_page(
+        &self,
+        user: &UserRecord,
+        page: u32,
+        lang: Lang,
+    ) -> Result<MeetingsPage, PublicError> {
+        let now = self.now();
+        let tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
+        let page = page.clamp(1, 10_000);
+        let offset = i64::from(page - 1) * PAGE_SIZE;
+        let mut meetings = self.upcoming(user, offset, PAGE_SIZE).await?;
+        let has_next = meetings.len() as i64 > PAGE_SIZE;
+        meetings.truncate(PAGE_SIZE as usize);
+        Ok(MeetingsPage {
+            days: group_by_day(meetings, now, tz, lang),
+            page,
+            has_next,
+            time_zone: tz.name().to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn grouping_by_day_with_now_badge() {
+        let now = utc(2021, 8, 21, 10, 0);
+        let m = |id: &str, s: DateTime<Utc>, e: DateTime<Utc>| Upcoming {
+            id: id.into(),
+            name: format!("Meeting {id}"),
+            starts_at: to_millis(s),
+            ends_at: to_millis(e),
+            space: None,
+            join_url: None,
+            organizer: None,
+        };
+        let days = group_by_day(
+            vec![
+                m("a", utc(2021, 8, 20, 23, 0), utc(2021, 8, 21, 11, 0)),
+                m("b", utc(2021, 8, 21, 14, 0), utc(2021, 8, 21, 15, 0)),
+                m("c", utc(2021, 8, 22, 9, 0), utc(2021, 8, 22, 10, 0)),
+            ],
+            now,
+            Tz::UTC,
+            Lang::En,
+        );
+        assert_eq!(days.len(), 2);
+        assert_eq!(days[0].label, "Today, Aug 21, 2021");
+        assert_eq!(days[0].meetings.len(), 2);
+        assert!(days[0].meetings[0].now);
+        assert!(!days[0].meetings[1].now);
+        assert_eq!(days[1].label, "Tomorrow, Aug 22, 2021");
+        assert_eq!(days[1].meetings[0].organized_by, "You");
+    }
+}

@@ -61,6 +61,24 @@ enum Command {
         #[arg(long, default_value_t = server::demo::DEMO_WEB_BRIDGES)]
         web_bridges: usize,
     },
+    /// Copy the SQLite database to FILE while the service runs (a consistent
+    /// copy, checked). PostgreSQL: use pg_dump (docs/operations.md).
+    Backup {
+        file: std::path::PathBuf,
+        #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
+        data_dir: std::path::PathBuf,
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+    },
+    /// Put a backup made by `backup` in place of the database, with the
+    /// service stopped; the replaced database is kept beside it.
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
+        data_dir: std::path::PathBuf,
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+    },
     /// Configure the scheduler, like the MMP `scheduler` command
     /// (`server scheduler help` lists the commands).
     Scheduler {
@@ -136,6 +154,59 @@ async fn main() -> anyhow::Result<()> {
             listen,
             web_bridges,
         } => simulators(&data_dir, listen, web_bridges).await,
+        Command::Backup {
+            file,
+            data_dir,
+            database_url,
+        } => {
+            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
+            let made = server::db::backup::backup(&url, &file).await?;
+            println!(
+                "Backup written to {}: {} meetings, {} users, schema version {}, {} bytes",
+                file.display(),
+                made.meetings,
+                made.users,
+                made.schema_version,
+                made.bytes
+            );
+            Ok(())
+        }
+        Command::Restore {
+            file,
+            data_dir,
+            database_url,
+        } => {
+            // Never under a running service: it would keep writing to the
+            // file being replaced.
+            let socket = data_dir.join(server::admin::CONTROL_SOCKET);
+            if server::admin::control::request(
+                &socket,
+                server::admin::control::Request::Status,
+                std::time::Duration::from_secs(2),
+            )
+            .await
+            .is_ok()
+            {
+                anyhow::bail!(
+                    "the scheduler service is running on {}: stop it first, then restore",
+                    data_dir.display()
+                );
+            }
+            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+            let done = server::db::backup::restore(&url, &file, &stamp).await?;
+            println!(
+                "Restored {}: {} meetings, {} users, schema version {}",
+                file.display(),
+                done.contents.meetings,
+                done.contents.users,
+                done.contents.schema_version
+            );
+            if let Some(previous) = done.previous {
+                println!("The replaced database is kept as {}", previous.display());
+            }
+            Ok(())
+        }
         Command::Scheduler { data_dir, words } => {
             std::process::exit(server::admin::cli::run(&data_dir, &words).await)
         }
@@ -144,8 +215,7 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             database_url,
         } => {
-            let url = database_url
-                .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("scheduler.db").display()));
+            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
             let db = server::db::connect(&url, &data_dir).await?;
             match command {
                 UserCommand::Add {
@@ -217,6 +287,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The embedded default: a SQLite file in the data directory.
+fn default_database_url(data_dir: &std::path::Path) -> String {
+    format!("sqlite://{}", data_dir.join("scheduler.db").display())
 }
 
 async fn simulators(

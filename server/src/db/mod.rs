@@ -6,6 +6,7 @@
 //! serves SQLite (default) and PostgreSQL.
 
 pub mod access;
+pub mod backup;
 pub mod series;
 
 use sqlx::any::AnyPoolOptions;
@@ -26,6 +27,11 @@ pub fn placeholders(first: usize, n: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The schema's migrations, in order. A released migration never changes:
+/// a new schema is a new file (`server/tests/upgrade.rs` checks that a
+/// database of an earlier release migrates and keeps its meetings).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +93,7 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
         .acquire_timeout(Duration::from_secs(10))
         .connect(&url)
         .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
+    MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
 

@@ -138,16 +138,38 @@ fn offset_text(seconds: i32) -> String {
     }
 }
 
-/// The zone's state at an instant: UTC offset (seconds), daylight or not, name.
-fn state(tz: Tz, t: DateTime<Utc>) -> (i32, bool, String) {
+/// The zone's state at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ZoneState {
+    /// UTC offset, seconds east.
+    offset: i32,
+    /// Daylight saving in the offset, seconds: negative where the tz
+    /// database writes a winter (Europe/Dublin) or Ramadan
+    /// (Africa/Casablanca) as "negative daylight saving".
+    save: i32,
+    name: String,
+}
+
+impl ZoneState {
+    /// Whether a period in this state is a DAYLIGHT observance, given the
+    /// state before it. Negative saving is turned around, as the tz
+    /// database's "rearguard" form and Outlook have it: a period of
+    /// negative saving is standard time, and the period after it daylight
+    /// time (Dublin's summer, Casablanca outside Ramadan).
+    fn daylight_after(&self, before: &ZoneState) -> bool {
+        self.save > 0 || (self.save == 0 && before.save < 0)
+    }
+}
+
+fn state(tz: Tz, t: DateTime<Utc>) -> ZoneState {
     let off = tz.offset_from_utc_datetime(&t.naive_utc());
-    let secs = off.fix().local_minus_utc();
-    let dst = off.dst_offset() != Duration::zero();
+    let offset = off.fix().local_minus_utc();
+    let save = i32::try_from(off.dst_offset().num_seconds()).unwrap_or(0);
     let name = off
         .abbreviation()
         .map(str::to_string)
-        .unwrap_or_else(|| offset_text(secs));
-    (secs, dst, name)
+        .unwrap_or_else(|| offset_text(offset));
+    ZoneState { offset, save, name }
 }
 
 /// A UTC offset change: the first instant of the new offset.
@@ -156,6 +178,8 @@ pub struct Transition {
     pub at: DateTime<Utc>,
     pub from: i32,
     pub to: i32,
+    /// The period it starts is a DAYLIGHT observance (negative saving
+    /// turned around: see `ZoneState::daylight_after`).
     pub dst: bool,
     pub name: String,
 }
@@ -170,19 +194,20 @@ pub fn transitions(tz: Tz, first_year: i32, last_year: i32) -> Vec<Transition> {
     ) else {
         return out;
     };
+    let same = |a: &ZoneState, b: &ZoneState| a.offset == b.offset && a.save == b.save;
     let step = Duration::hours(6);
     let mut t = begin;
     let mut prev = state(tz, t);
     while t < end {
         let next = t + step;
         let cur = state(tz, next);
-        if cur.0 != prev.0 || cur.1 != prev.1 {
+        if !same(&cur, &prev) {
             // Bisect (t, next] for the first instant with the new state.
             let (mut lo, mut hi) = (t.timestamp(), next.timestamp());
             while hi - lo > 1 {
                 let mid = lo + (hi - lo) / 2;
                 let s = state(tz, DateTime::from_timestamp(mid, 0).unwrap_or(t));
-                if s.0 == prev.0 && s.1 == prev.1 {
+                if same(&s, &prev) {
                     lo = mid;
                 } else {
                     hi = mid;
@@ -192,10 +217,10 @@ pub fn transitions(tz: Tz, first_year: i32, last_year: i32) -> Vec<Transition> {
             let at = state(tz, hi);
             out.push(Transition {
                 at: hi,
-                from: prev.0,
-                to: at.0,
-                dst: at.1,
-                name: at.2,
+                from: prev.offset,
+                to: at.offset,
+                dst: at.daylight_after(&prev),
+                name: at.name,
             });
         }
         prev = cur;

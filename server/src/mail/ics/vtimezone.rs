@@ -112,13 +112,13 @@ pub fn observances(tz: Tz, first_year: i32, last_year: i32, open_end: bool) -> V
     // The offset in force before the first change, unless a change already
     // precedes the span.
     if changes.first().is_none_or(|c| c.at > span_start) {
-        let (off, daylight, name) = state(tz, scan_start);
+        let s = state(tz, scan_start);
         out.push(Observance {
-            daylight,
-            start: scan_start.naive_utc() + Duration::seconds(i64::from(off)),
-            from: off,
-            to: off,
-            name,
+            daylight: s.save > 0,
+            start: scan_start.naive_utc() + Duration::seconds(i64::from(s.offset)),
+            from: s.offset,
+            to: s.offset,
+            name: s.name,
             rule: None,
         });
     }
@@ -396,6 +396,7 @@ mod tests {
         chrono_tz::Europe::Moscow,
         chrono_tz::Asia::Gaza,
         chrono_tz::America::Nuuk,
+        chrono_tz::Europe::Dublin,
         chrono_tz::UTC,
     ];
 
@@ -502,6 +503,39 @@ mod tests {
         // Two changes a year, 2025 to 2028.
         assert_eq!(observances, 8, "{text}");
         assert!(!text.contains("RRULE"), "{text}");
+    }
+
+    /// The tz database writes Dublin's winter as negative daylight saving:
+    /// the VTIMEZONE has it the usual way round, IST a DAYLIGHT observance.
+    #[test]
+    fn negative_daylight_saving_is_turned_around() {
+        let text = check_every_hour(chrono_tz::Europe::Dublin, 2026, 2027);
+        assert!(
+            text.contains(
+                "BEGIN:DAYLIGHT\nDTSTART:20250330T010000\nTZOFFSETFROM:+0000\nTZOFFSETTO:+0100\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "BEGIN:STANDARD\nDTSTART:20251026T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0000\n"
+            ),
+            "{text}"
+        );
+        // Casablanca: Ramadan (+00) is standard time, the rest daylight.
+        let text = check_every_hour(chrono_tz::Africa::Casablanca, 2026, 2026);
+        assert!(
+            text.contains(
+                "BEGIN:STANDARD\nDTSTART:20260215T030000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0000\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "BEGIN:DAYLIGHT\nDTSTART:20260322T020000\nTZOFFSETFROM:+0000\nTZOFFSETTO:+0100\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -153,7 +153,7 @@ struct ZoneState {
 impl ZoneState {
     /// Whether a period in this state is a DAYLIGHT observance, given the
     /// state before it. Negative saving is turned around, as the tz
-    /// database's "rearguard" form and Outlook have it: a period of
+    /// database's "rearguard" form has it: a period of
     /// negative saving is standard time, and the period after it daylight
     /// time (Dublin's summer, Casablanca outside Ramadan).
     fn daylight_after(&self, before: &ZoneState) -> bool {

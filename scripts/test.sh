@@ -32,6 +32,19 @@ ensure_mail_test_packages() {
   fi
 }
 
+# ical.js (Mozilla's iCalendar parser, Thunderbird's), the mail tests'
+# second reader of invitations (tests/ical/read.mjs): `npm ci` in
+# tests/ical whenever its lock file changed.
+ensure_ical_js() {
+  local want have
+  want="$(sha256sum "$ROOT/tests/ical/package-lock.json" | cut -d' ' -f1)"
+  have="$(cat "$ROOT/tests/ical/node_modules/.installed-from" 2>/dev/null || true)"
+  if [ "$want" != "$have" ]; then
+    say "installing ical.js for the mail tests"
+    (cd "$ROOT/tests/ical" && npm ci --silent && echo "$want" >node_modules/.installed-from)
+  fi
+}
+
 install_all() {
   ensure_build_tools
   if ! command -v schemathesis >/dev/null 2>&1; then
@@ -41,6 +54,7 @@ install_all() {
   ensure_chromium
   ensure_end2end_packages
   ensure_mail_test_packages
+  ensure_ical_js
   ensure_postgresql
 }
 

@@ -33,6 +33,8 @@ const NAMES: &[&str] = &[
     "ATTENDEE",
     "STATUS",
     "TRANSP",
+    "X-MICROSOFT-CDO-BUSYSTATUS",
+    "X-MICROSOFT-CDO-INTENDEDSTATUS",
 ];
 
 fn instant(b: &mut Bytes<'_>) -> DateTime<Utc> {
@@ -273,9 +275,10 @@ pub fn ics_writer(data: &[u8]) {
 
     if events[0].tz != chrono_tz::Tz::UTC {
         // The series' own years (at most eleven), and each edited
-        // occurrence's (at most two); one observance to open each run of
-        // years, then at most four changes a year.
-        let years = 11 + 2 * (events.len() - 1);
+        // occurrence's (at most two), each run of years scanned from the
+        // year before; one observance to open each run, then at most four
+        // changes a year.
+        let years = 12 + 3 * (events.len() - 1);
         assert!(
             observances <= events.len() + 4 * years,
             "{observances} observances for {} events",

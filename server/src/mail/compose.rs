@@ -1,5 +1,7 @@
-//! Renders one invitation, update or cancellation for one attendee:
-//! multipart/alternative with plain text, HTML and text/calendar.
+//! Renders one invitation, update or cancellation for one attendee, as the
+//! CMS Scheduler and Google Calendar send them: multipart/mixed holding a
+//! multipart/alternative (plain text, HTML, `text/calendar; method=...`)
+//! and the same calendar attached as `invite.ics`.
 
 use super::ics::{self, Method, Person};
 use crate::address::valid_email;
@@ -7,7 +9,7 @@ use app::i18n::Lang;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 /// What is being announced.
@@ -120,6 +122,9 @@ fn l(lang: Lang, en: &'static str, fr: &'static str) -> &'static str {
         Lang::Fr => fr,
     }
 }
+
+/// The name of the attached calendar.
+pub const INVITE_FILE: &str = "invite.ics";
 
 /// The UID of a meeting's calendar entry: stable across updates.
 pub fn uid(meeting_id: &str) -> String {
@@ -369,6 +374,10 @@ pub fn render(
         method.word()
     ))
     .map_err(|e| ComposeError::Build(e.to_string()))?;
+    // The attachment is application/ics, as Google Calendar sends it: a
+    // second text/calendar part would be a second invitation to some clients.
+    let attachment_type = ContentType::parse("application/ics; name=\"invite.ics\"")
+        .map_err(|e| ComposeError::Build(e.to_string()))?;
     let message = Message::builder()
         .from(from)
         .to(to)
@@ -376,10 +385,20 @@ pub fn render(
         .date(stamp.into())
         .message_id(Some(format!("<{}@{domain}>", uuid::Uuid::new_v4())))
         .multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::plain(text))
-                .singlepart(SinglePart::html(html))
-                .singlepart(SinglePart::builder().header(calendar_type).body(calendar)),
+            MultiPart::mixed()
+                .multipart(
+                    MultiPart::alternative()
+                        .singlepart(SinglePart::plain(text))
+                        .singlepart(SinglePart::html(html))
+                        .singlepart(
+                            SinglePart::builder()
+                                .header(calendar_type)
+                                .body(calendar.clone()),
+                        ),
+                )
+                .singlepart(
+                    Attachment::new(INVITE_FILE.to_string()).body(calendar, attachment_type),
+                ),
         )
         .map_err(|e| ComposeError::Build(e.to_string()))?;
     String::from_utf8(message.formatted()).map_err(|e| ComposeError::Build(e.to_string()))
@@ -470,5 +489,110 @@ mod tests {
         .unwrap();
         assert!(msg.contains("method=CANCEL"));
         assert!(msg.contains("Subject: =?utf-8?") || msg.contains("Subject: Annul"));
+    }
+
+    /// The decoded body of the MIME part whose headers contain `header`
+    /// (lettre writes ASCII calendars as 7bit or quoted-printable).
+    fn part_after(msg: &str, header: &str) -> String {
+        let at = msg
+            .find(header)
+            .unwrap_or_else(|| panic!("{header} in {msg}"));
+        let rest = &msg[at..];
+        let (head, body) = rest.split_at(rest.find("\r\n\r\n").unwrap() + 4);
+        let body = &body[..body.find("\r\n--").unwrap()];
+        if !head.contains("Content-Transfer-Encoding: quoted-printable") {
+            return body.to_string();
+        }
+        let soft = body.replace("=\r\n", "");
+        let mut out = Vec::new();
+        let bytes = soft.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Every kind of mail: multipart/mixed holding the alternative and the
+    /// same calendar as invite.ics; METHOD equal in the calendar and the
+    /// MIME header; the recipient in To: and asked to answer.
+    #[test]
+    fn every_kind_of_mail_is_one_calendar_inline_and_attached() {
+        let mut base = meeting();
+        base.name = "Weekly review".into();
+        let original = chrono::NaiveDate::from_ymd_opt(2026, 12, 8)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let one = MeetingMail {
+            instance: Some(original),
+            ..base.clone()
+        };
+        for (m, kind, method) in [
+            (&base, Kind::Invite, "REQUEST"),
+            (&base, Kind::Update, "REQUEST"),
+            (&one, Kind::Update, "REQUEST"),
+            (&one, Kind::Cancel, "CANCEL"),
+            (&base, Kind::Cancel, "CANCEL"),
+        ] {
+            let msg = render(
+                m,
+                kind,
+                "bob@example.com",
+                "Guest",
+                Lang::En,
+                &sender(),
+                Utc::now(),
+            )
+            .unwrap();
+            let head = &msg[..msg.find("\r\n\r\n").unwrap()];
+            assert!(head.contains("Content-Type: multipart/mixed;"), "{head}");
+            assert!(head.contains("\r\nTo: bob@example.com\r\n"), "{head}");
+            let alternative = msg.find("Content-Type: multipart/alternative;").unwrap();
+            let inline_at = msg
+                .find(&format!(
+                    "Content-Type: text/calendar; charset=utf-8; method={method}\r\n"
+                ))
+                .unwrap_or_else(|| panic!("method={method} in {msg}"));
+            let attached_at = msg
+                .find("Content-Disposition: attachment; filename=\"invite.ics\"")
+                .unwrap();
+            assert!(alternative < inline_at && inline_at < attached_at);
+            let inline = part_after(&msg, &format!("method={method}\r\n"));
+            let attached = part_after(&msg, "filename=\"invite.ics\"");
+            assert_eq!(inline, attached);
+            assert!(msg.contains("Content-Type: application/ics; name=\"invite.ics\""));
+            let calendar = inline.replace("\r\n ", "");
+            assert_eq!(
+                calendar.matches("METHOD:").collect::<Vec<_>>(),
+                ["METHOD:"],
+                "{calendar}"
+            );
+            assert!(
+                calendar.contains(&format!("\r\nMETHOD:{method}\r\n")),
+                "{calendar}"
+            );
+            assert!(
+                calendar.contains(
+                    "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.com\r\n"
+                ),
+                "{calendar}"
+            );
+            assert!(calendar.contains("ORGANIZER;CN=\"Alice\";SENT-BY=\"mailto:scheduler@example.com\":mailto:alice@example.com\r\n"));
+            let busy = if method == "CANCEL" { "FREE" } else { "BUSY" };
+            assert!(calendar.contains(&format!("X-MICROSOFT-CDO-BUSYSTATUS:{busy}\r\n")));
+            assert_eq!(
+                calendar.contains("RECURRENCE-ID;TZID=Europe/Paris:20261208T100000"),
+                m.instance.is_some(),
+                "{calendar}"
+            );
+        }
     }
 }

@@ -5,6 +5,8 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 
+pub mod vtimezone;
+
 /// REQUEST (invitation or update) or CANCEL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -136,16 +138,38 @@ fn offset_text(seconds: i32) -> String {
     }
 }
 
-/// The zone's state at an instant: UTC offset (seconds), daylight or not, name.
-fn state(tz: Tz, t: DateTime<Utc>) -> (i32, bool, String) {
+/// The zone's state at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ZoneState {
+    /// UTC offset, seconds east.
+    offset: i32,
+    /// Daylight saving in the offset, seconds: negative where the tz
+    /// database writes a winter (Europe/Dublin) or Ramadan
+    /// (Africa/Casablanca) as "negative daylight saving".
+    save: i32,
+    name: String,
+}
+
+impl ZoneState {
+    /// Whether a period in this state is a DAYLIGHT observance, given the
+    /// state before it. Negative saving is turned around, as the tz
+    /// database's "rearguard" form has it: a period of
+    /// negative saving is standard time, and the period after it daylight
+    /// time (Dublin's summer, Casablanca outside Ramadan).
+    fn daylight_after(&self, before: &ZoneState) -> bool {
+        self.save > 0 || (self.save == 0 && before.save < 0)
+    }
+}
+
+fn state(tz: Tz, t: DateTime<Utc>) -> ZoneState {
     let off = tz.offset_from_utc_datetime(&t.naive_utc());
-    let secs = off.fix().local_minus_utc();
-    let dst = off.dst_offset() != Duration::zero();
+    let offset = off.fix().local_minus_utc();
+    let save = i32::try_from(off.dst_offset().num_seconds()).unwrap_or(0);
     let name = off
         .abbreviation()
         .map(str::to_string)
-        .unwrap_or_else(|| offset_text(secs));
-    (secs, dst, name)
+        .unwrap_or_else(|| offset_text(offset));
+    ZoneState { offset, save, name }
 }
 
 /// A UTC offset change: the first instant of the new offset.
@@ -154,6 +178,8 @@ pub struct Transition {
     pub at: DateTime<Utc>,
     pub from: i32,
     pub to: i32,
+    /// The period it starts is a DAYLIGHT observance (negative saving
+    /// turned around: see `ZoneState::daylight_after`).
     pub dst: bool,
     pub name: String,
 }
@@ -168,19 +194,20 @@ pub fn transitions(tz: Tz, first_year: i32, last_year: i32) -> Vec<Transition> {
     ) else {
         return out;
     };
+    let same = |a: &ZoneState, b: &ZoneState| a.offset == b.offset && a.save == b.save;
     let step = Duration::hours(6);
     let mut t = begin;
     let mut prev = state(tz, t);
     while t < end {
         let next = t + step;
         let cur = state(tz, next);
-        if cur.0 != prev.0 || cur.1 != prev.1 {
+        if !same(&cur, &prev) {
             // Bisect (t, next] for the first instant with the new state.
             let (mut lo, mut hi) = (t.timestamp(), next.timestamp());
             while hi - lo > 1 {
                 let mid = lo + (hi - lo) / 2;
                 let s = state(tz, DateTime::from_timestamp(mid, 0).unwrap_or(t));
-                if s.0 == prev.0 && s.1 == prev.1 {
+                if same(&s, &prev) {
                     lo = mid;
                 } else {
                     hi = mid;
@@ -190,10 +217,10 @@ pub fn transitions(tz: Tz, first_year: i32, last_year: i32) -> Vec<Transition> {
             let at = state(tz, hi);
             out.push(Transition {
                 at: hi,
-                from: prev.0,
-                to: at.0,
-                dst: at.1,
-                name: at.2,
+                from: prev.offset,
+                to: at.offset,
+                dst: at.daylight_after(&prev),
+                name: at.name,
             });
         }
         prev = cur;
@@ -202,31 +229,17 @@ pub fn transitions(tz: Tz, first_year: i32, last_year: i32) -> Vec<Transition> {
     out
 }
 
-/// A VTIMEZONE for `tz` covering `first_year..=last_year`: one STANDARD or
-/// DAYLIGHT part for the offset in force at the start, then one per change.
+/// A VTIMEZONE for `tz` covering `first_year..=last_year`, in Outlook's
+/// form (see [`vtimezone`](mod@vtimezone)).
 pub fn vtimezone(tz: Tz, first_year: i32, last_year: i32) -> Vec<String> {
     vtimezone_for(tz, &[(first_year, last_year)])
 }
 
 /// A VTIMEZONE covering each run of years in `spans` (overlapping and
-/// adjacent runs merged), and not the years between them: for each run,
-/// the offset in force at its start, then one part per change in it.
+/// adjacent runs merged), and not the years between them. The yearly rules
+/// of a run that another follows end with UNTIL inside it.
 pub fn vtimezone_for(tz: Tz, spans: &[(i32, i32)]) -> Vec<String> {
     let mut lines = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{}", tz.name())];
-    let part = |lines: &mut Vec<String>,
-                dst: bool,
-                start: NaiveDateTime,
-                from: i32,
-                to: i32,
-                name: &str| {
-        let kind = if dst { "DAYLIGHT" } else { "STANDARD" };
-        lines.push(format!("BEGIN:{kind}"));
-        lines.push(format!("DTSTART:{}", local_stamp(start)));
-        lines.push(format!("TZOFFSETFROM:{}", offset_text(from)));
-        lines.push(format!("TZOFFSETTO:{}", offset_text(to)));
-        lines.push(format!("TZNAME:{}", escape_text(name)));
-        lines.push(format!("END:{kind}"));
-    };
     let mut runs: Vec<(i32, i32)> = spans.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
     runs.sort_unstable();
     let mut merged: Vec<(i32, i32)> = Vec::new();
@@ -236,35 +249,52 @@ pub fn vtimezone_for(tz: Tz, spans: &[(i32, i32)]) -> Vec<String> {
             _ => merged.push((first, last)),
         }
     }
-    for (first_year, last_year) in merged {
-        if let Some(begin) = Utc.with_ymd_and_hms(first_year, 1, 1, 0, 0, 0).single() {
-            let (off, dst, name) = state(tz, begin);
-            let local = begin.naive_utc() + Duration::seconds(i64::from(off));
-            part(&mut lines, dst, local, off, off, &name);
-        }
-        for tr in transitions(tz, first_year, last_year) {
-            // DTSTART is the onset in the local time that was in force before it.
-            let local = tr.at.naive_utc() + Duration::seconds(i64::from(tr.from));
-            part(&mut lines, tr.dst, local, tr.from, tr.to, &tr.name);
-        }
+    let n = merged.len();
+    for (i, (first_year, last_year)) in merged.into_iter().enumerate() {
+        let parts = vtimezone::observances(tz, first_year, last_year, i + 1 == n);
+        lines.extend(vtimezone::lines(&parts));
     }
     lines.push("END:VTIMEZONE".into());
     lines
 }
 
 /// The years a VTIMEZONE must cover for an event: from its start through
-/// its last occurrence (UNTIL), or a few years ahead when it repeats forever.
+/// its last occurrence (UNTIL; for COUNT, at most COUNT periods of the
+/// rule), or a few years ahead when it repeats forever; ten at most.
 fn years(start: DateTime<Utc>, rrule: Option<&str>) -> (i32, i32) {
     let first = start.year();
     let Some(rule) = rrule else {
         return (first, first);
     };
-    let until_year = rule
-        .split(';')
-        .find_map(|p| p.strip_prefix("UNTIL="))
+    let part = |key: &str| rule.split(';').find_map(|p| p.strip_prefix(key));
+    let until_year = part("UNTIL=")
         .and_then(|u| u.get(..4))
         .and_then(|y| y.parse::<i32>().ok());
-    let last = until_year.unwrap_or(first + 3).clamp(first, first + 10);
+    let count_year = part("COUNT=")
+        .and_then(|c| c.parse::<i64>().ok())
+        .map(|count| {
+            let interval = part("INTERVAL=")
+                .and_then(|i| i.parse::<i64>().ok())
+                .unwrap_or(1)
+                .max(1);
+            let period_days = match part("FREQ=") {
+                Some("DAILY") => 1,
+                Some("WEEKLY") => 7,
+                Some("MONTHLY") => 31,
+                _ => 366,
+            };
+            let days = count
+                .saturating_mul(interval)
+                .saturating_mul(period_days)
+                .clamp(0, 11 * 366);
+            start
+                .checked_add_signed(Duration::days(days))
+                .map_or(first + 10, |t| t.year())
+        });
+    let last = until_year
+        .or(count_year)
+        .unwrap_or(first + 3)
+        .clamp(first, first + 10);
     (first, last)
 }
 
@@ -379,18 +409,23 @@ fn vevent(lines: &mut Vec<String>, ev: &Event, utc: bool) {
         if let Some(name) = a.name.as_deref().filter(|n| !n.trim().is_empty()) {
             line.push_str(&format!(";CN={}", param_value(name)));
         }
-        line.push_str(";CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:");
+        // RSVP=TRUE: Gmail shows Yes/Maybe/No and Outlook Accept/Decline
+        // only when an answer is asked for (SPEC §8).
+        line.push_str(";CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:");
         line.push_str(&mailto(&a.email));
         lines.push(line);
     }
-    lines.push(
-        match ev.method {
-            Method::Request => "STATUS:CONFIRMED",
-            Method::Cancel => "STATUS:CANCELLED",
-        }
-        .into(),
-    );
+    // What Outlook itself writes: busy for a meeting, free once cancelled
+    // (without these Outlook may show the slot free, or keep a cancelled
+    // one busy). TRANSP stays OPAQUE, as in Outlook's cancellations.
+    let (status, busy) = match ev.method {
+        Method::Request => ("CONFIRMED", "BUSY"),
+        Method::Cancel => ("CANCELLED", "FREE"),
+    };
+    lines.push(format!("STATUS:{status}"));
     lines.push("TRANSP:OPAQUE".into());
+    lines.push(format!("X-MICROSOFT-CDO-BUSYSTATUS:{busy}"));
+    lines.push(format!("X-MICROSOFT-CDO-INTENDEDSTATUS:{busy}"));
     lines.push("END:VEVENT".into());
 }
 
@@ -568,14 +603,21 @@ mod tests {
             tr[1].at,
             Utc.with_ymd_and_hms(2026, 10, 25, 1, 0, 0).unwrap()
         );
+        // Outlook's form: one yearly rule each way, from the year before.
         let text = ics.replace("\r\n ", "");
         assert!(text.contains(
-            "BEGIN:DAYLIGHT\r\nDTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nEND:DAYLIGHT"
+            "BEGIN:DAYLIGHT\r\nDTSTART:20250330T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n\
+             RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nTZNAME:CEST\r\nEND:DAYLIGHT"
         ));
         assert!(text.contains(
-            "BEGIN:STANDARD\r\nDTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nEND:STANDARD"
+            "BEGIN:STANDARD\r\nDTSTART:20251026T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n\
+             RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nTZNAME:CET\r\nEND:STANDARD"
         ));
-        // A zone without changes still gets its one offset.
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("DTSTART:")).count(),
+            2
+        );
+        // A zone without changes gets its one offset.
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
         let v = vtimezone(tokyo, 2026, 2026).join("\n");
         assert!(v.contains("TZOFFSETTO:+0900"));
@@ -606,13 +648,18 @@ mod tests {
         let lines = unfold(&write_all(&[series, moved]));
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         let starts: Vec<&String> = lines.iter().filter(|l| l.starts_with("DTSTART:")).collect();
-        // 2026 to 2029 (the series without UNTIL: its start, two changes
-        // a year), then 9999 (its start; the tz database has no rules
-        // that far).
-        assert_eq!(starts.len(), 1 + 2 * 4 + 1, "{starts:?}");
-        assert_eq!(starts[0], "DTSTART:20260101T010000");
-        assert_eq!(starts[8], "DTSTART:20291028T030000");
-        assert_eq!(starts[9], "DTSTART:99990101T010000");
+        // 2026 (COUNT=4 weekly from December 1st): the two yearly rules
+        // from 2025, bounded since a later run follows; then 9999 (the
+        // offset of then, from 9998: the tz database has no rules that far).
+        assert_eq!(starts.len(), 2 + 1, "{starts:?}");
+        assert_eq!(starts[0], "DTSTART:20250330T020000");
+        assert_eq!(starts[2], "DTSTART:99980101T010000");
+        let rules: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.starts_with("RRULE:FREQ=YEARLY"))
+            .collect();
+        assert_eq!(rules.len(), 2);
+        assert!(rules.iter().all(|r| r.contains(";UNTIL=2026")), "{rules:?}");
         // Overlapping and adjacent runs of years are one run.
         let v = vtimezone_for(paris, &[(2027, 2027), (2026, 2026), (2026, 2027)]);
         assert_eq!(v, vtimezone(paris, 2026, 2027));
@@ -624,11 +671,49 @@ mod tests {
         let ics = write(&event(tz, Some("FREQ=WEEKLY;UNTIL=20280101T000000Z")));
         let lines = unfold(&ics);
         assert!(lines.contains(&"RRULE:FREQ=WEEKLY;UNTIL=20280101T000000Z".to_string()));
-        // 2026, 2027 and 2028: two changes a year.
-        let daylight = lines.iter().filter(|l| *l == "BEGIN:DAYLIGHT").count();
-        assert_eq!(daylight, 3);
+        // 2026 to 2028, one rule each way.
+        assert_eq!(lines.iter().filter(|l| *l == "BEGIN:DAYLIGHT").count(), 1);
+        assert!(lines.contains(&"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU".to_string()));
         // Nothing outside a rule's alphabet gets through.
         let evil = write(&event(tz, Some("FREQ=DAILY\r\nATTENDEE:x")));
         assert!(evil.contains("RRULE:FREQ=DAILYATTENDEEx\r\n"));
+    }
+
+    #[test]
+    fn the_years_a_series_spans() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        assert_eq!(years(start, None), (2026, 2026));
+        assert_eq!(years(start, Some("FREQ=WEEKLY;COUNT=4")), (2026, 2026));
+        assert_eq!(years(start, Some("FREQ=WEEKLY;COUNT=5")), (2026, 2027));
+        assert_eq!(years(start, Some("FREQ=DAILY;COUNT=20")), (2026, 2026));
+        assert_eq!(
+            years(start, Some("FREQ=MONTHLY;INTERVAL=2;COUNT=13")),
+            (2026, 2029)
+        );
+        assert_eq!(years(start, Some("FREQ=YEARLY;COUNT=500")), (2026, 2036));
+        assert_eq!(
+            years(start, Some("FREQ=WEEKLY;UNTIL=20280101T000000Z")),
+            (2026, 2028)
+        );
+        assert_eq!(years(start, Some("FREQ=WEEKLY")), (2026, 2029));
+    }
+
+    #[test]
+    fn every_recipient_is_asked_to_answer_and_outlook_sees_the_slot_busy() {
+        let lines = unfold(&write(&event(Tz::UTC, None)));
+        let attendee = lines.iter().find(|l| l.starts_with("ATTENDEE")).unwrap();
+        assert!(attendee.contains(";PARTSTAT=NEEDS-ACTION;"), "{attendee}");
+        assert!(attendee.contains(";RSVP=TRUE:"), "{attendee}");
+        assert!(lines.contains(&"X-MICROSOFT-CDO-BUSYSTATUS:BUSY".to_string()));
+        assert!(lines.contains(&"X-MICROSOFT-CDO-INTENDEDSTATUS:BUSY".to_string()));
+        let cancel = unfold(&write(&Event {
+            method: Method::Cancel,
+            ..event(Tz::UTC, None)
+        }));
+        assert!(cancel.contains(&"X-MICROSOFT-CDO-BUSYSTATUS:FREE".to_string()));
+        assert!(cancel.contains(&"X-MICROSOFT-CDO-INTENDEDSTATUS:FREE".to_string()));
+        assert!(cancel
+            .iter()
+            .any(|l| l.starts_with("ATTENDEE") && l.contains(";RSVP=TRUE:")));
     }
 }

@@ -1,9 +1,11 @@
 //! Invitation e-mails against a REAL SMTP server: Python's aiosmtpd, started
 //! as a subprocess on a free port; what it receives is parsed with Python's
-//! `email` package and `icalendar` (tests/smtp/*.py).
+//! `email` package, `icalendar` and python-dateutil (tests/smtp/*.py), and
+//! its calendars read again with Mozilla's ical.js (tests/ical/read.mjs).
 //!
-//! Needs `python3 -m pip install aiosmtpd icalendar` (scripts/test.sh
-//! install_all does it). Without them these tests FAIL, they do not skip.
+//! Needs `python3 -m pip install aiosmtpd icalendar python-dateutil` and
+//! `npm ci` in tests/ical (scripts/test.sh install_all does both). Without
+//! them these tests FAIL, they do not skip.
 
 use integration_tests::{form_field, post_form, texts, TestApp, TEMPLATE};
 use serde_json::Value;
@@ -21,15 +23,15 @@ fn scripts() -> PathBuf {
 
 fn require_python() {
     let ok = Command::new("python3")
-        .args(["-c", "import aiosmtpd, icalendar"])
+        .args(["-c", "import aiosmtpd, icalendar, dateutil"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     assert!(
         ok,
-        "the mail integration tests need python3 with aiosmtpd and icalendar: \
-         run `python3 -m pip install aiosmtpd icalendar` (scripts/test.sh install_all does)"
+        "the mail integration tests need python3 with aiosmtpd, icalendar and dateutil: \
+         run `python3 -m pip install aiosmtpd icalendar python-dateutil` (scripts/test.sh install_all does)"
     );
 }
 
@@ -159,6 +161,19 @@ async fn general_and_time(
     name: &str,
     from: &str,
 ) -> String {
+    general_and_time_on(app, c, csrf, draft, name, from, "2030-06-12").await
+}
+
+/// Steps 1 and 2: weekly, five times, from `date` at `from` in Europe/Paris.
+async fn general_and_time_on(
+    app: &TestApp,
+    c: &reqwest::Client,
+    csrf: &str,
+    draft: &str,
+    name: &str,
+    from: &str,
+    date: &str,
+) -> String {
     let loc = post_form(
         c,
         &app.url("/schedule"),
@@ -186,7 +201,7 @@ async fn general_and_time(
             ("csrf", csrf),
             ("draft", &draft),
             ("step", "2"),
-            ("date", "2030-06-12"),
+            ("date", date),
             ("from", from),
             ("to", ""),
             ("duration", "1:00"),
@@ -293,7 +308,12 @@ async fn invitations_updates_and_cancellations_reach_a_real_smtp_server() {
         let m = m[0];
         assert_eq!(
             m["content_types"],
-            serde_json::json!(["text/calendar", "text/html", "text/plain"])
+            serde_json::json!([
+                "application/ics",
+                "text/calendar",
+                "text/html",
+                "text/plain"
+            ])
         );
         // MIME allows the parameter quoted (lettre quotes it).
         assert!(
@@ -723,4 +743,345 @@ async fn occurrence_changes_reach_a_real_smtp_server() {
         "{}",
         update["rrule"]
     );
+}
+
+// ------------------------------------ SPEC §8, read by two parsers -----
+
+/// The folder of the ical.js reader (its package.json and node_modules).
+fn ical_js_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ical")
+}
+
+fn require_ical_js() {
+    let installed = ical_js_dir()
+        .join("node_modules/ical.js/package.json")
+        .exists();
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        node && installed,
+        "the mail integration tests need node and ical.js: run `npm ci` in tests/ical \
+         (scripts/test.sh install_all does)"
+    );
+}
+
+/// Runs tests/ical/read.mjs on `request`; its JSON answer.
+fn ical_js(request: &Value) -> Value {
+    use std::io::Write;
+    let mut child = Command::new("node")
+        .arg(ical_js_dir().join("read.mjs"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "read.mjs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON from read.mjs")
+}
+
+/// A scheduler occurrence as both parsers are compared with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Slot {
+    start: String,
+    end: String,
+    name: String,
+}
+
+/// The scheduler's own list of the meeting's occurrences (REST API).
+async fn scheduler_slots(app: &TestApp, token: &str, id: &str) -> Vec<Slot> {
+    let url = app.url(&format!(
+        "/api/v1/meetings/{id}/occurrences?fromTime=2030-01-01T00:00:00Z&untilTime=2032-01-01T00:00:00Z"
+    ));
+    let body = integration_tests::get_json(&reqwest::Client::new(), url, token).await;
+    body["occurrences"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|o| Slot {
+            start: s(&o["start"]).to_string(),
+            end: s(&o["end"]).to_string(),
+            name: s(&o["name"]).to_string(),
+        })
+        .collect()
+}
+
+/// What kind of mail a message is meant to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// The whole series, REQUEST: both parsers expand the scheduler's list.
+    Series,
+    /// One occurrence changed (REQUEST) or cancelled (CANCEL), by its
+    /// original start in UTC.
+    One {
+        cancel: bool,
+        original: &'static str,
+    },
+    /// The whole series cancelled.
+    SeriesCancel,
+}
+
+/// SPEC §8, checked on one message as Python read it (`m`) and as ical.js
+/// reads its calendar (`js`).
+fn check_spec_rules(m: &Value, js: &Value, to: &str, expect: Expect, slots: &[Slot]) {
+    let cancel = matches!(
+        expect,
+        Expect::SeriesCancel | Expect::One { cancel: true, .. }
+    );
+    let method = if cancel { "CANCEL" } else { "REQUEST" };
+    let busy = if cancel { "FREE" } else { "BUSY" };
+    // MIME: the calendar inline in the alternative, and attached.
+    assert_eq!(
+        m["structure"],
+        "multipart/mixed[multipart/alternative[text/plain,text/html,text/calendar],application/ics]",
+        "{m}"
+    );
+    assert_eq!(m["attachment_filename"], "invite.ics");
+    assert_eq!(m["attachment_disposition"], "attachment");
+    assert_eq!(m["attachment_equals_inline"], true);
+    // METHOD: the same in the MIME header, and for both parsers.
+    assert_eq!(m["calendar_method_param"], method, "{m}");
+    assert_eq!(m["method"], method);
+    assert_eq!(js["method"], method, "{js}");
+    // The recipient in To: and, in every VEVENT, asked to answer.
+    assert_eq!(m["to_addresses"], serde_json::json!([to]));
+    let mailto = format!("mailto:{to}");
+    for ev in m["vevents"].as_array().unwrap() {
+        assert_eq!(ev["attendees"].as_array().unwrap().len(), 1, "{ev}");
+        assert_eq!(ev["attendees"][0]["value"], mailto.as_str());
+        assert_eq!(ev["attendees"][0]["rsvp"], "TRUE", "{ev}");
+        assert_eq!(ev["attendees"][0]["partstat"], "NEEDS-ACTION");
+        assert!(
+            s(&ev["organizer"]["value"]).eq_ignore_ascii_case("mailto:demo.organizer@example.com")
+        );
+        assert_eq!(ev["busy_status"], busy, "{ev}");
+        assert_eq!(ev["intended_status"], busy);
+    }
+    for ev in js["events"].as_array().unwrap() {
+        assert_eq!(ev["attendees"].as_array().unwrap().len(), 1, "{ev}");
+        let a = &ev["attendees"][0];
+        assert_eq!(a["value"], mailto.as_str());
+        assert_eq!(a["rsvp"], "TRUE", "{ev}");
+        assert_eq!(a["partstat"], "NEEDS-ACTION");
+        assert!(
+            s(&ev["organizer"]["value"]).eq_ignore_ascii_case("mailto:demo.organizer@example.com")
+        );
+        assert_eq!(ev["busyStatus"], busy);
+        assert_eq!(ev["intendedStatus"], busy);
+        assert_eq!(ev["status"], if cancel { "CANCELLED" } else { "CONFIRMED" });
+        // Every TZID has its VTIMEZONE, and ical.js resolved it there.
+        assert_eq!(ev["dtstartTzid"], "Europe/Paris");
+        assert_eq!(ev["dtstartZoneFound"], true, "{ev}");
+    }
+    assert_eq!(js["vtimezones"], serde_json::json!(["Europe/Paris"]));
+    assert_eq!(m["vtimezones"], serde_json::json!(["Europe/Paris"]));
+    // Outlook's form: yearly rules only (Paris has kept its rule for decades).
+    let rules = js["observances"].as_array().unwrap();
+    assert_eq!(rules.len(), 2, "{js}");
+    for o in rules {
+        assert!(s(&o["rrule"]).starts_with("FREQ=YEARLY;BYMONTH="), "{o}");
+    }
+    // The same VEVENTs, read alike.
+    let py_events = m["vevents"].as_array().unwrap();
+    let js_events = js["events"].as_array().unwrap();
+    assert_eq!(py_events.len(), js_events.len());
+    for (p, j) in py_events.iter().zip(js_events) {
+        assert_eq!(p["dtstart_utc"], j["dtstartUtc"]);
+        assert_eq!(p["recurrence_id_utc"], j["recurrenceIdUtc"]);
+        assert_eq!(p["sequence"], j["sequence"]);
+    }
+    match expect {
+        Expect::Series => {
+            let starts: Vec<&str> = slots.iter().map(|o| o.start.as_str()).collect();
+            let js_slots: Vec<Slot> = js["occurrences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| Slot {
+                    start: s(&o["startUtc"]).to_string(),
+                    end: s(&o["endUtc"]).to_string(),
+                    name: s(&o["summary"]).to_string(),
+                })
+                .collect();
+            assert_eq!(js_slots, slots, "ical.js expands the scheduler's list");
+            let py: Vec<&str> = m["occurrences_utc"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(s)
+                .collect();
+            assert_eq!(py, starts, "dateutil expands the scheduler's list");
+        }
+        Expect::One { cancel, original } => {
+            assert_eq!(js_events.len(), 1, "{js}");
+            assert_eq!(js_events[0]["recurrenceIdUtc"], original);
+            assert_eq!(js_events[0]["rrule"], Value::Null);
+            let listed = slots
+                .iter()
+                .find(|o| o.start == s(&js_events[0]["dtstartUtc"]));
+            if cancel {
+                // Gone from the scheduler's list.
+                assert!(!slots.iter().any(|o| o.start == original), "{slots:?}");
+            } else {
+                assert!(listed.is_some(), "{js} in {slots:?}");
+            }
+        }
+        Expect::SeriesCancel => {
+            assert_eq!(js_events.len(), 1, "{js}");
+            assert!(js_events[0]["rrule"].is_string(), "{js}");
+        }
+    }
+}
+
+/// Every kind of mail (invitation, change of one occurrence, cancellation
+/// of one, update of the series, cancellation of the series) of a weekly
+/// series across the end of summer time, through a real SMTP server, read
+/// by Python (email, icalendar, dateutil) and by ical.js: the rules of SPEC
+/// §8 hold and the occurrences both expand are the scheduler's own list.
+#[tokio::test]
+async fn every_kind_of_mail_reads_alike_in_icalendar_and_ical_js() {
+    require_python();
+    require_ical_js();
+    let app = TestApp::spawn().await;
+    let port = free_port();
+    let sink = SmtpSink::start(port);
+    configure_smtp(&app, port);
+    let c = app.signed_in_demo().await;
+    let user: (String,) = sqlx::query_as("SELECT id FROM users WHERE username = 'demo'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let token = server::auth::tokens::create(&app.db, &user.0, "mail test", 0)
+        .await
+        .unwrap();
+    let read = |msg: &Value| {
+        ical_js(&serde_json::json!({
+            "mode": "mail",
+            "calendars": [msg["calendar"]],
+        }))[0]
+            .clone()
+    };
+
+    // Weekly on Wednesdays from 2030-10-16 10:00 Paris, five times: summer
+    // time ends on Sunday 2030-10-27, between the second and the third.
+    let csrf = form_field(&get(&c, app.url("/schedule")).await, "csrf").unwrap();
+    let draft =
+        general_and_time_on(&app, &c, &csrf, "", "Autumn review", "10:00", "2030-10-16").await;
+    step3(&app, &c, &csrf, &draft, "add", GUEST, "ExternalAccessMeth").await;
+    let loc = step3(&app, &c, &csrf, &draft, "create", "", "").await;
+    let id = loc.trim_start_matches("/?created=").to_string();
+    let msgs = sink.messages(1).await;
+    let slots = scheduler_slots(&app, &token, &id).await;
+    assert_eq!(slots.len(), 5);
+    assert_eq!(slots[1].start, "2030-10-23T08:00:00Z");
+    assert_eq!(slots[2].start, "2030-10-30T09:00:00Z");
+    check_spec_rules(&msgs[0], &read(&msgs[0]), GUEST, Expect::Series, &slots);
+
+    // One occurrence moved (after the change of offset): REQUEST with its
+    // RECURRENCE-ID.
+    post_form(
+        &c,
+        &app.url(&format!("/meetings/{id}/occurrences/move")),
+        &[
+            ("csrf", &csrf),
+            ("original", "2030-10-30T10:00"),
+            ("date", "2030-10-30"),
+            ("from", "15:00"),
+            ("to", "16:30"),
+            ("name", "Autumn review (moved)"),
+        ],
+    )
+    .await;
+    let msgs = sink.messages(2).await;
+    let slots = scheduler_slots(&app, &token, &id).await;
+    assert!(
+        slots.iter().any(|o| o.start == "2030-10-30T14:00:00Z"),
+        "{slots:?}"
+    );
+    check_spec_rules(
+        &msgs[1],
+        &read(&msgs[1]),
+        GUEST,
+        Expect::One {
+            cancel: false,
+            original: "2030-10-30T09:00:00Z",
+        },
+        &slots,
+    );
+
+    // One occurrence cancelled: CANCEL with its RECURRENCE-ID.
+    post_form(
+        &c,
+        &app.url(&format!("/meetings/{id}/occurrences/cancel")),
+        &[("csrf", &csrf), ("original", "2030-11-06T10:00")],
+    )
+    .await;
+    let msgs = sink.messages(3).await;
+    let slots = scheduler_slots(&app, &token, &id).await;
+    assert_eq!(slots.len(), 4);
+    check_spec_rules(
+        &msgs[2],
+        &read(&msgs[2]),
+        GUEST,
+        Expect::One {
+            cancel: true,
+            original: "2030-11-06T09:00:00Z",
+        },
+        &slots,
+    );
+
+    // The series saved again: REQUEST with the EXDATE and the moved
+    // occurrence; both parsers expand the scheduler's four.
+    let loc = post_form(
+        &c,
+        &app.url(&format!("/meetings/{id}/edit")),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    let draft = loc
+        .trim_start_matches("/schedule?draft=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let loc = step3(&app, &c, &csrf, &draft, "create", "", "").await;
+    assert!(loc.starts_with("/?updated="), "{loc}");
+    let msgs = sink.messages(4).await;
+    let slots = scheduler_slots(&app, &token, &id).await;
+    let update = &msgs[3];
+    assert_eq!(update["events"], 2);
+    let js = read(update);
+    check_spec_rules(update, &js, GUEST, Expect::Series, &slots);
+    // SEQUENCE never went down.
+    let sequences: Vec<i64> = msgs
+        .iter()
+        .map(|m| m["sequence"].as_i64().unwrap())
+        .collect();
+    assert!(sequences.windows(2).all(|w| w[0] <= w[1]), "{sequences:?}");
+
+    // The meeting deleted: CANCEL of the series, SEQUENCE above the last
+    // REQUEST.
+    let r = c
+        .post(app.url(&format!("/meetings/{id}/delete")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection());
+    let msgs = sink.messages(5).await;
+    check_spec_rules(&msgs[4], &read(&msgs[4]), GUEST, Expect::SeriesCancel, &[]);
+    assert!(msgs[4]["sequence"].as_i64() > msgs[3]["sequence"].as_i64());
 }

@@ -1,16 +1,19 @@
 //! The Call Bridge REST API client: HTTP Basic auth, XML answers, paged
-//! lists, form-encoded writes, typed errors and bounded retries.
+//! lists, form-encoded writes, typed errors, bounded retries and a count of
+//! the round trips made.
 
 use super::config::CallBridgeConfig;
 use super::error::CallBridgeError;
 use super::model::{
-    AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLegProfile, CallProfile, CoSpace,
-    CoSpaceTemplate, Form, NewAccessMethod, NewAccessMethodTemplate, NewCoSpace,
-    NewCoSpaceTemplate, Page, User, UserCoSpaceTemplate, WebBridge,
+    AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLeg, CallLegProfile, CallProfile,
+    CoSpace, CoSpaceTemplate, CoSpaceUser, Form, NewAccessMethod, NewAccessMethodTemplate,
+    NewCoSpace, NewCoSpaceTemplate, Page, Participant, SystemStatus, User, UserCoSpaceTemplate,
+    WebBridge,
 };
 use super::xml;
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,12 +23,15 @@ const LOG_BODY_MAX: usize = 4096;
 /// A safety stop for paging against a Call Bridge whose lists keep growing.
 const MAX_PAGES: u32 = 10_000;
 
-/// A Call Bridge API client. Cheap to clone (the connection pool is shared).
+/// A Call Bridge API client. Cheap to clone (the connection pool is shared,
+/// and so is the round-trip count, see [`CallBridgeClient::counting`]).
 #[derive(Clone)]
 pub struct CallBridgeClient {
     http: reqwest::Client,
     base: Url,
     config: Arc<CallBridgeConfig>,
+    /// HTTP requests sent (each attempt of each call, each page of a list).
+    round_trips: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for CallBridgeClient {
@@ -103,11 +109,27 @@ impl CallBridgeClient {
             http,
             base,
             config: Arc::new(config),
+            round_trips: Arc::default(),
         })
     }
 
     pub fn config(&self) -> &CallBridgeConfig {
         &self.config
+    }
+
+    /// The same client (same connections) with its own round-trip count,
+    /// starting at 0: what one saga or one page render costs.
+    pub fn counting(&self) -> Self {
+        Self {
+            round_trips: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// HTTP requests this client (and its clones sharing the count) sent:
+    /// every attempt, retries and list pages included.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
     }
 
     /// `<base>/api/v1/<segments...>?<query>`, each segment percent-encoded.
@@ -208,6 +230,7 @@ impl CallBridgeClient {
         if let Some(form) = form {
             request = request.form(form.pairs());
         }
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return Err(self.transport_error(method, url, e, started)),
@@ -241,37 +264,14 @@ impl CallBridgeClient {
         if status.is_success() {
             return Ok(Answer { location, body });
         }
-        let error = match status {
-            StatusCode::UNAUTHORIZED => CallBridgeError::Unauthorized,
-            StatusCode::SERVICE_UNAVAILABLE => {
-                return Err(AttemptError {
-                    error: CallBridgeError::Busy { attempts: attempt },
-                    maybe_sent: false,
-                    retry_after,
-                })
-            }
-            _ => match xml::parse_failure(&body) {
-                // A 404 is "not found" whatever the reason (`unrecognisedObject`).
-                Some(detail)
-                    if status == StatusCode::NOT_FOUND
-                        && !detail.reason.ends_with("DoesNotExist") =>
-                {
-                    CallBridgeError::NotFound {
-                        object: "object".into(),
-                        reason: detail.reason,
-                    }
-                }
-                Some(detail) => CallBridgeError::from_failure(status.as_u16(), detail),
-                None if status == StatusCode::NOT_FOUND => CallBridgeError::NotFound {
-                    object: "object".into(),
-                    reason: "404".into(),
-                },
-                None => CallBridgeError::UnexpectedStatus {
-                    status: status.as_u16(),
-                    body: truncate(&body).to_string(),
-                },
-            },
-        };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            return Err(AttemptError {
+                error: CallBridgeError::Busy { attempts: attempt },
+                maybe_sent: false,
+                retry_after,
+            });
+        }
+        let error = answer_error(status.as_u16(), &body);
         Err(AttemptError::answered(error))
     }
 
@@ -369,9 +369,7 @@ impl CallBridgeClient {
         answer
             .location
             .as_deref()
-            .and_then(|l| l.split('?').next())
-            .and_then(|l| l.rsplit('/').find(|s| !s.is_empty()))
-            .map(str::to_string)
+            .and_then(location_id)
             .ok_or(CallBridgeError::MissingLocation)
     }
 
@@ -663,6 +661,123 @@ impl CallBridgeClient {
 
     pub async fn call(&self, id: &str) -> Result<Call, CallBridgeError> {
         self.get_object(&["calls", id]).await
+    }
+
+    /// The legs of one active call (`/calls/<id>/callLegs`).
+    pub async fn call_legs_of(&self, call_id: &str) -> Result<Vec<CallLeg>, CallBridgeError> {
+        self.list_all(&["calls", call_id, "callLegs"], &[]).await
+    }
+
+    /// Every call leg whose name or remote party contains `filter`.
+    pub async fn call_legs(&self, filter: Option<&str>) -> Result<Vec<CallLeg>, CallBridgeError> {
+        self.list_all(&["callLegs"], &filter_query(filter)).await
+    }
+
+    pub async fn call_leg(&self, id: &str) -> Result<CallLeg, CallBridgeError> {
+        self.get_object(&["callLegs", id]).await
+    }
+
+    /// The participants of one active call (`/calls/<id>/participants`).
+    pub async fn participants_of(
+        &self,
+        call_id: &str,
+    ) -> Result<Vec<Participant>, CallBridgeError> {
+        self.list_all(&["calls", call_id, "participants"], &[])
+            .await
+    }
+
+    /// `GET /api/v1/system/status`: software version, uptime, activation.
+    pub async fn system_status(&self) -> Result<SystemStatus, CallBridgeError> {
+        self.get_object(&["system", "status"]).await
+    }
+
+    // ---- members of a coSpace ---------------------------------------------------
+
+    /// `GET /api/v1/coSpaces/<id>/coSpaceUsers`, optionally filtered by JID.
+    pub async fn cospace_users(
+        &self,
+        cospace_id: &str,
+        filter: Option<&str>,
+    ) -> Result<Vec<CoSpaceUser>, CallBridgeError> {
+        self.list_all(
+            &["coSpaces", cospace_id, "coSpaceUsers"],
+            &filter_query(filter),
+        )
+        .await
+    }
+
+    /// Makes the user with `user_jid` a member of the coSpace (it then shows
+    /// in their web app); answers the membership's id.
+    pub async fn add_cospace_user(
+        &self,
+        cospace_id: &str,
+        user_jid: &str,
+    ) -> Result<String, CallBridgeError> {
+        self.create(
+            &["coSpaces", cospace_id, "coSpaceUsers"],
+            &Form::new().set("userJid", user_jid),
+        )
+        .await
+    }
+
+    pub async fn delete_cospace_user(
+        &self,
+        cospace_id: &str,
+        id: &str,
+    ) -> Result<(), CallBridgeError> {
+        self.delete(&["coSpaces", cospace_id, "coSpaceUsers", id])
+            .await
+    }
+}
+
+/// The id at the end of a create's `Location` (`/api/v1/coSpaces/<id>`,
+/// relative as CMS sends it, or absolute).
+pub fn location_id(location: &str) -> Option<String> {
+    location
+        .split(['?', '#'])
+        .next()?
+        .rsplit('/')
+        .find(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Whether a failure reason names an unknown API node: the reference spells
+/// it `unrecognizedObject`, some servers `unrecognisedObject`.
+fn is_unrecognised_object(reason: &str) -> bool {
+    reason.eq_ignore_ascii_case("unrecognizedObject")
+        || reason.eq_ignore_ascii_case("unrecognisedObject")
+}
+
+/// The error for an answer that is neither a success nor a 503: 401,
+/// `<failureDetails>` (a missing object is 404 per the reference, but 400
+/// with failure details is met too: both are "does not exist"), a bare 404,
+/// or any other status.
+pub fn answer_error(status: u16, body: &str) -> CallBridgeError {
+    if status == 401 {
+        return CallBridgeError::Unauthorized;
+    }
+    match xml::parse_failure(body) {
+        Some(detail) if is_unrecognised_object(&detail.reason) || status == 404 => {
+            match CallBridgeError::from_failure(status, detail) {
+                e @ CallBridgeError::NotFound { .. } => e,
+                CallBridgeError::Failure { reason, .. } => CallBridgeError::NotFound {
+                    object: "object".into(),
+                    reason,
+                },
+                // 404 with a parameter error or a duplicate: an odd answer,
+                // the reason says more than the status.
+                other => other,
+            }
+        }
+        Some(detail) => CallBridgeError::from_failure(status, detail),
+        None if status == 404 => CallBridgeError::NotFound {
+            object: "object".into(),
+            reason: "404".into(),
+        },
+        None => CallBridgeError::UnexpectedStatus {
+            status,
+            body: truncate(body).to_string(),
+        },
     }
 }
 

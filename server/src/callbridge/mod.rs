@@ -1,6 +1,6 @@
 //! The Call Bridge side of the scheduler: a client for the CMS REST API
-//! (`/api/v1/...` on the loopback interface), a simulator speaking the same
-//! API for tests and demos, and the saga that prepares a meeting's space.
+//! (`/api/v1/...`), a simulator behaving like a CMS for tests and demos,
+//! and the saga that prepares a meeting's space with the documented API.
 //!
 //! See `docs/callbridge.md` for the API subset, error mapping, retry policy,
 //! simulator seed and fault injection, and the idempotency scheme.
@@ -20,9 +20,10 @@ pub use client::CallBridgeClient;
 pub use config::{CallBridgeConfig, Password, RetryPolicy, TlsOptions, DEFAULT_BASE_URL};
 pub use error::{CallBridgeError, FailureDetail};
 pub use model::{
-    AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLegProfile, CallProfile, CoSpace,
-    CoSpaceTemplate, Form, NewAccessMethod, NewAccessMethodTemplate, NewCoSpace,
-    NewCoSpaceTemplate, Page, User, UserCoSpaceTemplate, WebBridge,
+    AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLeg, CallLegProfile, CallProfile,
+    CoSpace, CoSpaceTemplate, CoSpaceUser, Form, NewAccessMethod, NewAccessMethodTemplate,
+    NewCoSpace, NewCoSpaceTemplate, Page, Participant, SystemStatus, User, UserCoSpaceTemplate,
+    WebBridge,
 };
 pub use saga::{
     create_meeting_space, delete_meeting_space, find_request_space, space_uri, Compensation,

@@ -84,9 +84,28 @@ pub struct CoSpace {
     pub owner_jid: Option<String>,
     pub call_profile: Option<String>,
     pub call_leg_profile: Option<String>,
+    pub dial_in_security_profile: Option<String>,
     pub auto_generated: Option<bool>,
+    /// The scheduling person's name (shown on the call as ownerName).
+    pub meeting_scheduler: Option<String>,
+    /// The id of the user whose JID is `ownerJid` (GET one coSpace).
+    pub owner_id: Option<String>,
+    /// How many access methods the coSpace has (GET one coSpace).
+    pub num_access_methods: Option<u32>,
 }
 api_object!(CoSpace, "coSpaces", "coSpace");
+
+/// `/api/v1/coSpaces/<id>/coSpaceUsers/<id>`: a member of a coSpace.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoSpaceUser {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub user_jid: Option<String>,
+    pub user_id: Option<String>,
+    pub auto_generated: Option<bool>,
+}
+api_object!(CoSpaceUser, "coSpaceUsers", "coSpaceUser");
 
 /// `/api/v1/coSpaces/<id>/accessMethods/<id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -197,8 +216,48 @@ pub struct Call {
     pub co_space: Option<String>,
     pub call_correlator: Option<String>,
     pub duration_seconds: Option<u64>,
+    pub num_call_legs: Option<u32>,
+    pub num_participants_local: Option<u32>,
 }
 api_object!(Call, "calls", "call");
+
+/// `/api/v1/callLegs/<id>` (also listed under `/calls/<id>/callLegs`): one
+/// connection to an active call.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLeg {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub remote_party: Option<String>,
+    /// The call it belongs to.
+    pub call: Option<String>,
+    pub direction: Option<String>,
+    pub duration_seconds: Option<u64>,
+}
+api_object!(CallLeg, "callLegs", "callLeg");
+
+/// `/api/v1/participants/<id>` (also under `/calls/<id>/participants`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub call: Option<String>,
+}
+api_object!(Participant, "participants", "participant");
+
+/// `/api/v1/system/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemStatus {
+    pub software_version: Option<String>,
+    pub uptime_seconds: Option<u64>,
+    pub activated: Option<bool>,
+    pub cluster_enabled: Option<bool>,
+    pub call_legs_active: Option<u32>,
+}
 
 /// Form parameters for a POST or PUT, in order. An empty value unsets the
 /// field on the Call Bridge.
@@ -262,8 +321,9 @@ pub struct NewCoSpace {
     pub owner_jid: Option<String>,
     pub call_profile: Option<String>,
     pub call_leg_profile: Option<String>,
-    /// Instantiate this template's access methods in the new coSpace.
-    pub co_space_template: Option<String>,
+    pub dial_in_security_profile: Option<String>,
+    /// The scheduling person's name.
+    pub meeting_scheduler: Option<String>,
     /// Ask the Call Bridge to generate a call ID when none is given.
     pub require_call_id: bool,
 }
@@ -281,7 +341,11 @@ impl NewCoSpace {
             .set_opt("ownerJid", self.owner_jid.clone())
             .set_opt("callProfile", self.call_profile.clone())
             .set_opt("callLegProfile", self.call_leg_profile.clone())
-            .set_opt("coSpaceTemplate", self.co_space_template.clone());
+            .set_opt(
+                "dialInSecurityProfile",
+                self.dial_in_security_profile.clone(),
+            )
+            .set_opt("meetingScheduler", self.meeting_scheduler.clone());
         if self.require_call_id {
             form.set("requireCallId", "true")
         } else {

@@ -1,18 +1,21 @@
-//! The space-creation saga: make (or reuse) the coSpace of a meeting with one
-//! access method per access method template, and undo what was done when a
-//! step fails.
+//! The space-creation saga: make (or reuse) the coSpace of a meeting "from
+//! a template" with the documented API only (SPEC §7): the template's
+//! callProfile, callLegProfile and dialInSecurityProfile copied onto the new
+//! coSpace, one access method per access method template, the organizer
+//! made a member; and undo what was done when a step fails.
 //!
 //! Idempotency: the coSpace's URI is `<uri base>-<token>`, the token being
 //! the first 12 hex digits of SHA-256(request id), and its `cdrTag` is
 //! `scheduler:<request id>`. The Call Bridge refuses a second coSpace with
-//! the same URI (`duplicateCoSpaceUri`), and a retry of the same request finds
-//! the first one with `GET /coSpaces?filter=<uri>` and checks the `cdrTag`
-//! before reusing it. Access methods are matched by name (the role).
+//! the same URI (`duplicateCoSpaceUri`); then, or when the create's answer
+//! was lost, the saga finds the first one with `GET /coSpaces?filter=<uri>`
+//! and checks the `cdrTag` before reusing it. Access methods are matched by
+//! name (the role), members by JID.
 
 use super::client::CallBridgeClient;
 use super::error::CallBridgeError;
 use super::model::{
-    AccessMethod, AccessMethodTemplate, CoSpace, Form, NewAccessMethod, NewCoSpace,
+    AccessMethod, AccessMethodTemplate, CoSpace, CoSpaceTemplate, Form, NewAccessMethod, NewCoSpace,
 };
 use rand::Rng;
 use reqwest::Url;
@@ -25,6 +28,8 @@ const MARKER_PREFIX: &str = "scheduler:";
 const URI_BASE_MAX: usize = 40;
 /// Attempts at a free random call ID for an access method.
 const CALL_ID_ATTEMPTS: u32 = 5;
+/// Longest `meetingScheduler` sent (the organizer's name).
+const MEETING_SCHEDULER_MAX: usize = 200;
 
 /// Where the meeting's space comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,8 +58,11 @@ pub struct SpaceRequest {
     pub uri_base: String,
     /// The web bridge join address, e.g. `https://join.example.com`.
     pub web_bridge_url: String,
-    /// Owner of the new coSpace, if any.
+    /// The organizer's JID on the Call Bridge, if they have one: the new
+    /// coSpace's `ownerJid`, and its member (`coSpaceUsers`).
     pub owner_jid: Option<String>,
+    /// The organizer's name, sent as the new coSpace's `meetingScheduler`.
+    pub organizer_name: Option<String>,
 }
 
 /// How the coSpace was obtained.
@@ -97,6 +105,8 @@ pub struct CreatedSpace {
     /// One per access method template, in the template's order (for an
     /// existing space without template: its access methods).
     pub access_methods: Vec<RoleAccess>,
+    /// The HTTP requests this saga sent to the Call Bridge.
+    pub round_trips: u64,
 }
 
 /// The saga's steps, for errors.
@@ -104,21 +114,20 @@ pub struct CreatedSpace {
 pub enum SagaStep {
     Validate,
     ReadTemplate,
-    FindPrevious,
     CreateCoSpace,
     ReadCoSpace,
     ListAccessMethods,
     CreateAccessMethod { role: String },
     ReadAccessMethod { role: String },
     CompleteAccessMethod { role: String },
+    AddMember,
 }
 
 impl fmt::Display for SagaStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SagaStep::Validate => f.write_str("validate the request"),
-            SagaStep::ReadTemplate => f.write_str("read the access method templates"),
-            SagaStep::FindPrevious => f.write_str("look for a space made by an earlier attempt"),
+            SagaStep::ReadTemplate => f.write_str("read the coSpace template"),
             SagaStep::CreateCoSpace => f.write_str("create the coSpace"),
             SagaStep::ReadCoSpace => f.write_str("read the coSpace"),
             SagaStep::ListAccessMethods => f.write_str("list the access methods"),
@@ -127,6 +136,7 @@ impl fmt::Display for SagaStep {
             SagaStep::CompleteAccessMethod { role } => {
                 write!(f, "complete access method {role}")
             }
+            SagaStep::AddMember => f.write_str("make the organizer a member"),
         }
     }
 }
@@ -265,10 +275,12 @@ fn uri_part(space: &CoSpace) -> Option<String> {
         .filter(|p| !p.is_empty())
 }
 
+/// What undoes one step: every object the saga added.
 #[derive(Debug, Clone)]
 enum Undo {
     DeleteCoSpace(String),
     DeleteAccessMethod { cospace_id: String, id: String },
+    RemoveMember { cospace_id: String, id: String },
 }
 
 impl Undo {
@@ -277,6 +289,19 @@ impl Undo {
             Undo::DeleteCoSpace(id) => format!("/api/v1/coSpaces/{id}"),
             Undo::DeleteAccessMethod { cospace_id, id } => {
                 format!("/api/v1/coSpaces/{cospace_id}/accessMethods/{id}")
+            }
+            Undo::RemoveMember { cospace_id, id } => {
+                format!("/api/v1/coSpaces/{cospace_id}/coSpaceUsers/{id}")
+            }
+        }
+    }
+
+    /// The coSpace an access method or a member lives in.
+    fn inside(&self) -> Option<&str> {
+        match self {
+            Undo::DeleteCoSpace(_) => None,
+            Undo::DeleteAccessMethod { cospace_id, .. } | Undo::RemoveMember { cospace_id, .. } => {
+                Some(cospace_id)
             }
         }
     }
@@ -288,8 +313,9 @@ fn at<E: Into<SagaCause>>(step: SagaStep) -> impl FnOnce(E) -> (SagaStep, SagaCa
     move |e| (step, e.into())
 }
 
-struct Saga<'a> {
-    client: &'a CallBridgeClient,
+struct Saga {
+    /// Counting its own round trips.
+    client: CallBridgeClient,
     undo: Vec<Undo>,
 }
 
@@ -301,11 +327,22 @@ pub async fn create_meeting_space(
     request: &SpaceRequest,
 ) -> Result<CreatedSpace, SagaError> {
     let mut saga = Saga {
-        client,
+        client: client.counting(),
         undo: Vec::new(),
     };
     match saga.run(request).await {
-        Ok(space) => Ok(space),
+        Ok(mut space) => {
+            space.round_trips = saga.client.round_trips();
+            tracing::info!(
+                target: "callbridge",
+                request_id = %request.request_id,
+                cospace_id = %space.cospace_id,
+                origin = ?space.origin,
+                round_trips = space.round_trips,
+                "meeting space ready"
+            );
+            Ok(space)
+        }
         Err((step, cause)) => {
             tracing::warn!(
                 target: "callbridge",
@@ -383,7 +420,7 @@ pub async fn delete_meeting_space(
     }
 }
 
-impl Saga<'_> {
+impl Saga {
     async fn run(&mut self, req: &SpaceRequest) -> StepResult<CreatedSpace> {
         let web_bridge = validate(req).map_err(at(SagaStep::Validate))?;
         let template_id = match &req.source {
@@ -400,7 +437,16 @@ impl Saga<'_> {
         };
         let (cospace_id, origin) = match &req.source {
             SpaceSource::Existing { cospace_id, .. } => (cospace_id.clone(), SpaceOrigin::Existing),
-            SpaceSource::Template { template_id } => self.obtain_space(req, template_id).await?,
+            SpaceSource::Template { template_id } => {
+                // Its profiles are copied onto the new coSpace (an existing
+                // space keeps its own).
+                let template = self
+                    .client
+                    .cospace_template(template_id)
+                    .await
+                    .map_err(at(SagaStep::ReadTemplate))?;
+                self.obtain_space(req, &template).await?
+            }
         };
         let space = self
             .client
@@ -408,11 +454,22 @@ impl Saga<'_> {
             .await
             .map_err(at(SagaStep::ReadCoSpace))?;
         let owned_space = origin != SpaceOrigin::Existing;
-        let listed = self
-            .client
-            .access_methods(&cospace_id)
-            .await
-            .map_err(at(SagaStep::ListAccessMethods))?;
+        if owned_space {
+            if let Some(jid) = req.owner_jid.as_deref().filter(|j| !j.trim().is_empty()) {
+                self.ensure_member(&cospace_id, jid, origin)
+                    .await
+                    .map_err(at(SagaStep::AddMember))?;
+            }
+        }
+        // A space made by this call has no access methods yet.
+        let listed = if origin == SpaceOrigin::Created {
+            Vec::new()
+        } else {
+            self.client
+                .access_methods(&cospace_id)
+                .await
+                .map_err(at(SagaStep::ListAccessMethods))?
+        };
 
         let mut roles = Vec::new();
         if let Some(template_id) = template_id {
@@ -466,13 +523,6 @@ impl Saga<'_> {
                 }
             })
             .collect();
-        tracing::debug!(
-            target: "callbridge",
-            request_id = %req.request_id,
-            cospace_id = %cospace_id,
-            ?origin,
-            "meeting space ready"
-        );
         Ok(CreatedSpace {
             cospace_id,
             origin,
@@ -483,31 +533,34 @@ impl Saga<'_> {
             secret: space.secret,
             join_url: space_join,
             access_methods,
+            round_trips: 0,
         })
     }
 
-    /// The coSpace of the request: found again (earlier attempt) or created.
+    /// The coSpace of the request, created with the template's profiles;
+    /// or, when the URI is taken or the answer was lost, the one an earlier
+    /// attempt made, found again.
     async fn obtain_space(
         &mut self,
         req: &SpaceRequest,
-        template_id: &str,
+        template: &CoSpaceTemplate,
     ) -> StepResult<(String, SpaceOrigin)> {
         let uri = space_uri(&req.uri_base, &req.request_id);
         let marker = request_marker(&req.request_id);
-        if let Some(id) = self
-            .find_previous(&uri, &marker)
-            .await
-            .map_err(at(SagaStep::FindPrevious))?
-        {
-            self.undo.push(Undo::DeleteCoSpace(id.clone()));
-            return Ok((id, SpaceOrigin::Recovered));
-        }
         let params = NewCoSpace {
             name: Some(req.name.clone()),
             uri: Some(uri.clone()),
             cdr_tag: Some(marker.clone()),
-            owner_jid: req.owner_jid.clone(),
-            co_space_template: Some(template_id.to_string()),
+            owner_jid: req.owner_jid.clone().filter(|j| !j.trim().is_empty()),
+            meeting_scheduler: req
+                .organizer_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| n.chars().take(MEETING_SCHEDULER_MAX).collect()),
+            call_profile: template.call_profile.clone(),
+            call_leg_profile: template.call_leg_profile.clone(),
+            dial_in_security_profile: template.dial_in_security_profile.clone(),
             require_call_id: true,
             ..NewCoSpace::default()
         };
@@ -516,8 +569,8 @@ impl Saga<'_> {
                 self.undo.push(Undo::DeleteCoSpace(id.clone()));
                 Ok((id, SpaceOrigin::Created))
             }
-            // The URI is taken (a concurrent attempt?) or the answer was lost:
-            // the space may exist, look for it.
+            // The URI is taken (an earlier or concurrent attempt?) or the
+            // answer was lost: the space may exist, look for it.
             Err(e) if e.is_ambiguous() || matches!(e, CallBridgeError::DuplicateCoSpaceUri) => {
                 match self.find_previous(&uri, &marker).await {
                     Ok(Some(id)) => {
@@ -530,6 +583,32 @@ impl Saga<'_> {
             }
             Err(e) => Err((SagaStep::CreateCoSpace, e.into())),
         }
+    }
+
+    /// Makes `jid` a member of a space this request owns; for a space found
+    /// again, only if it is not one yet.
+    async fn ensure_member(
+        &mut self,
+        cospace_id: &str,
+        jid: &str,
+        origin: SpaceOrigin,
+    ) -> Result<(), CallBridgeError> {
+        if origin == SpaceOrigin::Recovered {
+            let members = self.client.cospace_users(cospace_id, Some(jid)).await?;
+            if members.iter().any(|m| {
+                m.user_jid
+                    .as_deref()
+                    .is_some_and(|j| j.eq_ignore_ascii_case(jid))
+            }) {
+                return Ok(());
+            }
+        }
+        let id = self.client.add_cospace_user(cospace_id, jid).await?;
+        self.undo.push(Undo::RemoveMember {
+            cospace_id: cospace_id.to_string(),
+            id,
+        });
+        Ok(())
     }
 
     /// The coSpace with exactly this URI, if it carries our marker; an error
@@ -680,8 +759,9 @@ impl Saga<'_> {
             .map_err(at(read_step()))
     }
 
-    /// Deletes what was created, newest first; an access method inside a
-    /// coSpace that is deleted anyway is skipped; 404 counts as deleted.
+    /// Deletes what was created, newest first; an access method or a member
+    /// inside a coSpace that is deleted anyway is skipped; 404 counts as
+    /// deleted.
     async fn compensate(&mut self) -> Compensation {
         if self.undo.is_empty() {
             return Compensation::NothingToUndo;
@@ -698,13 +778,17 @@ impl Saga<'_> {
         let mut left_behind = Vec::new();
         let mut last_error = None;
         for undo in self.undo.drain(..).rev() {
+            if undo.inside().is_some_and(|c| spaces.iter().any(|s| s == c)) {
+                // Goes with its coSpace.
+                continue;
+            }
             let result = match &undo {
                 Undo::DeleteCoSpace(id) => self.client.delete_cospace(id).await,
-                Undo::DeleteAccessMethod { cospace_id, .. } if spaces.contains(cospace_id) => {
-                    continue
-                }
                 Undo::DeleteAccessMethod { cospace_id, id } => {
                     self.client.delete_access_method(cospace_id, id).await
+                }
+                Undo::RemoveMember { cospace_id, id } => {
+                    self.client.delete_cospace_user(cospace_id, id).await
                 }
             };
             match result {

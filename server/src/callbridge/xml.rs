@@ -141,7 +141,13 @@ fn write_element(out: &mut String, element: &str, id: &str, fields: &[(&str, Str
     out.push_str(element);
     out.push_str(" id=\"");
     out.push_str(&escape(id));
-    out.push_str("\">");
+    out.push('"');
+    write_fields(out, element, fields);
+}
+
+/// `>` then the fields, then the closing tag of `element`.
+fn write_fields(out: &mut String, element: &str, fields: &[(&str, String)]) {
+    out.push('>');
     for (name, value) in fields {
         if value.is_empty() {
             continue;
@@ -162,6 +168,13 @@ fn write_element(out: &mut String, element: &str, id: &str, fields: &[(&str, Str
 /// A whole object answer, with the XML declaration.
 pub fn object_document(element: &str, id: &str, fields: &[(&str, String)]) -> String {
     format!("{DECL}{}", write_object(element, id, fields))
+}
+
+/// An answer without id, such as `<status>` of `/system/status`.
+pub fn object_document_without_id(element: &str, fields: &[(&str, String)]) -> String {
+    let mut out = format!("{DECL}<{element}");
+    write_fields(&mut out, element, fields);
+    out
 }
 
 /// `<collection total="N">items</collection>`, with the XML declaration.

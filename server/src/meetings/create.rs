@@ -50,6 +50,7 @@ impl Meetings {
             uri_base: slug(&d.name),
             web_bridge_url: self.join_base_url.clone(),
             owner_jid,
+            organizer_name: Some(user.display_name.clone()),
         };
         // Written (and committed) before the Call Bridge is asked: should
         // this node die before the meeting is stored, the recovery sweep

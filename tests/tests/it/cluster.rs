@@ -261,11 +261,11 @@ async fn a_node_killed_while_creating_a_meeting_leaves_no_half_made_space() {
         .unwrap()
         .unwrap();
     let before = a.cb.cospaces().len();
-    // Reading the new space's access methods hangs: the node dies while
-    // waiting, with the coSpace made and nothing stored.
+    // Making the new space's first access method hangs: the node dies
+    // while waiting, with the coSpace made and nothing stored.
     a.cb.add_fault(FaultRule::next(
         1,
-        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
+        RequestMatcher::new("POST /api/v1/coSpaces/*/accessMethods"),
         FaultAction::Delay(Duration::from_secs(60)),
     ));
     let input: server::meetings::api::MeetingInput = serde_json::from_value(json!({
@@ -340,7 +340,7 @@ async fn finished_and_compensated_creations_leave_no_intent() {
     assert_eq!(r.status(), 201);
     a.cb.add_fault(FaultRule::next(
         100,
-        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
+        RequestMatcher::new("POST /api/v1/coSpaces/*/accessMethods"),
         FaultAction::Status(500),
     ));
     let r = post_json(&http, a.url("/api/v1/meetings"), &token, &body("Refused")).await;

@@ -150,8 +150,8 @@ async fn a_refused_deletion_keeps_the_meeting_and_a_retry_sends_one_cancellation
 async fn a_lost_answer_and_a_failed_lookup_leave_the_space_to_the_sweep() {
     let (app, token, http) = setup().await;
     // A first meeting: the node now holds its copy of the Call Bridge's
-    // spaces, so the next creation's only list request before its POST is
-    // the saga's look for an earlier attempt.
+    // spaces, so the next creation sends no list request before its POST
+    // (the saga looks for an earlier attempt only when the POST fails).
     let r = create(&app, &http, &token, meeting("Warm-up", "warm-up-1")).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let spaces = app.cb.cospaces().len();
@@ -160,10 +160,10 @@ async fn a_lost_answer_and_a_failed_lookup_leave_the_space_to_the_sweep() {
         RequestMatcher::new("POST /api/v1/coSpaces"),
         FaultAction::DropAfterProcessing,
     ));
-    // The look before the POST answers; every look after it is busy.
+    // Every look for it after the POST is busy.
     app.cb.add_fault(FaultRule {
         matcher: RequestMatcher::new("GET /api/v1/coSpaces"),
-        skip: 1,
+        skip: 0,
         times: 100,
         action: FaultAction::Busy,
     });

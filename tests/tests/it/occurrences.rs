@@ -105,7 +105,12 @@ async fn cancel_move_and_split_one_occurrence() {
             cal.contains("RECURRENCE-ID;TZID=Europe/Paris:20300619T100000"),
             "{cal}"
         );
-        assert!(!cal.contains("RRULE"), "{cal}");
+        // Each event (inline and in invite.ics) is that one occurrence; the
+        // VTIMEZONE's yearly rules aside, nothing repeats.
+        for event in cal.split("BEGIN:VEVENT").skip(1) {
+            let event = event.split("END:VEVENT").next().unwrap();
+            assert!(!event.contains("RRULE"), "{cal}");
+        }
     }
     // The home page shows the real occurrences.
     let home = app.page(&c, "/").await;

@@ -348,10 +348,10 @@ async fn call_bridge_failure_during_create_leaves_nothing_behind() {
         "ExternalAccessMeth",
     )
     .await;
-    // The new space's access methods cannot be read back.
+    // The new space's first access method cannot be made.
     app.cb.fail_nth(
         1,
-        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
+        RequestMatcher::new("POST /api/v1/coSpaces/*/accessMethods"),
         FaultAction::Status(500),
     );
     let loc = post_form(

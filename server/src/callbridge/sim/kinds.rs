@@ -1,10 +1,12 @@
-//! The object kinds the simulator knows: names, accepted parameters and
-//! their types, required parameters, and the fields lists and single-object
-//! answers show.
+//! The object kinds the simulator knows: names, the parameters the CMS API
+//! reference documents for each node and their types, required parameters,
+//! the list query parameters, and the fields lists and single-object answers
+//! show.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ty {
-    Text,
+    /// Free text of at most that many characters.
+    Text(usize),
     /// A URI user part: letters, digits, `.`, `_`, `-`, `+`.
     Uri,
     /// A URI user part with exactly one `$`.
@@ -13,15 +15,28 @@ pub(crate) enum Ty {
     Digits,
     /// The id of an object of that top-level collection.
     Ref(&'static str),
-    Scope,
+    /// One of these values (`defaultLayout`, `scope`, ...).
+    Enum(&'static [&'static str]),
+}
+
+/// Free text as CMS takes it for names and descriptions.
+const TEXT: Ty = Ty::Text(200);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum On {
+    /// POST and PUT.
+    Both,
+    /// Only PUT (`regenerateSecret`).
+    Put,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Param {
     pub name: &'static str,
     pub ty: Ty,
-    /// False for actions (`requireCallId`, `regenerateSecret`, `coSpaceTemplate`).
+    /// False for actions (`requireCallId`, `regenerateSecret`).
     pub stored: bool,
+    pub on: On,
 }
 
 const fn p(name: &'static str, ty: Ty) -> Param {
@@ -29,16 +44,37 @@ const fn p(name: &'static str, ty: Ty) -> Param {
         name,
         ty,
         stored: true,
+        on: On::Both,
     }
 }
 
-const fn action(name: &'static str, ty: Ty) -> Param {
+const fn action(name: &'static str, ty: Ty, on: On) -> Param {
     Param {
         name,
         ty,
         stored: false,
+        on,
     }
 }
+
+/// The layouts the reference documents for `defaultLayout`.
+pub(crate) const LAYOUTS: &[&str] = &[
+    "allEqual",
+    "speakerOnly",
+    "telepresence",
+    "stacked",
+    "allEqualQuarters",
+    "allEqualNinths",
+    "allEqualSixteenths",
+    "allEqualTwentyFifths",
+    "onePlusFive",
+    "onePlusSeven",
+    "onePlusNine",
+    "automatic",
+    "onePlusN",
+];
+
+const SCOPE: Ty = Ty::Enum(&["public", "private"]);
 
 /// An object kind: its names, parameters and which fields it shows.
 #[derive(Debug)]
@@ -48,6 +84,9 @@ pub(crate) struct Kind {
     pub parent: Option<&'static str>,
     pub params: &'static [Param],
     pub required: &'static [&'static str],
+    /// List query parameters besides `offset`, `limit` and `filter`, with
+    /// the field each one must equal (`coSpaceFilter` → `coSpace`).
+    pub field_filters: &'static [(&'static str, &'static str)],
     pub list_fields: &'static [&'static str],
     pub detail_fields: &'static [&'static str],
     pub filter_fields: &'static [&'static str],
@@ -69,12 +108,19 @@ pub(crate) const CALL_PROFILES: Kind = Kind {
     element: "callProfile",
     parent: None,
     params: &[
-        p("name", Ty::Text),
+        p("name", TEXT),
         p("participantLimit", Ty::Digits),
-        p("recordingMode", Ty::Text),
-        p("streamingMode", Ty::Text),
+        p(
+            "recordingMode",
+            Ty::Enum(&["disabled", "manual", "automatic"]),
+        ),
+        p(
+            "streamingMode",
+            Ty::Enum(&["disabled", "manual", "automatic"]),
+        ),
     ],
     required: &[],
+    field_filters: &[],
     list_fields: &["name", "participantLimit"],
     detail_fields: &["name", "participantLimit", "recordingMode", "streamingMode"],
     filter_fields: &["name"],
@@ -86,11 +132,12 @@ pub(crate) const CALL_LEG_PROFILES: Kind = Kind {
     element: "callLegProfile",
     parent: None,
     params: &[
-        p("name", Ty::Text),
-        p("defaultLayout", Ty::Text),
+        p("name", TEXT),
+        p("defaultLayout", Ty::Enum(LAYOUTS)),
         p("needsActivation", Ty::Bool),
     ],
     required: &[],
+    field_filters: &[],
     list_fields: &["name"],
     detail_fields: &["name", "defaultLayout", "needsActivation"],
     filter_fields: &["name"],
@@ -102,14 +149,15 @@ pub(crate) const COSPACE_TEMPLATES: Kind = Kind {
     element: "coSpaceTemplate",
     parent: None,
     params: &[
-        p("name", Ty::Text),
-        p("description", Ty::Text),
+        p("name", TEXT),
+        p("description", TEXT),
         p("callProfile", Ty::Ref("callProfiles")),
         p("callLegProfile", Ty::Ref("callLegProfiles")),
-        p("dialInSecurityProfile", Ty::Text),
-        p("defaultAccessMethodTemplate", Ty::Text),
+        p("dialInSecurityProfile", TEXT),
+        p("defaultAccessMethodTemplate", TEXT),
     ],
     required: &[],
+    field_filters: &[],
     list_fields: &["name", "description", "numAccessMethodTemplates"],
     detail_fields: &[
         "name",
@@ -129,14 +177,15 @@ pub(crate) const ACCESS_METHOD_TEMPLATES: Kind = Kind {
     element: "accessMethodTemplate",
     parent: Some("coSpaceTemplates"),
     params: &[
-        p("name", Ty::Text),
+        p("name", TEXT),
         p("uriGenerator", Ty::UriGenerator),
         p("callLegProfile", Ty::Ref("callLegProfiles")),
         p("generateUniqueCallId", Ty::Bool),
-        p("dialInSecurityProfile", Ty::Text),
-        p("scope", Ty::Scope),
+        p("dialInSecurityProfile", TEXT),
+        p("scope", SCOPE),
     ],
     required: &["uriGenerator"],
+    field_filters: &[],
     list_fields: &["name", "uriGenerator", "generateUniqueCallId"],
     detail_fields: &[
         "name",
@@ -150,29 +199,35 @@ pub(crate) const ACCESS_METHOD_TEMPLATES: Kind = Kind {
     api_writable: true,
 };
 
+/// `POST /coSpaces` as the reference documents it: no template parameter.
 pub(crate) const COSPACES: Kind = Kind {
     collection: "coSpaces",
     element: "coSpace",
     parent: None,
     params: &[
-        p("name", Ty::Text),
+        p("name", TEXT),
         p("uri", Ty::Uri),
         p("secondaryUri", Ty::Uri),
         p("callId", Ty::Digits),
-        p("cdrTag", Ty::Text),
+        p("cdrTag", Ty::Text(100)),
         p("passcode", Ty::Digits),
-        p("defaultLayout", Ty::Text),
-        p("callProfile", Ty::Ref("callProfiles")),
+        p("defaultLayout", Ty::Enum(LAYOUTS)),
+        p("tenant", TEXT),
         p("callLegProfile", Ty::Ref("callLegProfiles")),
-        p("secret", Ty::Text),
-        p("ownerJid", Ty::Text),
-        p("meetingScheduler", Ty::Text),
+        p("callProfile", Ty::Ref("callProfiles")),
+        p("callBrandingProfile", TEXT),
+        p("dialInSecurityProfile", TEXT),
+        action("requireCallId", Ty::Bool, On::Both),
+        p("secret", TEXT),
+        action("regenerateSecret", Ty::Bool, On::Put),
         p("nonMemberAccess", Ty::Bool),
-        action("requireCallId", Ty::Bool),
-        action("regenerateSecret", Ty::Bool),
-        action("coSpaceTemplate", Ty::Ref("coSpaceTemplates")),
+        p("ownerJid", TEXT),
+        p("streamUrl", TEXT),
+        p("ownerAdGuid", TEXT),
+        p("meetingScheduler", TEXT),
     ],
     required: &[],
+    field_filters: &[],
     list_fields: &["name", "autoGenerated", "uri", "secondaryUri", "callId"],
     detail_fields: &[
         "name",
@@ -183,12 +238,19 @@ pub(crate) const COSPACES: Kind = Kind {
         "cdrTag",
         "passcode",
         "defaultLayout",
+        "tenant",
         "callProfile",
         "callLegProfile",
+        "callBrandingProfile",
+        "dialInSecurityProfile",
         "secret",
-        "ownerJid",
-        "meetingScheduler",
         "nonMemberAccess",
+        "ownerJid",
+        "ownerId",
+        "streamUrl",
+        "ownerAdGuid",
+        "meetingScheduler",
+        "numAccessMethods",
     ],
     filter_fields: &["name", "uri"],
     api_writable: true,
@@ -202,14 +264,16 @@ pub(crate) const ACCESS_METHODS: Kind = Kind {
         p("uri", Ty::Uri),
         p("callId", Ty::Digits),
         p("passcode", Ty::Digits),
+        p("name", TEXT),
         p("callLegProfile", Ty::Ref("callLegProfiles")),
-        p("secret", Ty::Text),
-        action("regenerateSecret", Ty::Bool),
-        p("scope", Ty::Scope),
-        p("name", Ty::Text),
-        p("dialInSecurityProfile", Ty::Text),
+        p("secret", TEXT),
+        action("regenerateSecret", Ty::Bool, On::Put),
+        p("scope", SCOPE),
+        p("importance", Ty::Digits),
+        p("dialInSecurityProfile", TEXT),
     ],
     required: &[],
+    field_filters: &[],
     list_fields: &["name", "uri", "callId", "scope"],
     detail_fields: &[
         "name",
@@ -219,9 +283,52 @@ pub(crate) const ACCESS_METHODS: Kind = Kind {
         "callLegProfile",
         "secret",
         "scope",
+        "importance",
         "dialInSecurityProfile",
     ],
     filter_fields: &["name", "uri"],
+    api_writable: true,
+};
+
+/// The members of a coSpace (`/coSpaces/<id>/coSpaceUsers`).
+pub(crate) const COSPACE_USERS: Kind = Kind {
+    collection: "coSpaceUsers",
+    element: "coSpaceUser",
+    parent: Some("coSpaces"),
+    params: &[
+        p("userJid", TEXT),
+        p("callLegProfile", Ty::Ref("callLegProfiles")),
+        p("canDestroy", Ty::Bool),
+        p("canAddRemoveMember", Ty::Bool),
+        p("canChangeName", Ty::Bool),
+        p("canChangeUri", Ty::Bool),
+        p("canChangeCallId", Ty::Bool),
+        p("canChangePasscode", Ty::Bool),
+        p("canPostMessage", Ty::Bool),
+        p("canRemoveSelf", Ty::Bool),
+        p("canDeleteAllMessages", Ty::Bool),
+        p("canChangeScope", Ty::Bool),
+    ],
+    required: &["userJid"],
+    field_filters: &[],
+    list_fields: &["userJid", "userId", "autoGenerated"],
+    detail_fields: &[
+        "userJid",
+        "userId",
+        "autoGenerated",
+        "callLegProfile",
+        "canDestroy",
+        "canAddRemoveMember",
+        "canChangeName",
+        "canChangeUri",
+        "canChangeCallId",
+        "canChangePasscode",
+        "canPostMessage",
+        "canRemoveSelf",
+        "canDeleteAllMessages",
+        "canChangeScope",
+    ],
+    filter_fields: &["userJid"],
     api_writable: true,
 };
 
@@ -230,15 +337,24 @@ pub(crate) const USERS: Kind = Kind {
     element: "user",
     parent: None,
     params: &[
-        p("userJid", Ty::Text),
-        p("name", Ty::Text),
-        p("email", Ty::Text),
-        p("cdrTag", Ty::Text),
-        p("userProfile", Ty::Text),
+        p("userJid", TEXT),
+        p("name", TEXT),
+        p("email", TEXT),
+        p("authenticationId", TEXT),
+        p("cdrTag", Ty::Text(100)),
+        p("userProfile", TEXT),
     ],
     required: &["userJid"],
+    field_filters: &[],
     list_fields: &["userJid", "name", "email"],
-    detail_fields: &["userJid", "name", "email", "cdrTag", "userProfile"],
+    detail_fields: &[
+        "userJid",
+        "name",
+        "email",
+        "authenticationId",
+        "cdrTag",
+        "userProfile",
+    ],
     filter_fields: &["userJid", "name", "email"],
     api_writable: false,
 };
@@ -249,6 +365,7 @@ pub(crate) const USER_COSPACE_TEMPLATES: Kind = Kind {
     parent: Some("users"),
     params: &[p("coSpaceTemplate", Ty::Ref("coSpaceTemplates"))],
     required: &["coSpaceTemplate"],
+    field_filters: &[],
     list_fields: &["coSpaceTemplate", "name", "description"],
     detail_fields: &["coSpaceTemplate", "name", "description"],
     filter_fields: &[],
@@ -260,28 +377,82 @@ pub(crate) const WEB_BRIDGES: Kind = Kind {
     element: "webBridge",
     parent: None,
     params: &[
-        p("url", Ty::Text),
-        p("tenant", Ty::Text),
-        p("tenantGroup", Ty::Text),
-        p("webBridgeProfile", Ty::Text),
+        p("url", TEXT),
+        p("tenant", TEXT),
+        p("tenantGroup", TEXT),
+        p("webBridgeProfile", TEXT),
     ],
     required: &["url"],
+    field_filters: &[],
     list_fields: &["url"],
     detail_fields: &["url", "tenant", "tenantGroup", "webBridgeProfile"],
     filter_fields: &["url"],
     api_writable: true,
 };
 
+/// Active calls; `POST /calls coSpace=<id>` starts one.
 pub(crate) const CALLS: Kind = Kind {
     collection: "calls",
     element: "call",
     parent: None,
-    params: &[p("coSpace", Ty::Ref("coSpaces")), p("name", Ty::Text)],
+    params: &[p("coSpace", Ty::Ref("coSpaces")), p("name", TEXT)],
     required: &["coSpace"],
+    field_filters: &[("coSpaceFilter", "coSpace")],
     list_fields: &["name", "coSpace", "callCorrelator"],
-    detail_fields: &["name", "coSpace", "callCorrelator", "durationSeconds"],
+    detail_fields: &[
+        "name",
+        "coSpace",
+        "callCorrelator",
+        "durationSeconds",
+        "numCallLegs",
+        "numParticipantsLocal",
+    ],
     filter_fields: &["name"],
     api_writable: true,
+};
+
+/// The legs of active calls (one per participant here); read-only through
+/// the API, made by [`super::SimHandle::join_call`].
+pub(crate) const CALL_LEGS: Kind = Kind {
+    collection: "callLegs",
+    element: "callLeg",
+    parent: None,
+    params: &[
+        p("call", Ty::Ref("calls")),
+        p("name", TEXT),
+        p("remoteParty", TEXT),
+        p("direction", Ty::Enum(&["incoming", "outgoing"])),
+    ],
+    required: &["call"],
+    field_filters: &[],
+    list_fields: &["name", "remoteParty", "call"],
+    detail_fields: &[
+        "name",
+        "remoteParty",
+        "call",
+        "direction",
+        "durationSeconds",
+    ],
+    filter_fields: &["name", "remoteParty"],
+    api_writable: false,
+};
+
+/// The participants of active calls; read-only, made with their call leg.
+pub(crate) const PARTICIPANTS: Kind = Kind {
+    collection: "participants",
+    element: "participant",
+    parent: None,
+    params: &[
+        p("call", Ty::Ref("calls")),
+        p("callLeg", Ty::Ref("callLegs")),
+        p("name", TEXT),
+    ],
+    required: &["call"],
+    field_filters: &[],
+    list_fields: &["name", "call"],
+    detail_fields: &["name", "call"],
+    filter_fields: &["name"],
+    api_writable: false,
 };
 
 const KINDS: &[&Kind] = &[
@@ -291,18 +462,28 @@ const KINDS: &[&Kind] = &[
     &ACCESS_METHOD_TEMPLATES,
     &COSPACES,
     &ACCESS_METHODS,
+    &COSPACE_USERS,
     &USERS,
     &USER_COSPACE_TEMPLATES,
     &WEB_BRIDGES,
     &CALLS,
+    &CALL_LEGS,
+    &PARTICIPANTS,
 ];
 
-/// The kind at `/api/v1/<collection>`.
+/// Lists under an object that are views of top-level objects:
+/// `/calls/<id>/callLegs` lists the call legs whose `call` is `<id>`.
+const VIEWS: &[(&str, &str, &Kind, &str)] = &[
+    ("calls", "callLegs", &CALL_LEGS, "call"),
+    ("calls", "participants", &PARTICIPANTS, "call"),
+];
+
+/// The kind at `/api/v1/<collection>` (node names in any case).
 pub(crate) fn top_kind(collection: &str) -> Option<&'static Kind> {
     KINDS
         .iter()
         .copied()
-        .find(|k| k.parent.is_none() && k.collection == collection)
+        .find(|k| k.parent.is_none() && k.collection.eq_ignore_ascii_case(collection))
 }
 
 /// The kind at `/api/v1/<parent>/<id>/<collection>`.
@@ -310,7 +491,16 @@ pub(crate) fn sub_kind(parent: &str, collection: &str) -> Option<&'static Kind> 
     KINDS
         .iter()
         .copied()
-        .find(|k| k.parent == Some(parent) && k.collection == collection)
+        .find(|k| k.parent == Some(parent) && k.collection.eq_ignore_ascii_case(collection))
+}
+
+/// A view at `/api/v1/<parent>/<id>/<collection>`: its kind and the field
+/// that holds the parent's id.
+pub(crate) fn view(parent: &str, collection: &str) -> Option<(&'static Kind, &'static str)> {
+    VIEWS
+        .iter()
+        .find(|(p, c, _, _)| *p == parent && c.eq_ignore_ascii_case(collection))
+        .map(|(_, _, k, f)| (*k, *f))
 }
 
 pub(crate) fn kind_of(collection: &str) -> Option<&'static Kind> {

@@ -1,6 +1,7 @@
-//! An in-process Call Bridge simulator: plain HTTP on a local address,
-//! speaking the subset of the CMS API the client uses, with objects in
-//! memory, a seed, an inspection API for tests and runtime fault injection.
+//! An in-process Call Bridge simulator: HTTP or HTTPS on a local address,
+//! behaving like a CMS on the API the scheduler uses (SPEC §7), with objects
+//! in memory, a seed, a strict mode, an inspection and live-call API for
+//! tests and runtime fault injection.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +19,7 @@ mod store;
 
 pub use faults::{FaultAction, FaultRule, RequestMatcher};
 pub use seed::{Seed, SeedError, SeedObject, DEFAULT_SEED_JSON};
-pub use store::{ApiFailure, SimObject};
+pub use store::{ApiFailure, SimObject, UNKNOWN_PARAMETER};
 
 use super::config::{CallBridgeConfig, Password};
 use faults::Faults;
@@ -28,7 +29,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use store::{Origin, Store};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
@@ -48,6 +49,48 @@ impl SimCredentials {
     }
 }
 
+/// HTTPS for the simulator: the certificate chain and key it serves, and
+/// the host name its `base_url` uses (one the certificate names).
+#[derive(Clone)]
+pub struct SimTls {
+    config: Arc<rustls::ServerConfig>,
+    host: String,
+}
+
+impl std::fmt::Debug for SimTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimTls").field("host", &self.host).finish()
+    }
+}
+
+impl SimTls {
+    /// From a PEM certificate chain (leaf first) and its PEM private key.
+    pub fn from_pem(chain_pem: &str, key_pem: &str, host: &str) -> Result<Self, SimError> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let bad = |e: &dyn std::fmt::Display| SimError::Tls(e.to_string());
+        let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(&e))?;
+        if chain.is_empty() {
+            return Err(SimError::Tls("no certificate in the chain".into()));
+        }
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| bad(&e))?;
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(&e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| bad(&e))?;
+        Ok(Self {
+            config: Arc::new(config),
+            host: host.to_string(),
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error("the simulator cannot listen on {addr}: {source}")]
@@ -55,6 +98,8 @@ pub enum SimError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("the simulator's TLS setup failed: {0}")]
+    Tls(String),
     #[error(transparent)]
     Seed(#[from] SeedError),
     #[error("the simulator refused: HTTP {} {:?}", .0.status, .0.detail)]
@@ -105,6 +150,26 @@ impl CallBridgeSim {
         seed: Seed,
         credentials: SimCredentials,
     ) -> Result<SimHandle, SimError> {
+        Self::listen(addr, seed, credentials, None).await
+    }
+
+    /// Starts on `addr` serving HTTPS only; `base_url` is
+    /// `https://<tls host>:<port>`.
+    pub async fn start_https(
+        addr: SocketAddr,
+        seed: Seed,
+        credentials: SimCredentials,
+        tls: SimTls,
+    ) -> Result<SimHandle, SimError> {
+        Self::listen(addr, seed, credentials, Some(tls)).await
+    }
+
+    async fn listen(
+        addr: SocketAddr,
+        seed: Seed,
+        credentials: SimCredentials,
+        tls: Option<SimTls>,
+    ) -> Result<SimHandle, SimError> {
         let mut store = Store::default();
         seed.load_into(&mut store)?;
         let listener = TcpListener::bind(addr)
@@ -121,10 +186,21 @@ impl CallBridgeSim {
         });
         let router = routes::router(shared.clone());
         let (shutdown, stopped) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, shared.clone(), router, stopped));
-        tracing::info!(target: "callbridge::sim", addr = %local, "Call Bridge simulator listening");
+        let base_url = match &tls {
+            Some(t) => format!("https://{}:{}", t.host, local.port()),
+            None => format!("http://{local}"),
+        };
+        let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
+        tokio::spawn(accept_loop(
+            listener,
+            acceptor,
+            shared.clone(),
+            router,
+            stopped,
+        ));
+        tracing::info!(target: "callbridge::sim", url = %base_url, "Call Bridge simulator listening");
         Ok(SimHandle {
-            base_url: format!("http://{local}"),
+            base_url,
             addr: local,
             credentials,
             shared,
@@ -135,6 +211,7 @@ impl CallBridgeSim {
 
 async fn accept_loop(
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Shared>,
     router: axum::Router,
     mut stopped: watch::Receiver<bool>,
@@ -143,7 +220,20 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    tokio::spawn(serve_connection(stream, shared.clone(), router.clone(), stopped.clone()));
+                    let (shared, router, stopped) = (shared.clone(), router.clone(), stopped.clone());
+                    match tls.clone() {
+                        None => {
+                            tokio::spawn(serve_connection(stream, shared, router, stopped));
+                        }
+                        Some(acceptor) => {
+                            tokio::spawn(async move {
+                                match acceptor.accept(stream).await {
+                                    Ok(tls) => serve_connection(tls, shared, router, stopped).await,
+                                    Err(e) => tracing::debug!(target: "callbridge::sim", error = %e, "TLS handshake failed"),
+                                }
+                            });
+                        }
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(target: "callbridge::sim", error = %e, "accept failed");
@@ -167,12 +257,14 @@ impl std::fmt::Display for HangUp {
 
 impl std::error::Error for HangUp {}
 
-async fn serve_connection(
-    stream: TcpStream,
+async fn serve_connection<S>(
+    stream: S,
     shared: Arc<Shared>,
     router: axum::Router,
     mut stopped: watch::Receiver<bool>,
-) {
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         serve_request(shared.clone(), router.clone(), req)
     });
@@ -258,7 +350,7 @@ async fn serve_request(
 
 /// A running simulator. Dropping it stops it.
 pub struct SimHandle {
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or `https://<host>:<port>`.
     pub base_url: String,
     pub addr: SocketAddr,
     credentials: SimCredentials,
@@ -298,8 +390,9 @@ impl SimHandle {
 
     // ---- inspection ------------------------------------------------------------
 
-    /// Every object of a collection (`coSpaces`, `accessMethods`, `calls`,
-    /// `webBridges`, `users`, `userCoSpaceTemplates`, `coSpaceTemplates`,
+    /// Every object of a collection (`coSpaces`, `accessMethods`,
+    /// `coSpaceUsers`, `calls`, `callLegs`, `participants`, `webBridges`,
+    /// `users`, `userCoSpaceTemplates`, `coSpaceTemplates`,
     /// `accessMethodTemplates`, `callProfiles`, `callLegProfiles`).
     pub fn objects(&self, collection: &str) -> Vec<SimObject> {
         lock(&self.shared.store).all(collection)
@@ -312,6 +405,14 @@ impl SimHandle {
     /// The access methods of one coSpace.
     pub fn access_methods(&self, cospace_id: &str) -> Vec<SimObject> {
         self.objects("accessMethods")
+            .into_iter()
+            .filter(|a| a.parent.as_deref() == Some(cospace_id))
+            .collect()
+    }
+
+    /// The members (`coSpaceUsers`) of one coSpace.
+    pub fn cospace_users(&self, cospace_id: &str) -> Vec<SimObject> {
+        self.objects("coSpaceUsers")
             .into_iter()
             .filter(|a| a.parent.as_deref() == Some(cospace_id))
             .collect()
@@ -336,6 +437,14 @@ impl SimHandle {
         lock(&self.shared.store).max_page_size = n.max(1);
     }
 
+    /// Strict mode: a parameter the CMS API reference does not document for
+    /// the node (in a form or a query) is refused with `parameterError`
+    /// `unknownParameter`, where a real Call Bridge may silently ignore it.
+    /// Off by default; the test suites turn it on.
+    pub fn set_strict(&self, strict: bool) {
+        lock(&self.shared.store).strict = strict;
+    }
+
     // ---- live state --------------------------------------------------------------
 
     /// Makes a coSpace live: an active call appears in `/api/v1/calls`.
@@ -351,10 +460,41 @@ impl SimHandle {
             .map_err(SimError::Refused)
     }
 
-    /// Ends an active call.
+    /// Ends an active call (its call legs and participants go with it).
     pub fn end_call(&self, call_id: &str) -> Result<(), SimError> {
         lock(&self.shared.store)
             .delete(&kinds::CALLS, None, call_id, Origin::Internal)
+            .map_err(SimError::Refused)
+    }
+
+    /// Someone joins an active call: a call leg (`name`, `remoteParty`) and
+    /// its participant appear in `/callLegs`, `/participants` and under
+    /// `/calls/<id>`. Answers the call leg's id.
+    pub fn join_call(
+        &self,
+        call_id: &str,
+        name: &str,
+        remote_party: &str,
+    ) -> Result<String, SimError> {
+        lock(&self.shared.store)
+            .create(
+                &kinds::CALL_LEGS,
+                None,
+                &[
+                    ("call".to_string(), call_id.to_string()),
+                    ("name".to_string(), name.to_string()),
+                    ("remoteParty".to_string(), remote_party.to_string()),
+                ],
+                Origin::Internal,
+                None,
+            )
+            .map_err(SimError::Refused)
+    }
+
+    /// A participant hangs up: its call leg (and participant) go.
+    pub fn leave_call(&self, call_leg_id: &str) -> Result<(), SimError> {
+        lock(&self.shared.store)
+            .delete(&kinds::CALL_LEGS, None, call_leg_id, Origin::Internal)
             .map_err(SimError::Refused)
     }
 

@@ -1,15 +1,17 @@
-//! The simulator's HTTP API: `/api/v1/<collection>[/<id>[/<sub>[/<id>]]]`
-//! behind HTTP Basic auth, XML answers, form-encoded writes.
+//! The simulator's HTTP API: `/api/v1/<node>[/<id>[/<sub>[/<id>]]]` and
+//! `/api/v1/system/status` behind HTTP Basic auth, answered as a CMS does:
+//! node names in any case, trailing slashes, form bodies whatever their
+//! `Content-Type` says, compact XML as `text/xml`, creates as 200 with an
+//! empty body and a relative `Location`.
 
 use super::kinds::{self, Kind};
-use super::store::{ApiFailure, ListQuery, Origin};
+use super::store::{ApiFailure, ListQuery, Origin, UNKNOWN_PARAMETER};
 use super::{lock, Shared};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Router;
 use base64::Engine;
 use std::sync::Arc;
@@ -17,19 +19,12 @@ use subtle::ConstantTimeEq;
 
 type St = State<Arc<Shared>>;
 
+/// The challenge a CMS sends without (valid) credentials.
+pub(crate) const CHALLENGE: &str = "Basic realm=\"acano\"";
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/api/v1/{c}", get(list_top).post(create_top))
-        .route(
-            "/api/v1/{c}/{id}",
-            get(get_top).put(modify_top).delete(delete_top),
-        )
-        .route("/api/v1/{c}/{id}/{sub}", get(list_sub).post(create_sub))
-        .route(
-            "/api/v1/{c}/{id}/{sub}/{sid}",
-            get(get_sub).put(modify_sub).delete(delete_sub),
-        )
-        .fallback(unknown)
+        .fallback(dispatch)
         .layer(middleware::from_fn_with_state(shared.clone(), basic_auth))
         .with_state(shared)
 }
@@ -65,19 +60,14 @@ async fn basic_auth(State(shared): St, request: Request, next: Next) -> Response
         let mut response = StatusCode::UNAUTHORIZED.into_response();
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"Call Bridge API\""),
+            HeaderValue::from_static(CHALLENGE),
         );
         response
     }
 }
 
 fn xml(body: String) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml")], body).into_response()
 }
 
 fn failure(f: ApiFailure) -> Response {
@@ -86,42 +76,28 @@ fn failure(f: ApiFailure) -> Response {
     if body.is_empty() {
         return status.into_response();
     }
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "text/xml")], body).into_response()
 }
 
-fn reply(result: Result<Response, ApiFailure>) -> Response {
-    result.unwrap_or_else(failure)
-}
-
-fn created(location: String) -> Response {
-    match HeaderValue::from_str(&location) {
-        Ok(v) => {
-            let mut response = StatusCode::OK.into_response();
-            response.headers_mut().insert(header::LOCATION, v);
-            response
-        }
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+fn created(location: String) -> Result<Response, ApiFailure> {
+    let v = HeaderValue::from_str(&location).map_err(|_| ApiFailure {
+        status: 500,
+        detail: None,
+    })?;
+    let mut response = StatusCode::OK.into_response();
+    response.headers_mut().insert(header::LOCATION, v);
+    Ok(response)
 }
 
 fn unrecognised() -> ApiFailure {
-    ApiFailure {
-        status: 404,
-        detail: Some(crate::callbridge::error::FailureDetail {
-            reason: "unrecognisedObject".into(),
-            parameter: None,
-            error: None,
-        }),
-    }
+    ApiFailure::reason(404, "unrecognisedObject")
 }
 
-async fn unknown() -> Response {
-    failure(unrecognised())
+fn method_not_allowed() -> ApiFailure {
+    ApiFailure {
+        status: 405,
+        detail: None,
+    }
 }
 
 fn parse_pairs(raw: &[u8]) -> Result<Vec<(String, String)>, ApiFailure> {
@@ -131,137 +107,178 @@ fn parse_pairs(raw: &[u8]) -> Result<Vec<(String, String)>, ApiFailure> {
     })
 }
 
-fn top(c: &str) -> Result<&'static Kind, ApiFailure> {
-    kinds::top_kind(c).ok_or_else(unrecognised)
+/// `%XX` escapes of a path segment decoded (ids are plain, but a client may
+/// escape anything).
+fn decode_segment(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-fn sub(c: &str, s: &str) -> Result<&'static Kind, ApiFailure> {
-    top(c)?;
-    kinds::sub_kind(c, s).ok_or_else(unrecognised)
+/// Where a request goes, once the path is read.
+enum Target {
+    Status,
+    Top(&'static Kind),
+    TopObject(&'static Kind, String),
+    Sub(&'static Kind, String),
+    SubObject(&'static Kind, String, String),
+    /// `/calls/<id>/callLegs`: the objects whose field equals the parent id.
+    View {
+        parent: &'static Kind,
+        parent_id: String,
+        kind: &'static Kind,
+        field: &'static str,
+    },
 }
 
-fn query(raw: Option<String>) -> Result<ListQuery, ApiFailure> {
-    ListQuery::parse(&parse_pairs(raw.unwrap_or_default().as_bytes())?)
-}
-
-type KindResult = Result<&'static Kind, ApiFailure>;
-
-fn op_list(s: &Shared, kind: KindResult, parent: Option<&str>, q: Option<String>) -> Response {
-    let run = || -> Result<Response, ApiFailure> {
-        let kind = kind?;
-        let q = query(q)?;
-        lock(&s.store).list(kind, parent, &q).map(xml)
+fn target(path: &str) -> Result<Target, ApiFailure> {
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode_segment)
+        .collect();
+    let rest = match segments.as_slice() {
+        [api, v1, rest @ ..]
+            if api.eq_ignore_ascii_case("api") && v1.eq_ignore_ascii_case("v1") =>
+        {
+            rest
+        }
+        _ => return Err(unrecognised()),
     };
-    reply(run())
+    let top = |c: &str| kinds::top_kind(c).ok_or_else(unrecognised);
+    Ok(match rest {
+        [s, st] if s.eq_ignore_ascii_case("system") && st.eq_ignore_ascii_case("status") => {
+            Target::Status
+        }
+        [c] => Target::Top(top(c)?),
+        [c, id] => Target::TopObject(top(c)?, id.clone()),
+        [c, id, sub] => {
+            let parent = top(c)?;
+            match kinds::sub_kind(parent.collection, sub) {
+                Some(kind) => Target::Sub(kind, id.clone()),
+                None => match kinds::view(parent.collection, sub) {
+                    Some((kind, field)) => Target::View {
+                        parent,
+                        parent_id: id.clone(),
+                        kind,
+                        field,
+                    },
+                    None => return Err(unrecognised()),
+                },
+            }
+        }
+        [c, id, sub, sid] => {
+            let parent = top(c)?;
+            let kind = kinds::sub_kind(parent.collection, sub).ok_or_else(unrecognised)?;
+            Target::SubObject(kind, id.clone(), sid.clone())
+        }
+        _ => return Err(unrecognised()),
+    })
 }
 
-fn op_create(
+async fn dispatch(State(s): St, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, 1 << 20).await {
+        Ok(b) => b,
+        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    };
+    let query = parts.uri.query().unwrap_or("").to_string();
+    handle(&s, &parts.method, parts.uri.path(), &query, &body).unwrap_or_else(failure)
+}
+
+fn handle(
     s: &Shared,
-    kind: KindResult,
-    parent: Option<&str>,
-    body: &[u8],
-    at: String,
-) -> Response {
-    let run = || -> Result<Response, ApiFailure> {
-        let kind = kind?;
-        let form = parse_pairs(body)?;
-        let id = lock(&s.store).create(kind, parent, &form, Origin::Api, None)?;
-        Ok(created(format!("{at}/{id}")))
-    };
-    reply(run())
-}
-
-fn op_get(s: &Shared, kind: KindResult, parent: Option<&str>, id: &str) -> Response {
-    let run = || -> Result<Response, ApiFailure> { lock(&s.store).get(kind?, parent, id).map(xml) };
-    reply(run())
-}
-
-fn op_modify(
-    s: &Shared,
-    kind: KindResult,
-    parent: Option<&str>,
-    id: &str,
-    body: &[u8],
-) -> Response {
-    let run = || -> Result<Response, ApiFailure> {
-        let kind = kind?;
-        let form = parse_pairs(body)?;
-        lock(&s.store).modify(kind, parent, id, &form, Origin::Api)?;
-        Ok(StatusCode::OK.into_response())
-    };
-    reply(run())
-}
-
-fn op_delete(s: &Shared, kind: KindResult, parent: Option<&str>, id: &str) -> Response {
-    let run = || -> Result<Response, ApiFailure> {
-        lock(&s.store).delete(kind?, parent, id, Origin::Api)?;
-        Ok(StatusCode::OK.into_response())
-    };
-    reply(run())
-}
-
-async fn list_top(State(s): St, Path(c): Path<String>, RawQuery(q): RawQuery) -> Response {
-    op_list(&s, top(&c), None, q)
-}
-
-async fn create_top(State(s): St, Path(c): Path<String>, body: Bytes) -> Response {
-    op_create(&s, top(&c), None, &body, format!("/api/v1/{c}"))
-}
-
-async fn get_top(State(s): St, Path((c, id)): Path<(String, String)>) -> Response {
-    op_get(&s, top(&c), None, &id)
-}
-
-async fn modify_top(State(s): St, Path((c, id)): Path<(String, String)>, body: Bytes) -> Response {
-    op_modify(&s, top(&c), None, &id, &body)
-}
-
-async fn delete_top(State(s): St, Path((c, id)): Path<(String, String)>) -> Response {
-    op_delete(&s, top(&c), None, &id)
-}
-
-async fn list_sub(
-    State(s): St,
-    Path((c, id, sb)): Path<(String, String, String)>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    op_list(&s, sub(&c, &sb), Some(&id), q)
-}
-
-async fn create_sub(
-    State(s): St,
-    Path((c, id, sb)): Path<(String, String, String)>,
-    body: Bytes,
-) -> Response {
-    op_create(
-        &s,
-        sub(&c, &sb),
-        Some(&id),
-        &body,
-        format!("/api/v1/{c}/{id}/{sb}"),
-    )
-}
-
-async fn get_sub(
-    State(s): St,
-    Path((c, id, sb, sid)): Path<(String, String, String, String)>,
-) -> Response {
-    op_get(&s, sub(&c, &sb), Some(&id), &sid)
-}
-
-async fn modify_sub(
-    State(s): St,
-    Path((c, id, sb, sid)): Path<(String, String, String, String)>,
-    body: Bytes,
-) -> Response {
-    op_modify(&s, sub(&c, &sb), Some(&id), &sid, &body)
-}
-
-async fn delete_sub(
-    State(s): St,
-    Path((c, id, sb, sid)): Path<(String, String, String, String)>,
-) -> Response {
-    op_delete(&s, sub(&c, &sb), Some(&id), &sid)
+    method: &Method,
+    path: &str,
+    raw_query: &str,
+    body: &Bytes,
+) -> Result<Response, ApiFailure> {
+    let target = target(path)?;
+    let query = parse_pairs(raw_query.as_bytes())?;
+    let mut store = lock(&s.store);
+    let strict = store.strict;
+    let is_list = matches!(
+        (&target, method),
+        (
+            Target::Top(_) | Target::Sub(..) | Target::View { .. },
+            &Method::GET
+        )
+    );
+    // Only lists take query parameters.
+    if strict && !is_list {
+        if let Some((name, _)) = query.first() {
+            return Err(ApiFailure::parameter(name, UNKNOWN_PARAMETER));
+        }
+    }
+    match (target, method.clone()) {
+        (Target::Status, Method::GET) => Ok(xml(store.status())),
+        (Target::Top(kind), Method::GET) => {
+            let q = ListQuery::parse(kind, &query, strict)?;
+            store.list(kind, None, &q).map(xml)
+        }
+        (Target::Top(kind), Method::POST) => {
+            let id = store.create(kind, None, &parse_pairs(body)?, Origin::Api, None)?;
+            created(format!("/api/v1/{}/{id}", kind.collection))
+        }
+        (Target::TopObject(kind, id), Method::GET) => store.get(kind, None, &id).map(xml),
+        (Target::TopObject(kind, id), Method::PUT) => {
+            store.modify(kind, None, &id, &parse_pairs(body)?, Origin::Api)?;
+            Ok(StatusCode::OK.into_response())
+        }
+        (Target::TopObject(kind, id), Method::DELETE) => {
+            store.delete(kind, None, &id, Origin::Api)?;
+            Ok(StatusCode::OK.into_response())
+        }
+        (Target::Sub(kind, pid), Method::GET) => {
+            let q = ListQuery::parse(kind, &query, strict)?;
+            store.list(kind, Some(&pid), &q).map(xml)
+        }
+        (Target::Sub(kind, pid), Method::POST) => {
+            let id = store.create(kind, Some(&pid), &parse_pairs(body)?, Origin::Api, None)?;
+            let parent = kind.parent.unwrap_or_default();
+            created(format!("/api/v1/{parent}/{pid}/{}/{id}", kind.collection))
+        }
+        (
+            Target::View {
+                parent,
+                parent_id,
+                kind,
+                field,
+            },
+            Method::GET,
+        ) => {
+            store.check_exists(parent, &parent_id)?;
+            let mut q = ListQuery::parse(kind, &query, strict)?;
+            q.equal.push((field, parent_id));
+            store.list(kind, None, &q).map(xml)
+        }
+        (Target::SubObject(kind, pid, id), Method::GET) => {
+            store.get(kind, Some(&pid), &id).map(xml)
+        }
+        (Target::SubObject(kind, pid, id), Method::PUT) => {
+            store.modify(kind, Some(&pid), &id, &parse_pairs(body)?, Origin::Api)?;
+            Ok(StatusCode::OK.into_response())
+        }
+        (Target::SubObject(kind, pid, id), Method::DELETE) => {
+            store.delete(kind, Some(&pid), &id, Origin::Api)?;
+            Ok(StatusCode::OK.into_response())
+        }
+        _ => Err(method_not_allowed()),
+    }
 }
 
 /// An empty answer with `status` (fault injection).

@@ -8,7 +8,8 @@
 //!   "users": [ {"userJid": "..", "name": "..", "coSpaceTemplates": ["<template id or name>"]} ],
 //!   "webBridges": [ {"url": "https://10.106.80.34:8443"} ],
 //!   "coSpaces": [ {"name": "..", "uri": "..", "accessMethods": [ {..} ]} ],
-//!   "calls": [ {"coSpace": "<coSpace id>"} ] }
+//!   "calls": [ {"coSpace": "<coSpace id>",
+//!               "callLegs": [ {"name": "..", "remoteParty": ".."} ]} ] }
 //! ```
 //!
 //! Every section is optional. An object's keys are the API's parameter names;
@@ -152,13 +153,26 @@ impl Seed {
             let children = children(obj, "accessMethods", "coSpaces")?;
             load(store, &kinds::ACCESS_METHODS, Some(id), &children)?;
         }
-        load(store, &kinds::CALLS, None, &self.calls)?;
+        let calls = load(store, &kinds::CALLS, None, &self.calls)?;
+        for (id, obj) in calls.iter().zip(&self.calls) {
+            let mut legs = children(obj, "callLegs", "calls")?;
+            for leg in &mut legs {
+                leg.fields
+                    .insert("call".into(), serde_json::Value::String(id.clone()));
+            }
+            load(store, &kinds::CALL_LEGS, None, &legs)?;
+        }
         Ok(())
     }
 }
 
 /// Keys holding child objects, not fields.
-const CHILD_KEYS: &[&str] = &["accessMethodTemplates", "accessMethods", "coSpaceTemplates"];
+const CHILD_KEYS: &[&str] = &[
+    "accessMethodTemplates",
+    "accessMethods",
+    "coSpaceTemplates",
+    "callLegs",
+];
 
 fn children(obj: &SeedObject, key: &str, collection: &str) -> Result<Vec<SeedObject>, SeedError> {
     match obj.fields.get(key) {

@@ -1,15 +1,21 @@
 //! The simulator's objects in memory and the rules the Call Bridge applies
-//! to them: accepted parameters, validation, uniqueness of URIs and call
-//! IDs, template instantiation, cascading deletes, list paging and filters.
+//! to them: accepted parameters (strictly or leniently), validation,
+//! uniqueness of URIs and call IDs, members, computed fields, cascading
+//! deletes, list paging and filters.
 
 use super::kinds::{
-    kind_of, valid_uri_char, Kind, Param, Ty, ACCESS_METHODS, ACCESS_METHOD_TEMPLATES, COSPACES,
-    COSPACE_TEMPLATES,
+    kind_of, valid_uri_char, Kind, On, Param, Ty, ACCESS_METHODS, ACCESS_METHOD_TEMPLATES,
+    CALL_LEGS, COSPACES, COSPACE_TEMPLATES, COSPACE_USERS, PARTICIPANTS, USERS,
 };
 use crate::callbridge::error::FailureDetail;
 use crate::callbridge::xml;
 use rand::Rng;
 use std::collections::BTreeMap;
+
+/// The `error` of the `parameterError` strict mode answers for a parameter
+/// the reference does not document on that node (our own word: a real
+/// Call Bridge may silently ignore such a parameter).
+pub const UNKNOWN_PARAMETER: &str = "unknownParameter";
 
 /// One stored object, as tests see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +23,8 @@ pub struct SimObject {
     pub id: String,
     /// The owning object for sub-resources (the coSpace of an access method).
     pub parent: Option<String>,
-    /// Set fields by API name (`uri`, `callId`, ...); unset fields are absent.
+    /// Set fields by API name (`uri`, `callId`, ...), as written; unset
+    /// fields are absent.
     pub fields: BTreeMap<String, String>,
 }
 
@@ -35,7 +42,7 @@ pub struct ApiFailure {
 }
 
 impl ApiFailure {
-    fn reason(status: u16, reason: &str) -> Self {
+    pub(crate) fn reason(status: u16, reason: &str) -> Self {
         Self {
             status,
             detail: Some(FailureDetail {
@@ -46,7 +53,7 @@ impl ApiFailure {
         }
     }
 
-    fn parameter(parameter: &str, error: &str) -> Self {
+    pub(crate) fn parameter(parameter: &str, error: &str) -> Self {
         Self {
             status: 400,
             detail: Some(FailureDetail {
@@ -66,11 +73,18 @@ impl ApiFailure {
 }
 
 /// Where a write comes from: the API (rules for API clients) or the seed /
-/// the test API (may write read-only kinds and choose ids).
+/// the test API (may write read-only kinds and choose ids; always strict).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {
     Api,
     Internal,
+}
+
+/// A write's method: some parameters exist only on PUT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Create,
+    Modify,
 }
 
 /// Query of a list request.
@@ -79,11 +93,19 @@ pub(crate) struct ListQuery {
     pub offset: usize,
     pub limit: Option<usize>,
     pub filter: Option<String>,
-    pub cospace_filter: Option<String>,
+    /// Fields that must equal a value (`coSpaceFilter`, or the parent of a
+    /// view such as `/calls/<id>/callLegs`).
+    pub equal: Vec<(&'static str, String)>,
 }
 
 impl ListQuery {
-    pub fn parse(pairs: &[(String, String)]) -> Result<Self, ApiFailure> {
+    /// Reads `offset`, `limit`, `filter` and the kind's field filters; any
+    /// other name is refused when `strict`, ignored otherwise.
+    pub fn parse(
+        kind: &Kind,
+        pairs: &[(String, String)],
+        strict: bool,
+    ) -> Result<Self, ApiFailure> {
         let mut q = ListQuery::default();
         for (k, v) in pairs {
             match k.as_str() {
@@ -98,9 +120,13 @@ impl ListQuery {
                             .map_err(|_| ApiFailure::parameter("limit", "invalidValue"))?,
                     )
                 }
-                "filter" if !v.is_empty() => q.filter = Some(v.clone()),
-                "coSpaceFilter" if !v.is_empty() => q.cospace_filter = Some(v.clone()),
-                _ => {}
+                "filter" => q.filter = Some(v.clone()).filter(|v| !v.is_empty()),
+                name => match kind.field_filters.iter().find(|(q, _)| *q == name) {
+                    Some((_, field)) if !v.is_empty() => q.equal.push((field, v.clone())),
+                    Some(_) => {}
+                    None if strict => return Err(ApiFailure::parameter(name, UNKNOWN_PARAMETER)),
+                    None => {}
+                },
             }
         }
         Ok(q)
@@ -113,8 +139,11 @@ pub(crate) struct Store {
     objects: BTreeMap<&'static str, Vec<SimObject>>,
     /// The most objects one list page holds, whatever `limit` asks.
     pub max_page_size: usize,
+    /// Refuse parameters the reference does not document for the node.
+    pub strict: bool,
     /// Digits of a generated call ID.
     call_id_digits: usize,
+    started: i64,
 }
 
 impl Default for Store {
@@ -122,9 +151,15 @@ impl Default for Store {
         Self {
             objects: BTreeMap::new(),
             max_page_size: 10,
+            strict: false,
             call_id_digits: 9,
+            started: chrono::Utc::now().timestamp(),
         }
     }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
 }
 
 impl Store {
@@ -147,12 +182,35 @@ impl Store {
         kind_of(collection).is_some_and(|k| self.find(k, id).is_some())
     }
 
+    fn user_by_jid(&self, jid: &str) -> Option<&SimObject> {
+        self.items(&USERS).iter().find(|u| {
+            u.get("userJid")
+                .is_some_and(|j| j.eq_ignore_ascii_case(jid))
+        })
+    }
+
+    fn count(&self, kind: &Kind, pred: impl Fn(&SimObject) -> bool) -> String {
+        self.items(kind)
+            .iter()
+            .filter(|o| pred(o))
+            .count()
+            .to_string()
+    }
+
+    /// Whether the object `id` of the top-level collection exists; the
+    /// failure to answer if not.
+    pub fn check_exists(&self, kind: &Kind, id: &str) -> Result<(), ApiFailure> {
+        match self.find(kind, id) {
+            Some(_) => Ok(()),
+            None => Err(ApiFailure::reason(404, &kind.missing())),
+        }
+    }
+
     fn check_parent(&self, kind: &Kind, parent: Option<&str>) -> Result<(), ApiFailure> {
         match (kind.parent, parent) {
             (None, None) => Ok(()),
             (Some(pc), Some(pid)) => match kind_of(pc) {
-                Some(pk) if self.find(pk, pid).is_some() => Ok(()),
-                Some(pk) => Err(ApiFailure::reason(404, &pk.missing())),
+                Some(pk) => self.check_exists(pk, pid),
                 None => Err(ApiFailure::reason(404, "unrecognisedObject")),
             },
             _ => Err(ApiFailure::reason(404, "unrecognisedObject")),
@@ -174,27 +232,37 @@ impl Store {
     // ---- reads ----------------------------------------------------------------
 
     fn computed(&self, kind: &Kind, obj: &SimObject, field: &str) -> Option<String> {
+        let id = obj.id.as_str();
         match (kind.collection, field) {
-            ("coSpaceTemplates", "numAccessMethodTemplates") => Some(
-                self.items(&ACCESS_METHOD_TEMPLATES)
-                    .iter()
-                    .filter(|t| t.parent.as_deref() == Some(obj.id.as_str()))
-                    .count()
-                    .to_string(),
-            ),
-            ("coSpaces", "autoGenerated") => Some("false".into()),
+            ("coSpaceTemplates", "numAccessMethodTemplates") => {
+                Some(self.count(&ACCESS_METHOD_TEMPLATES, |t| {
+                    t.parent.as_deref() == Some(id)
+                }))
+            }
+            ("coSpaces", "numAccessMethods") => {
+                Some(self.count(&ACCESS_METHODS, |a| a.parent.as_deref() == Some(id)))
+            }
+            ("coSpaces", "ownerId") => obj
+                .get("ownerJid")
+                .and_then(|j| self.user_by_jid(j))
+                .map(|u| u.id.clone()),
+            ("coSpaces" | "coSpaceUsers", "autoGenerated") => Some("false".into()),
+            ("coSpaceUsers", "userId") => obj
+                .get("userJid")
+                .and_then(|j| self.user_by_jid(j))
+                .map(|u| u.id.clone()),
             ("userCoSpaceTemplates", "name" | "description") => obj
                 .get("coSpaceTemplate")
                 .and_then(|t| self.find(&COSPACE_TEMPLATES, t))
                 .and_then(|t| t.get(field))
                 .map(str::to_string),
-            ("calls", "durationSeconds") => {
+            ("calls" | "callLegs", "durationSeconds") => {
                 let started: i64 = obj.get("startedAt")?.parse().ok()?;
-                Some(
-                    (chrono::Utc::now().timestamp() - started)
-                        .max(0)
-                        .to_string(),
-                )
+                Some((now() - started).max(0).to_string())
+            }
+            ("calls", "numCallLegs") => Some(self.count(&CALL_LEGS, |l| l.get("call") == Some(id))),
+            ("calls", "numParticipantsLocal") => {
+                Some(self.count(&PARTICIPANTS, |l| l.get("call") == Some(id)))
             }
             _ => None,
         }
@@ -206,10 +274,15 @@ impl Store {
         obj: &SimObject,
         fields: &'a [&'a str],
     ) -> Vec<(&'a str, String)> {
+        let lower_uris = matches!(kind.collection, "coSpaces" | "accessMethods");
         fields
             .iter()
             .filter_map(|f| {
                 let v = match obj.fields.get(*f) {
+                    // A real Call Bridge may read a URI back lower-cased.
+                    Some(v) if lower_uris && matches!(*f, "uri" | "secondaryUri") => {
+                        Some(v.to_lowercase())
+                    }
                     Some(v) => Some(v.clone()),
                     None => self.computed(kind, obj, f),
                 };
@@ -246,9 +319,11 @@ impl Store {
                 }),
                 None => true,
             })
-            .filter(|o| match &query.cospace_filter {
-                Some(c) => o.get("coSpace") == Some(c.as_str()),
-                None => true,
+            .filter(|o| {
+                query
+                    .equal
+                    .iter()
+                    .all(|(f, v)| o.get(f) == Some(v.as_str()))
             })
             .collect();
         let limit = query
@@ -269,13 +344,30 @@ impl Store {
         ))
     }
 
+    /// `GET /api/v1/system/status`.
+    pub fn status(&self) -> String {
+        let legs = self.items(&CALL_LEGS).len().to_string();
+        xml::object_document_without_id(
+            "status",
+            &[
+                ("softwareVersion", "3.9.0".to_string()),
+                ("uptimeSeconds", (now() - self.started).max(0).to_string()),
+                ("activated", "true".into()),
+                ("clusterEnabled", "false".into()),
+                ("callLegsActive", legs),
+                ("callLegsMaxActive", "0".into()),
+                ("callLegsCompleted", "0".into()),
+            ],
+        )
+    }
+
     // ---- validation -------------------------------------------------------------
 
     fn validate_value(&self, param: &Param, value: &str) -> Result<(), ApiFailure> {
         let invalid = || ApiFailure::parameter(param.name, "invalidValue");
         match param.ty {
-            Ty::Text => {
-                if value.chars().count() > 200 {
+            Ty::Text(max) => {
+                if value.chars().count() > max {
                     return Err(invalid());
                 }
             }
@@ -301,8 +393,8 @@ impl Store {
                     return Err(invalid());
                 }
             }
-            Ty::Scope => {
-                if value != "public" && value != "private" {
+            Ty::Enum(values) => {
+                if !values.contains(&value) {
                     return Err(invalid());
                 }
             }
@@ -317,17 +409,28 @@ impl Store {
     }
 
     /// Applies a form to `fields` (validated); answers the actions asked for.
+    /// A parameter the node does not take is refused in strict mode (and
+    /// always for internal writes, so a bad seed fails), ignored otherwise.
     fn apply_form(
         &self,
         kind: &Kind,
         fields: &mut BTreeMap<String, String>,
         form: &[(String, String)],
+        op: Op,
+        origin: Origin,
     ) -> Result<BTreeMap<String, String>, ApiFailure> {
+        let strict = self.strict || origin == Origin::Internal;
         let mut actions = BTreeMap::new();
         for (name, value) in form {
             let param = kind
                 .param(name)
-                .ok_or_else(|| ApiFailure::parameter(name, "unrecognisedParameter"))?;
+                .filter(|p| p.on == On::Both || op == Op::Modify);
+            let Some(param) = param else {
+                if strict {
+                    return Err(ApiFailure::parameter(name, UNKNOWN_PARAMETER));
+                }
+                continue;
+            };
             if value.is_empty() {
                 if param.stored {
                     fields.remove(name);
@@ -349,13 +452,13 @@ impl Store {
         Ok(actions)
     }
 
-    /// URIs and call IDs in use, except by the objects in `except`.
-    fn taken(&self, except: &[&str]) -> (Vec<String>, Vec<String>) {
+    /// URIs and call IDs in use, except by the object `except`.
+    fn taken(&self, except: Option<&str>) -> (Vec<String>, Vec<String>) {
         let mut uris = Vec::new();
         let mut call_ids = Vec::new();
         for kind in [&COSPACES, &ACCESS_METHODS] {
             for o in self.items(kind) {
-                if except.contains(&o.id.as_str()) {
+                if Some(o.id.as_str()) == except {
                     continue;
                 }
                 for f in ["uri", "secondaryUri"] {
@@ -371,41 +474,38 @@ impl Store {
         (uris, call_ids)
     }
 
-    /// Refuses a set of new/changed objects whose URIs or call IDs clash
-    /// with each other or with the rest.
+    /// Refuses a new/changed object whose URIs or call ID clash with the rest.
     fn check_unique(
         &self,
-        candidates: &[&BTreeMap<String, String>],
-        except: &[&str],
+        fields: &BTreeMap<String, String>,
+        except: Option<&str>,
     ) -> Result<(), ApiFailure> {
-        let (mut uris, mut call_ids) = self.taken(except);
-        for fields in candidates {
-            for f in ["uri", "secondaryUri"] {
-                if let Some(u) = fields.get(f) {
-                    let u = u.to_lowercase();
-                    if uris.contains(&u) {
-                        return Err(ApiFailure::reason(400, "duplicateCoSpaceUri"));
-                    }
-                    uris.push(u);
-                }
+        let (uris, call_ids) = self.taken(except);
+        let uri = fields.get("uri").map(|u| u.to_lowercase());
+        let secondary = fields.get("secondaryUri").map(|u| u.to_lowercase());
+        if uri.is_some() && uri == secondary {
+            return Err(ApiFailure::reason(400, "duplicateCoSpaceUri"));
+        }
+        for u in [uri, secondary].into_iter().flatten() {
+            if uris.contains(&u) {
+                return Err(ApiFailure::reason(400, "duplicateCoSpaceUri"));
             }
-            if let Some(c) = fields.get("callId") {
-                if call_ids.contains(c) {
-                    return Err(ApiFailure::reason(400, "duplicateCoSpaceId"));
-                }
-                call_ids.push(c.clone());
+        }
+        if let Some(c) = fields.get("callId") {
+            if call_ids.contains(c) {
+                return Err(ApiFailure::reason(400, "duplicateCoSpaceId"));
             }
         }
         Ok(())
     }
 
-    fn new_call_id(&self, also_taken: &[String]) -> String {
-        let (_, taken) = self.taken(&[]);
+    fn new_call_id(&self) -> String {
+        let (_, taken) = self.taken(None);
         let mut rng = rand::thread_rng();
         let low = 10u64.pow(self.call_id_digits as u32 - 1);
         loop {
             let id = rng.gen_range(low..low * 10).to_string();
-            if !taken.contains(&id) && !also_taken.contains(&id) {
+            if !taken.contains(&id) {
                 return id;
             }
         }
@@ -419,6 +519,13 @@ impl Store {
             .collect()
     }
 
+    fn check_writable(kind: &Kind, origin: Origin) -> Result<(), ApiFailure> {
+        if origin == Origin::Api && !kind.api_writable {
+            return Err(ApiFailure::reason(400, "invalidOperation"));
+        }
+        Ok(())
+    }
+
     // ---- writes -------------------------------------------------------------------
 
     /// Creates an object; answers its id.
@@ -430,44 +537,43 @@ impl Store {
         origin: Origin,
         id: Option<String>,
     ) -> Result<String, ApiFailure> {
-        if origin == Origin::Api && !kind.api_writable {
-            return Err(ApiFailure::reason(400, "invalidOperation"));
-        }
+        Self::check_writable(kind, origin)?;
         self.check_parent(kind, parent)?;
         let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         if self.find(kind, &id).is_some() {
             return Err(ApiFailure::reason(400, "duplicateObjectId"));
         }
         let mut fields = BTreeMap::new();
-        let actions = self.apply_form(kind, &mut fields, form)?;
-        let mut children: Vec<SimObject> = Vec::new();
+        let actions = self.apply_form(kind, &mut fields, form, Op::Create, origin)?;
         match kind.collection {
             "coSpaces" => {
-                let template = actions.get("coSpaceTemplate").cloned();
-                if let Some(t) = &template {
-                    // The template's profiles apply unless given.
-                    for f in ["callProfile", "callLegProfile"] {
-                        if let Some(v) = self.find(&COSPACE_TEMPLATES, t).and_then(|t| t.get(f)) {
-                            fields.entry(f.to_string()).or_insert_with(|| v.to_string());
-                        }
-                    }
-                }
                 if actions.get("requireCallId").map(String::as_str) == Some("true")
                     && !fields.contains_key("callId")
                 {
-                    fields.insert("callId".into(), self.new_call_id(&[]));
+                    fields.insert("callId".into(), self.new_call_id());
                 }
                 fields
                     .entry("secret".into())
                     .or_insert_with(Self::new_secret);
-                if let Some(t) = &template {
-                    children = self.instantiate(t, &id, &fields);
-                }
             }
             "accessMethods" => {
                 fields
                     .entry("secret".into())
                     .or_insert_with(Self::new_secret);
+            }
+            "coSpaceUsers" => {
+                let jid = fields.get("userJid").cloned().unwrap_or_default();
+                if self.user_by_jid(&jid).is_none() {
+                    return Err(ApiFailure::reason(400, "userDoesNotExist"));
+                }
+                let member = self.items(&COSPACE_USERS).iter().any(|m| {
+                    m.parent.as_deref() == parent
+                        && m.get("userJid")
+                            .is_some_and(|j| j.eq_ignore_ascii_case(&jid))
+                });
+                if member {
+                    return Err(ApiFailure::reason(400, "duplicateCoSpaceUser"));
+                }
             }
             "calls" => {
                 let name = fields
@@ -479,77 +585,46 @@ impl Store {
                     fields.entry("name".into()).or_insert(name);
                 }
                 fields.insert("callCorrelator".into(), uuid::Uuid::new_v4().to_string());
-                fields.insert(
-                    "startedAt".into(),
-                    chrono::Utc::now().timestamp().to_string(),
-                );
+                fields.insert("startedAt".into(), now().to_string());
+            }
+            "callLegs" => {
+                fields.insert("startedAt".into(), now().to_string());
+                fields
+                    .entry("direction".into())
+                    .or_insert_with(|| "incoming".into());
             }
             _ => {}
         }
         if matches!(kind.collection, "coSpaces" | "accessMethods") {
-            let mut all: Vec<&BTreeMap<String, String>> = vec![&fields];
-            all.extend(children.iter().map(|c| &c.fields));
-            self.check_unique(&all, &[])?;
+            self.check_unique(&fields, None)?;
         }
+        let participant = (kind.collection == "callLegs").then(|| {
+            let mut p = BTreeMap::new();
+            p.insert("callLeg".to_string(), id.clone());
+            for f in ["call", "name"] {
+                if let Some(v) = fields.get(f) {
+                    p.insert(f.to_string(), v.clone());
+                }
+            }
+            SimObject {
+                id: uuid::Uuid::new_v4().to_string(),
+                parent: None,
+                fields: p,
+            }
+        });
         let obj = SimObject {
             id: id.clone(),
             parent: parent.map(str::to_string),
             fields,
         };
         self.objects.entry(kind.collection).or_default().push(obj);
-        if !children.is_empty() {
+        if let Some(p) = participant {
             self.objects
-                .entry(ACCESS_METHODS.collection)
+                .entry(PARTICIPANTS.collection)
                 .or_default()
-                .extend(children);
+                .push(p);
         }
         Ok(id)
-    }
-
-    /// The access methods a coSpace created from `template` gets: one per
-    /// access method template, URI from its generator (`$` replaced by the
-    /// coSpace's URI, or its name made URI-safe), a generated call ID when
-    /// `generateUniqueCallId`, and a generated secret.
-    fn instantiate(
-        &self,
-        template: &str,
-        cospace_id: &str,
-        cospace: &BTreeMap<String, String>,
-    ) -> Vec<SimObject> {
-        let base = cospace
-            .get("uri")
-            .cloned()
-            .or_else(|| cospace.get("name").map(|n| uri_safe(n)))
-            .filter(|b| !b.is_empty());
-        let mut new_ids: Vec<String> = cospace.get("callId").cloned().into_iter().collect();
-        let mut out = Vec::new();
-        for amt in self
-            .items(&ACCESS_METHOD_TEMPLATES)
-            .iter()
-            .filter(|t| t.parent.as_deref() == Some(template))
-        {
-            let mut fields = BTreeMap::new();
-            for f in ["name", "callLegProfile", "scope", "dialInSecurityProfile"] {
-                if let Some(v) = amt.get(f) {
-                    fields.insert(f.to_string(), v.to_string());
-                }
-            }
-            if let (Some(generator), Some(base)) = (amt.get("uriGenerator"), &base) {
-                fields.insert("uri".into(), generator.replacen('$', base, 1));
-            }
-            if amt.get("generateUniqueCallId") == Some("true") {
-                let id = self.new_call_id(&new_ids);
-                new_ids.push(id.clone());
-                fields.insert("callId".into(), id);
-            }
-            fields.insert("secret".into(), Self::new_secret());
-            out.push(SimObject {
-                id: uuid::Uuid::new_v4().to_string(),
-                parent: Some(cospace_id.to_string()),
-                fields,
-            });
-        }
-        out
     }
 
     pub fn modify(
@@ -560,21 +635,19 @@ impl Store {
         form: &[(String, String)],
         origin: Origin,
     ) -> Result<(), ApiFailure> {
-        if origin == Origin::Api && !kind.api_writable {
-            return Err(ApiFailure::reason(400, "invalidOperation"));
-        }
+        Self::check_writable(kind, origin)?;
         let mut fields = self.lookup(kind, parent, id)?.fields.clone();
-        let actions = self.apply_form(kind, &mut fields, form)?;
+        let actions = self.apply_form(kind, &mut fields, form, Op::Modify, origin)?;
         if actions.get("regenerateSecret").map(String::as_str) == Some("true") {
             fields.insert("secret".into(), Self::new_secret());
         }
         if actions.get("requireCallId").map(String::as_str) == Some("true")
             && !fields.contains_key("callId")
         {
-            fields.insert("callId".into(), self.new_call_id(&[]));
+            fields.insert("callId".into(), self.new_call_id());
         }
         if matches!(kind.collection, "coSpaces" | "accessMethods") {
-            self.check_unique(&[&fields], &[id])?;
+            self.check_unique(&fields, Some(id))?;
         }
         if let Some(obj) = self
             .objects
@@ -593,27 +666,47 @@ impl Store {
         id: &str,
         origin: Origin,
     ) -> Result<(), ApiFailure> {
-        if origin == Origin::Api && !kind.api_writable {
-            return Err(ApiFailure::reason(400, "invalidOperation"));
-        }
+        Self::check_writable(kind, origin)?;
         self.lookup(kind, parent, id)?;
         self.remove(kind.collection, |o| o.id == id);
-        // Cascades.
-        match kind.collection {
+        self.cascade(kind.collection, id);
+        Ok(())
+    }
+
+    /// What goes with a deleted object.
+    fn cascade(&mut self, collection: &str, id: &str) {
+        let child = |o: &SimObject| o.parent.as_deref() == Some(id);
+        match collection {
             "coSpaces" => {
-                self.remove("accessMethods", |o| o.parent.as_deref() == Some(id));
-                self.remove("calls", |o| o.get("coSpace") == Some(id));
+                self.remove("accessMethods", child);
+                self.remove("coSpaceUsers", child);
+                let calls: Vec<String> = self
+                    .all("calls")
+                    .into_iter()
+                    .filter(|c| c.get("coSpace") == Some(id))
+                    .map(|c| c.id)
+                    .collect();
+                for call in calls {
+                    self.remove("calls", |o| o.id == call);
+                    self.cascade("calls", &call);
+                }
             }
+            "calls" => {
+                self.remove("callLegs", |o| o.get("call") == Some(id));
+                self.remove("participants", |o| o.get("call") == Some(id));
+            }
+            "callLegs" => self.remove("participants", |o| o.get("callLeg") == Some(id)),
             "coSpaceTemplates" => {
-                self.remove("accessMethodTemplates", |o| o.parent.as_deref() == Some(id));
+                self.remove("accessMethodTemplates", child);
                 self.remove("userCoSpaceTemplates", |o| {
                     o.get("coSpaceTemplate") == Some(id)
                 });
             }
-            "users" => self.remove("userCoSpaceTemplates", |o| o.parent.as_deref() == Some(id)),
+            "users" => {
+                self.remove("userCoSpaceTemplates", child);
+            }
             _ => {}
         }
-        Ok(())
     }
 
     fn remove(&mut self, collection: &str, pred: impl Fn(&SimObject) -> bool) {
@@ -621,20 +714,6 @@ impl Store {
             v.retain(|o| !pred(o));
         }
     }
-}
-
-/// A name made into a URI user part: lowercase, runs of other characters
-/// replaced by one `.`.
-pub(crate) fn uri_safe(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '_' | '-') {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('.') {
-            out.push('.');
-        }
-    }
-    out.trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -685,51 +764,113 @@ mod tests {
     }
 
     #[test]
-    fn uri_safe_names() {
-        assert_eq!(uri_safe("Test-XRP"), "test-xrp");
-        assert_eq!(uri_safe("  Weekly sync: team A "), "weekly.sync.team.a");
-        assert_eq!(uri_safe("!!!"), "");
-    }
-
-    #[test]
-    fn template_instantiation_is_atomic_on_uri_clash() {
+    fn unknown_parameters_are_ignored_unless_strict() {
         let mut s = Store::default();
-        let t = s
-            .create(
-                &COSPACE_TEMPLATES,
-                None,
-                &form(&[("name", "T")]),
-                Origin::Api,
-                None,
-            )
+        let lenient = form(&[("uri", "a"), ("coSpaceTemplate", "x")]);
+        let id = s
+            .create(&COSPACES, None, &lenient, Origin::Api, None)
             .unwrap();
-        s.create(
-            &ACCESS_METHOD_TEMPLATES,
-            Some(&t),
-            &form(&[("name", "G"), ("uriGenerator", "$.guest")]),
-            Origin::Api,
-            None,
-        )
-        .unwrap();
-        s.create(
-            &COSPACES,
-            None,
-            &form(&[("uri", "x.guest")]),
-            Origin::Api,
-            None,
-        )
-        .unwrap();
+        assert_eq!(s.all("coSpaces")[0].get("coSpaceTemplate"), None);
+        s.strict = true;
         let err = s
             .create(
                 &COSPACES,
                 None,
-                &form(&[("uri", "x"), ("coSpaceTemplate", &t)]),
+                &form(&[("uri", "b"), ("coSpaceTemplate", "x")]),
+                Origin::Api,
+                None,
+            )
+            .unwrap_err();
+        let d = err.detail.unwrap();
+        assert_eq!(
+            (
+                d.reason.as_str(),
+                d.parameter.as_deref(),
+                d.error.as_deref()
+            ),
+            (
+                "parameterError",
+                Some("coSpaceTemplate"),
+                Some(UNKNOWN_PARAMETER)
+            )
+        );
+        // regenerateSecret is a PUT parameter only.
+        let err = s
+            .create(
+                &COSPACES,
+                None,
+                &form(&[("regenerateSecret", "true")]),
+                Origin::Api,
+                None,
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.detail.unwrap().parameter.as_deref(),
+            Some("regenerateSecret")
+        );
+        s.modify(
+            &COSPACES,
+            None,
+            &id,
+            &form(&[("regenerateSecret", "true")]),
+            Origin::Api,
+        )
+        .unwrap();
+        assert_eq!(s.all("coSpaces").len(), 1);
+    }
+
+    #[test]
+    fn enumerated_values_are_checked() {
+        let mut s = Store::default();
+        let err = s
+            .create(
+                &COSPACES,
+                None,
+                &form(&[("defaultLayout", "everyoneBig")]),
+                Origin::Api,
+                None,
+            )
+            .unwrap_err();
+        let d = err.detail.unwrap();
+        assert_eq!(d.parameter.as_deref(), Some("defaultLayout"));
+        assert_eq!(d.error.as_deref(), Some("invalidValue"));
+        assert!(s
+            .create(
+                &COSPACES,
+                None,
+                &form(&[("defaultLayout", "onePlusFive")]),
+                Origin::Api,
+                None,
+            )
+            .is_ok());
+    }
+
+    #[test]
+    fn uris_read_back_lower_cased_and_stay_unique_whatever_the_case() {
+        let mut s = Store::default();
+        let id = s
+            .create(
+                &COSPACES,
+                None,
+                &form(&[("uri", "Board.Room")]),
+                Origin::Api,
+                None,
+            )
+            .unwrap();
+        assert!(s
+            .get(&COSPACES, None, &id)
+            .unwrap()
+            .contains("<uri>board.room</uri>"));
+        assert_eq!(s.all("coSpaces")[0].get("uri"), Some("Board.Room"));
+        let err = s
+            .create(
+                &COSPACES,
+                None,
+                &form(&[("uri", "BOARD.room")]),
                 Origin::Api,
                 None,
             )
             .unwrap_err();
         assert_eq!(err.detail.unwrap().reason, "duplicateCoSpaceUri");
-        assert_eq!(s.all("coSpaces").len(), 1);
-        assert!(s.all("accessMethods").is_empty());
     }
 }

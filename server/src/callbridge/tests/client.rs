@@ -1,5 +1,5 @@
 use super::{client, fast_config, start_sim, DEMO_SPACE_ID, PASSWORD, TEMPLATE_ID, USER};
-use crate::callbridge::sim::{FaultAction, RequestMatcher, RequestOutcome};
+use crate::callbridge::sim::{FaultAction, RequestMatcher, RequestOutcome, UNKNOWN_PARAMETER};
 use crate::callbridge::{
     CallBridgeClient, CallBridgeError, Form, NewAccessMethod, NewAccessMethodTemplate, NewCoSpace,
     RetryPolicy,
@@ -63,13 +63,13 @@ async fn unknown_objects_are_not_found() {
     // A reference to an unknown object in a parameter (400 on CMS).
     let err = c
         .create_cospace(&NewCoSpace {
-            co_space_template: Some("nope".into()),
+            call_profile: Some("nope".into()),
             ..NewCoSpace::default()
         })
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, CallBridgeError::NotFound { object, .. } if object == "coSpaceTemplate"),
+        matches!(&err, CallBridgeError::NotFound { object, .. } if object == "callProfile"),
         "{err:?}"
     );
 }
@@ -158,11 +158,23 @@ async fn parameter_errors_carry_the_parameter() {
         "{err:?}"
     );
     let err = c
+        .modify_cospace(
+            DEMO_SPACE_ID,
+            &Form::new().set("defaultLayout", "everyoneBig"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CallBridgeError::ParameterError { parameter, error } if parameter == "defaultLayout" && error == "invalidValue"),
+        "{err:?}"
+    );
+    // Strict mode: a parameter the reference does not document.
+    let err = c
         .modify_cospace(DEMO_SPACE_ID, &Form::new().set("noSuchField", "x"))
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, CallBridgeError::ParameterError { parameter, error } if parameter == "noSuchField" && error == "unrecognisedParameter"),
+        matches!(&err, CallBridgeError::ParameterError { parameter, error } if parameter == "noSuchField" && error == UNKNOWN_PARAMETER),
         "{err:?}"
     );
     // Users come from LDAP: the API cannot create them.
@@ -545,53 +557,126 @@ async fn templates_users_bridges_profiles_from_the_seed() {
 }
 
 #[tokio::test]
-async fn a_space_from_a_template_gets_its_access_methods() {
+async fn a_template_parameter_on_a_cospace_is_not_the_api() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let templated = Form::new()
+        .set("uri", "test-xrp")
+        .set("coSpaceTemplate", TEMPLATE_ID);
+    // Strict (the test suites): refused, nothing made.
+    let err = c.create(&["coSpaces"], &templated).await.unwrap_err();
+    assert!(
+        matches!(&err, CallBridgeError::ParameterError { parameter, error } if parameter == "coSpaceTemplate" && error == UNKNOWN_PARAMETER),
+        "{err:?}"
+    );
+    assert_eq!(sim.cospaces().len(), 1);
+    // Lenient (as a real Call Bridge may be): silently ignored, so the
+    // space has no access methods at all.
+    sim.set_strict(false);
+    let id = c.create(&["coSpaces"], &templated).await.unwrap();
+    assert!(c.access_methods(&id).await.unwrap().is_empty());
+    let space = c.cospace(&id).await.unwrap();
+    assert_eq!(space.num_access_methods, Some(0));
+    assert_eq!(space.call_profile, None);
+    // Unknown list parameters are refused in strict mode only.
+    let page = c
+        .page::<crate::callbridge::CoSpace>(&["coSpaces"], 0, 10, &[("sortBy", "name")])
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2);
+    sim.set_strict(true);
+    let err = c
+        .page::<crate::callbridge::CoSpace>(&["coSpaces"], 0, 10, &[("sortBy", "name")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CallBridgeError::ParameterError { parameter, .. } if parameter == "sortBy"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn members_of_a_space() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let id = c
+        .create_cospace(&space("Members", "members"))
+        .await
+        .unwrap();
+    assert!(c.cospace_users(&id, None).await.unwrap().is_empty());
+    let member = c.add_cospace_user(&id, "DEMO@example.com").await.unwrap();
+    let members = c.cospace_users(&id, Some("demo@")).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].id, member);
+    assert_eq!(members[0].user_jid.as_deref(), Some("DEMO@example.com"));
+    let user = c.user_by_jid("demo@example.com").await.unwrap().unwrap();
+    assert_eq!(members[0].user_id.as_deref(), Some(user.id.as_str()));
+    // Not twice, and only users the Call Bridge knows.
+    assert!(c.add_cospace_user(&id, "demo@example.com").await.is_err());
+    let err = c
+        .add_cospace_user(&id, "nobody@example.com")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    c.delete_cospace_user(&id, &member).await.unwrap();
+    assert!(c.cospace_users(&id, None).await.unwrap().is_empty());
+    assert!(c
+        .delete_cospace_user(&id, &member)
+        .await
+        .unwrap_err()
+        .is_not_found());
+    // Members go with their space.
+    c.add_cospace_user(&id, "demo@example.com").await.unwrap();
+    c.delete_cospace(&id).await.unwrap();
+    assert!(sim.cospace_users(&id).is_empty());
+}
+
+#[tokio::test]
+async fn a_cospace_shows_its_owner_and_access_method_count() {
     let sim = start_sim().await;
     let c = client(&sim);
     let id = c
         .create_cospace(&NewCoSpace {
-            name: Some("Test-XRP".into()),
-            uri: Some("test-xrp".into()),
-            co_space_template: Some(TEMPLATE_ID.into()),
-            require_call_id: true,
+            name: Some("Owned".into()),
+            uri: Some("Owned.Space".into()),
+            owner_jid: Some("demo@example.com".into()),
+            meeting_scheduler: Some("Demo Organizer".into()),
             ..NewCoSpace::default()
         })
         .await
         .unwrap();
-    let space = c.cospace(&id).await.unwrap();
-    let space_call_id = space.call_id.unwrap();
-    assert_eq!(space_call_id.len(), 9);
-    assert_eq!(
-        space.call_profile.as_deref(),
-        Some("19bb9c44-fb13-4acf-92fd-4bc333f745d8"),
-        "the template's call profile applies"
-    );
-    let ams = c.access_methods(&id).await.unwrap();
-    assert_eq!(ams.len(), 2);
-    let ext = c.access_method(&id, &ams[0].id).await.unwrap();
-    assert_eq!(ext.name.as_deref(), Some("ExternalAccessMeth"));
-    assert_eq!(ext.uri.as_deref(), Some("test-xrp.guest"));
-    let ext_call_id = ext.call_id.unwrap();
-    assert_eq!(ext_call_id.len(), 9);
-    assert_ne!(ext_call_id, space_call_id);
-    assert!(ext.secret.is_some());
-    let int = c.access_method(&id, &ams[1].id).await.unwrap();
-    assert_eq!(int.name.as_deref(), Some("InternalAccessMeth"));
-    assert_eq!(int.uri.as_deref(), Some("test-xrp.host"));
-    assert_eq!(int.call_id, None);
-    assert_eq!(
-        int.call_leg_profile.as_deref(),
-        Some("2e287c15-8908-43cd-b725-12c4bb502578")
-    );
-    // A second space whose generated URIs would clash is refused whole.
-    let err = c
-        .create_cospace(&NewCoSpace {
-            uri: Some("TEST-XRP.guest".into()),
-            ..NewCoSpace::default()
-        })
-        .await
-        .unwrap_err();
-    assert!(matches!(err, CallBridgeError::DuplicateCoSpaceUri));
+    c.create_access_method(
+        &id,
+        &NewAccessMethod {
+            name: Some("Guest".into()),
+            uri: Some("Owned.Guest".into()),
+            ..NewAccessMethod::default()
+        },
+    )
+    .await
+    .unwrap();
+    let s = c.cospace(&id).await.unwrap();
+    let user = c.user_by_jid("demo@example.com").await.unwrap().unwrap();
+    assert_eq!(s.owner_id.as_deref(), Some(user.id.as_str()));
+    assert_eq!(s.num_access_methods, Some(1));
+    assert_eq!(s.meeting_scheduler.as_deref(), Some("Demo Organizer"));
+    // URIs read back lower-cased.
+    assert_eq!(s.uri.as_deref(), Some("owned.space"));
+    let am = &c.access_methods(&id).await.unwrap()[0];
+    assert_eq!(am.uri.as_deref(), Some("owned.guest"));
+}
+
+#[tokio::test]
+async fn system_status() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let status = c.system_status().await.unwrap();
+    assert!(status.software_version.is_some_and(|v| !v.is_empty()));
+    assert_eq!(status.activated, Some(true));
+    assert_eq!(status.call_legs_active, Some(0));
+    let call = sim.start_call(DEMO_SPACE_ID).unwrap();
+    sim.join_call(&call, "Alice", "alice@example.com").unwrap();
+    assert_eq!(c.system_status().await.unwrap().call_legs_active, Some(1));
 }
 
 #[tokio::test]
@@ -609,8 +694,32 @@ async fn live_spaces_show_as_active_calls() {
     let call = c.call(&call_id).await.unwrap();
     assert!(call.duration_seconds.is_some());
     assert!(call.call_correlator.is_some());
+    assert_eq!(call.num_call_legs, Some(0));
+    // Participants join.
+    let alice = sim
+        .join_call(&call_id, "Alice", "alice@example.com")
+        .unwrap();
+    sim.join_call(&call_id, "Bob", "bob@example.com").unwrap();
+    let call = c.call(&call_id).await.unwrap();
+    assert_eq!(call.num_call_legs, Some(2));
+    assert_eq!(call.num_participants_local, Some(2));
+    let legs = c.call_legs_of(&call_id).await.unwrap();
+    let names: Vec<_> = legs.iter().filter_map(|l| l.name.clone()).collect();
+    assert_eq!(names, vec!["Alice", "Bob"]);
+    assert_eq!(legs[0].call.as_deref(), Some(call_id.as_str()));
+    assert_eq!(c.call_legs(Some("bob@")).await.unwrap().len(), 1);
+    let leg = c.call_leg(&alice).await.unwrap();
+    assert_eq!(leg.remote_party.as_deref(), Some("alice@example.com"));
+    let people = c.participants_of(&call_id).await.unwrap();
+    assert_eq!(people.len(), 2);
+    assert!(c.call_legs_of("nope").await.unwrap_err().is_not_found());
+    sim.leave_call(&alice).unwrap();
+    assert_eq!(c.call_legs_of(&call_id).await.unwrap().len(), 1);
+    assert_eq!(c.participants_of(&call_id).await.unwrap().len(), 1);
     sim.end_call(&call_id).unwrap();
     assert!(c.calls(None).await.unwrap().is_empty());
+    assert!(c.call_legs(None).await.unwrap().is_empty());
+    assert!(sim.objects("participants").is_empty());
     assert!(sim.start_call("nope").is_err());
 }
 

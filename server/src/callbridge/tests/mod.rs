@@ -1,7 +1,9 @@
 //! The client, the simulator and the saga together, over real HTTP on
-//! loopback. Timeouts and backoffs are short so the suite stays fast.
+//! loopback; and the client against answers recorded from SPEC §7
+//! (`fixtures/`). Timeouts and backoffs are short so the suite stays fast.
 
 mod client;
+mod fixtures;
 mod saga;
 mod sim;
 mod tls;
@@ -18,13 +20,17 @@ pub(super) const TEMPLATE_ID: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
 pub(super) const DEMO_SPACE_ID: &str = "7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8";
 pub(super) const TIMEOUT: Duration = Duration::from_millis(300);
 
+/// The built-in seed's simulator, in strict mode: the client must never
+/// send a parameter the CMS API reference does not document.
 pub(super) async fn start_sim() -> SimHandle {
-    CallBridgeSim::start(
+    let sim = CallBridgeSim::start(
         Seed::source_document().expect("built-in seed"),
         SimCredentials::new(USER, PASSWORD),
     )
     .await
-    .expect("simulator starts")
+    .expect("simulator starts");
+    sim.set_strict(true);
+    sim
 }
 
 /// The simulator's config with short timeouts and a quick 3-attempt retry.

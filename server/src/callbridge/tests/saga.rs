@@ -1,5 +1,6 @@
-//! The space-creation saga against the simulator: success, idempotent
-//! retries, and compensation after a fault at each step.
+//! The space-creation saga against the (strict) simulator: success with the
+//! documented API only, its round trips, idempotent retries, and
+//! compensation after a fault at each step.
 
 use super::{client, start_sim, DEMO_SPACE_ID, TEMPLATE_ID, TIMEOUT};
 use crate::callbridge::saga::{request_marker, space_uri};
@@ -22,8 +23,15 @@ fn request(id: &str) -> SpaceRequest {
         uri_base: "Test-XRP".into(),
         web_bridge_url: JOIN.into(),
         owner_jid: Some("demo@example.com".into()),
+        organizer_name: Some("Demo Organizer".into()),
     }
 }
+
+/// The round trips of a create from the seed's template (two access method
+/// templates), organizer member: GET the template, GET its access method
+/// templates, POST the coSpace, GET it, POST the member, then per access
+/// method template GET it, POST the access method, GET that.
+const CREATE_ROUND_TRIPS: u64 = 11;
 
 fn existing(id: &str, template: Option<&str>) -> SpaceRequest {
     SpaceRequest {
@@ -111,7 +119,62 @@ async fn creates_a_space_with_one_access_method_per_template() {
         Some(request_marker("req-ok").as_str())
     );
     assert_eq!(stored.get("ownerJid"), Some("demo@example.com"));
-    assert_eq!(sim.access_methods(&space.cospace_id).len(), 2);
+    assert_eq!(stored.get("meetingScheduler"), Some("Demo Organizer"));
+    // The template's profiles, copied (the seed's template has no dial-in
+    // security profile).
+    assert_eq!(
+        stored.get("callProfile"),
+        Some("19bb9c44-fb13-4acf-92fd-4bc333f745d8")
+    );
+    assert_eq!(
+        stored.get("callLegProfile"),
+        Some("157b2822-8c03-4684-8675-431823a7dc93")
+    );
+    assert_eq!(stored.get("dialInSecurityProfile"), None);
+    let ams = sim.access_methods(&space.cospace_id);
+    assert_eq!(ams.len(), 2);
+    assert_eq!(
+        ams[0].get("callLegProfile"),
+        Some("092771c9-5c3e-43b2-89cb-0dff8294fa1d")
+    );
+    assert_eq!(
+        ams[1].get("callLegProfile"),
+        Some("2e287c15-8908-43cd-b725-12c4bb502578")
+    );
+    let members = sim.cospace_users(&space.cospace_id);
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].get("userJid"), Some("demo@example.com"));
+    // Counted by the saga, and seen by the Call Bridge.
+    assert_eq!(space.round_trips, CREATE_ROUND_TRIPS);
+    assert_eq!(sim.requests().len() as u64, CREATE_ROUND_TRIPS);
+    let paths: Vec<String> = sim
+        .requests()
+        .iter()
+        .map(|r| {
+            let shape: Vec<&str> = r
+                .path
+                .split('/')
+                .map(|s| if s.len() == 36 { "*" } else { s })
+                .collect();
+            format!("{} {}", r.method, shape.join("/"))
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "GET /api/v1/coSpaceTemplates/*/accessMethodTemplates?offset=0&limit=10",
+            "GET /api/v1/coSpaceTemplates/*",
+            "POST /api/v1/coSpaces",
+            "GET /api/v1/coSpaces/*",
+            "POST /api/v1/coSpaces/*/coSpaceUsers",
+            "GET /api/v1/coSpaceTemplates/*/accessMethodTemplates/*",
+            "POST /api/v1/coSpaces/*/accessMethods",
+            "GET /api/v1/coSpaces/*/accessMethods/*",
+            "GET /api/v1/coSpaceTemplates/*/accessMethodTemplates/*",
+            "POST /api/v1/coSpaces/*/accessMethods",
+            "GET /api/v1/coSpaces/*/accessMethods/*",
+        ]
+    );
 
     assert_eq!(
         delete_meeting_space(&c, &space.cospace_id).await.unwrap(),
@@ -140,6 +203,7 @@ async fn the_same_request_twice_makes_one_space() {
     assert_eq!(again.access_methods, first.access_methods);
     assert_eq!(sim.cospaces().len(), 2);
     assert_eq!(sim.all_access_methods().len(), 2);
+    assert_eq!(sim.cospace_users(&first.cospace_id).len(), 1, "one member");
     // Another request gets another space, same name and base notwithstanding.
     let other = create_meeting_space(&c, &request("req-other"))
         .await
@@ -163,8 +227,13 @@ async fn a_create_answered_too_late_is_found_not_repeated() {
     assert_eq!(space.origin, SpaceOrigin::Recovered);
     assert_eq!(space.access_methods.len(), 2);
     assert_eq!(sim.cospaces().len(), 2, "exactly one space made");
-    let posts = sim.requests().iter().filter(|r| r.method == "POST").count();
+    let posts = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v1/coSpaces")
+        .count();
     assert_eq!(posts, 1);
+    assert_eq!(sim.cospace_users(&space.cospace_id).len(), 1);
 }
 
 #[tokio::test]
@@ -245,11 +314,13 @@ async fn fault_reading_the_template() {
         false,
     )
     .await;
-}
-
-#[tokio::test]
-async fn fault_looking_for_a_previous_attempt() {
-    fault_at("GET /api/v1/coSpaces", 1, SagaStep::FindPrevious, false).await;
+    fault_at(
+        "GET /api/v1/coSpaceTemplates/*",
+        1,
+        SagaStep::ReadTemplate,
+        false,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -263,14 +334,81 @@ async fn fault_reading_the_space() {
 }
 
 #[tokio::test]
-async fn fault_listing_the_access_methods() {
+async fn fault_adding_the_member() {
     fault_at(
-        "GET /api/v1/coSpaces/*/accessMethods",
+        "POST /api/v1/coSpaces/*/coSpaceUsers",
         1,
-        SagaStep::ListAccessMethods,
+        SagaStep::AddMember,
         true,
     )
     .await;
+}
+
+#[tokio::test]
+async fn fault_creating_each_access_method() {
+    for (nth, role) in [(1, "ExternalAccessMeth"), (2, "InternalAccessMeth")] {
+        fault_at(
+            "POST /api/v1/coSpaces/*/accessMethods",
+            nth,
+            SagaStep::CreateAccessMethod { role: role.into() },
+            true,
+        )
+        .await;
+    }
+}
+
+/// A member added to a space found again is removed on failure, the space
+/// with it; one already there is not added twice.
+#[tokio::test]
+async fn a_recovered_space_gets_its_member_once() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let first = create_meeting_space(&c, &request("req-member"))
+        .await
+        .unwrap();
+    let member = sim.cospace_users(&first.cospace_id).remove(0);
+    c.delete_cospace_user(&first.cospace_id, &member.id)
+        .await
+        .unwrap();
+    let again = create_meeting_space(&c, &request("req-member"))
+        .await
+        .unwrap();
+    assert_eq!(again.origin, SpaceOrigin::Recovered);
+    assert_eq!(sim.cospace_users(&first.cospace_id).len(), 1);
+    sim.clear_requests();
+    create_meeting_space(&c, &request("req-member"))
+        .await
+        .unwrap();
+    assert!(
+        !sim.requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/coSpaceUsers")),
+        "{:?}",
+        sim.requests()
+    );
+    assert_eq!(sim.cospace_users(&first.cospace_id).len(), 1);
+}
+
+/// Without a Call Bridge JID for the organizer: no ownerJid, no member.
+#[tokio::test]
+async fn an_organizer_unknown_to_the_call_bridge_is_no_member() {
+    let sim = start_sim().await;
+    let c = client(&sim);
+    let req = SpaceRequest {
+        owner_jid: None,
+        organizer_name: None,
+        ..request("req-no-owner")
+    };
+    let space = create_meeting_space(&c, &req).await.unwrap();
+    assert!(sim.cospace_users(&space.cospace_id).is_empty());
+    assert_eq!(space.round_trips, CREATE_ROUND_TRIPS - 1);
+    let stored = sim
+        .cospaces()
+        .into_iter()
+        .find(|s| s.id == space.cospace_id)
+        .unwrap();
+    assert_eq!(stored.get("ownerJid"), None);
+    assert_eq!(stored.get("meetingScheduler"), None);
 }
 
 #[tokio::test]
@@ -441,14 +579,19 @@ async fn a_failed_undo_is_reported_with_what_is_left() {
     let c = client(&sim);
     sim.fail_nth(
         1,
-        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods"),
+        RequestMatcher::new("GET /api/v1/coSpaces/*/accessMethods/*"),
         FaultAction::Status(500),
     );
     sim.busy_next(100, RequestMatcher::new("DELETE /**"));
     let err = create_meeting_space(&c, &request("req-undo-fails"))
         .await
         .unwrap_err();
-    assert_eq!(err.step, SagaStep::ListAccessMethods);
+    assert_eq!(
+        err.step,
+        SagaStep::ReadAccessMethod {
+            role: "ExternalAccessMeth".into()
+        }
+    );
     let left = match &err.compensation {
         Compensation::Failed {
             left_behind, error, ..
@@ -488,7 +631,7 @@ async fn a_uri_held_by_someone_else_is_not_adopted() {
     let err = create_meeting_space(&c, &request("req-foreign"))
         .await
         .unwrap_err();
-    assert_eq!(err.step, SagaStep::FindPrevious);
+    assert_eq!(err.step, SagaStep::CreateCoSpace);
     assert!(matches!(err.cause, SagaCause::UriTaken { .. }), "{err}");
     assert_eq!(err.compensation, Compensation::NothingToUndo);
     assert_eq!(sim.cospaces(), before);

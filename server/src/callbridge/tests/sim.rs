@@ -31,12 +31,13 @@ async fn speaks_the_cms_wire_format() {
     )
     .await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/xml"));
+    assert_eq!(r.headers()["content-type"], "text/xml");
     let body = r.text().await.unwrap();
-    assert!(body.starts_with("<?xml"), "{body}");
+    assert!(
+        body.starts_with("<?xml version=\"1.0\"?><webBridges"),
+        "{body}"
+    );
+    assert!(!body.contains('\n'), "compact: {body}");
     assert!(body.contains("<webBridges total=\"3\">"), "{body}");
     assert_eq!(body.matches("<webBridge id=").count(), 2, "{body}");
     assert!(
@@ -103,10 +104,7 @@ async fn requires_basic_auth() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(r.headers()["www-authenticate"]
-        .to_str()
-        .unwrap()
-        .starts_with("Basic"));
+    assert_eq!(r.headers()["www-authenticate"], "Basic realm=\"acano\"");
     let r = reqwest::Client::new()
         .get(format!("{}/api/v1/coSpaces", sim.base_url))
         .basic_auth(USER, Some("wrong"))
@@ -114,6 +112,234 @@ async fn requires_basic_auth() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+/// What real clients send and a CMS accepts (SPEC §7).
+#[tokio::test]
+async fn takes_input_as_a_cms_does() {
+    let sim = start_sim().await;
+    let http = reqwest::Client::new();
+    let send = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{}{path}", sim.base_url))
+            .basic_auth(USER, Some(PASSWORD))
+    };
+    // Node names in any case, a trailing slash.
+    for path in [
+        "/api/v1/cospaces",
+        "/api/v1/COSPACES/",
+        "/api/v1/coSpaces/",
+        "/api/v1/calllegs",
+        "/api/v1/System/Status",
+    ] {
+        let r = send(reqwest::Method::GET, path).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    // `x-www-form-urlencoded` without `application/`, and a canonical
+    // relative Location whatever the case asked.
+    let r = send(reqwest::Method::POST, "/api/v1/cospaces/")
+        .header("content-type", "x-www-form-urlencoded")
+        .body("name=Lenient&uri=lenient")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/api/v1/coSpaces/"), "{location}");
+    assert_eq!(location.len(), "/api/v1/coSpaces/".len() + 36);
+    assert!(r.text().await.unwrap().is_empty());
+    let id = location.rsplit('/').next().unwrap();
+    assert_eq!(
+        sim.cospaces()
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.get("uri").map(str::to_string))
+            .as_deref(),
+        Some("lenient")
+    );
+    // An empty POST body: a coSpace with nothing set.
+    let r = send(reqwest::Method::POST, "/api/v1/coSpaces")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(sim.cospaces().len(), 3);
+    // An access method's Location.
+    let r = send(
+        reqwest::Method::POST,
+        &format!("/api/v1/coSpaces/{id}/accessMethods"),
+    )
+    .form(&[("uri", "Lenient.Guest"), ("scope", "public")])
+    .send()
+    .await
+    .unwrap();
+    let am = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        am.starts_with(&format!("/api/v1/coSpaces/{id}/accessMethods/")),
+        "{am}"
+    );
+    let body = send(reqwest::Method::GET, &am)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("<uri>lenient.guest</uri>"), "{body}");
+    // Enumerated values are checked.
+    let r = send(reqwest::Method::PUT, &location)
+        .form(&[("defaultLayout", "everyoneBig")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "<?xml version=\"1.0\"?><failureDetails><parameterError parameter=\"defaultLayout\" error=\"invalidValue\" /></failureDetails>"
+    );
+    // A detail answer shows numAccessMethods and ownerId.
+    let r = send(reqwest::Method::PUT, &location)
+        .form(&[("ownerJid", "demo@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = send(reqwest::Method::GET, &location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("<numAccessMethods>1</numAccessMethods>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<ownerId>5c2f7b0e-3d1a-4e8b-9f60-1a2b3c4d5e6f</ownerId>"),
+        "{body}"
+    );
+    let body = send(reqwest::Method::GET, "/api/v1/coSpaceTemplates")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("<numAccessMethodTemplates>2</numAccessMethodTemplates>"),
+        "{body}"
+    );
+    // Pages are capped below a large limit; total counts them all.
+    let body = send(reqwest::Method::GET, "/api/v1/coSpaces?limit=1000")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("<coSpaces total=\"3\">"), "{body}");
+    sim.set_max_page_size(2);
+    let body = send(reqwest::Method::GET, "/api/v1/coSpaces?limit=1000")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body.matches("<coSpace id=").count(), 2, "{body}");
+    assert!(body.contains("<coSpaces total=\"3\">"), "{body}");
+    // An empty list.
+    let body = send(reqwest::Method::GET, "/api/v1/calls")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "<?xml version=\"1.0\"?><calls total=\"0\"></calls>");
+    // An unknown node.
+    let r = send(reqwest::Method::GET, "/api/v1/noSuchNodes")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("<unrecognisedObject"));
+}
+
+#[tokio::test]
+async fn strict_mode_refuses_undocumented_parameters() {
+    let sim = start_sim().await;
+    let http = reqwest::Client::new();
+    let send = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{}{path}", sim.base_url))
+            .basic_auth(USER, Some(PASSWORD))
+    };
+    let refused = |parameter: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><failureDetails><parameterError parameter=\"{parameter}\" error=\"{}\" /></failureDetails>",
+            crate::callbridge::sim::UNKNOWN_PARAMETER
+        )
+    };
+    for (method, path, form, parameter) in [
+        (
+            reqwest::Method::POST,
+            "/api/v1/coSpaces".to_string(),
+            &[("coSpaceTemplate", super::TEMPLATE_ID)][..],
+            "coSpaceTemplate",
+        ),
+        // A PUT-only action on a create.
+        (
+            reqwest::Method::POST,
+            "/api/v1/coSpaces".to_string(),
+            &[("regenerateSecret", "true")][..],
+            "regenerateSecret",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/coSpaces?sortBy=name".to_string(),
+            &[][..],
+            "sortBy",
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/coSpaces/{}?verbose=true", super::DEMO_SPACE_ID),
+            &[][..],
+            "verbose",
+        ),
+    ] {
+        let r = send(method, &path).form(form).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        assert_eq!(r.text().await.unwrap(), refused(parameter), "{path}");
+    }
+    assert_eq!(sim.cospaces().len(), 1);
+    // The documented filters pass.
+    let r = send(
+        reqwest::Method::GET,
+        &format!(
+            "/api/v1/calls?coSpaceFilter={}&offset=0&limit=5",
+            super::DEMO_SPACE_ID
+        ),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    // Lenient, the same requests are served and the extras ignored.
+    sim.set_strict(false);
+    let r = send(reqwest::Method::POST, "/api/v1/coSpaces")
+        .form(&[
+            ("uri", "ignored.extra"),
+            ("coSpaceTemplate", super::TEMPLATE_ID),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = send(reqwest::Method::GET, "/api/v1/coSpaces?sortBy=name")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]

@@ -96,3 +96,97 @@ async fn a_certificate_for_another_name_needs_accept_invalid_hostnames() {
     let c = CallBridgeClient::new(cfg).unwrap();
     assert_eq!(c.web_bridges().await.unwrap().len(), 3);
 }
+
+/// A CA and a server certificate it signs for `names`: (CA PEM, chain PEM,
+/// key PEM).
+fn ca_and_server_cert(names: &[&str]) -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let cert = CertificateParams::new(names)
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
+
+async fn https_sim(names: &[&str], host: &str) -> (SimHandle, String) {
+    use crate::callbridge::sim::{CallBridgeSim, Seed, SimCredentials, SimTls};
+    let (ca, chain, key) = ca_and_server_cert(names);
+    let sim = CallBridgeSim::start_https(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        Seed::source_document().unwrap(),
+        SimCredentials::new(super::USER, super::PASSWORD),
+        SimTls::from_pem(&chain, &key, host).unwrap(),
+    )
+    .await
+    .unwrap();
+    sim.set_strict(true);
+    (sim, ca)
+}
+
+/// The simulator itself over HTTPS on a host name, its certificate issued
+/// by a CA the administrator gives as the trust bundle: verified, host name
+/// checked.
+#[tokio::test]
+async fn the_simulator_serves_https_verified_against_a_trust_bundle() {
+    let (sim, ca) = https_sim(&["localhost"], "localhost").await;
+    assert!(
+        sim.base_url.starts_with("https://localhost:"),
+        "{}",
+        sim.base_url
+    );
+    let mut cfg = fast_config(&sim);
+    cfg.retry = RetryPolicy::none();
+    // No trust bundle: refused.
+    let err = CallBridgeClient::new(cfg.clone())
+        .unwrap()
+        .system_status()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CallBridgeError::Unreachable(_)), "{err:?}");
+    // Another CA: refused.
+    let (other_ca, _, _) = ca_and_server_cert(&["localhost"]);
+    let mut wrong = cfg.clone();
+    wrong.tls.trust_bundle_pem = Some(other_ca.into_bytes());
+    let err = CallBridgeClient::new(wrong)
+        .unwrap()
+        .system_status()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CallBridgeError::Unreachable(_)), "{err:?}");
+    // The CA that issued it: a whole create works over HTTPS.
+    let mut trusted = cfg;
+    trusted.tls.trust_bundle_pem = Some(ca.into_bytes());
+    let c = CallBridgeClient::new(trusted).unwrap();
+    assert!(c.system_status().await.unwrap().software_version.is_some());
+    let id = c
+        .create_cospace(&crate::callbridge::NewCoSpace {
+            uri: Some("over.tls".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(sim.cospaces().iter().any(|s| s.id == id));
+}
+
+#[tokio::test]
+async fn a_simulator_certificate_for_another_host_is_refused() {
+    let (sim, ca) = https_sim(&["cms1.example.com"], "localhost").await;
+    let mut cfg = fast_config(&sim);
+    cfg.retry = RetryPolicy::none();
+    cfg.tls.trust_bundle_pem = Some(ca.into_bytes());
+    let err = CallBridgeClient::new(cfg)
+        .unwrap()
+        .system_status()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CallBridgeError::Unreachable(_)), "{err:?}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+}

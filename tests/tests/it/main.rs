@@ -14,3 +14,4 @@ mod occurrences;
 mod rest_api;
 mod schedule;
 mod sign_in;
+mod static_assets;

@@ -181,7 +181,7 @@ mod tests {
         )
     }
 
-    fn value_of<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+    fn value_of(headers: &HeaderMap, name: header::HeaderName) -> &str {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())

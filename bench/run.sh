@@ -3,13 +3,13 @@
 # baseline measured in the same run and the ratio to it. No thresholds: this
 # reports, it does not pass or fail. See bench/README.md.
 #
-#   bench/run.sh [--only home,list,create,memory,wasm] [--append FILE]
+#   bench/run.sh [--only home,static,list,create,memory,wasm] [--append FILE]
 #
 # BENCH_DURATION (default 10s) is each wrk run's length; BENCH_PROFILE
 # (default bench-server, or release) the Cargo profile of the server.
 source "$(dirname "$0")/../scripts/lib.sh"
 
-only="home,list,create,memory"
+only="home,static,list,create,memory"
 append=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -154,6 +154,31 @@ if wants home; then
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
 fi
 
+# 1b. A built static file as a browser fetches it (/pkg: ServeDir, the Brotli
+# copy, immutable caching), against /healthz with the same request headers.
+if wants static; then
+  start_node static
+  # The style sheet as scripts/build.sh leaves it: content-hashed name, .br
+  # and .gz beside it (its hash file kept out of the site root, so the pages
+  # are not changed for the other figures).
+  cp "$ROOT/style/main.css" "$site/pkg/cms-scheduler.css"
+  node "$ROOT/scripts/site-assets.mjs" "$site/pkg" cms-scheduler "$work/hash.txt" 11 >/dev/null
+  css="$(basename "$(ls "$site/pkg"/cms-scheduler.*.css)")"
+  enc="Accept-Encoding: br, gzip"
+  curl -fsS -D "$work/static-headers.txt" -o /dev/null -H "$enc" "$NODE_URL/pkg/$css"
+  grep -qi '^cache-control: public, max-age=31536000, immutable' "$work/static-headers.txt" \
+    && grep -qi '^content-encoding: br' "$work/static-headers.txt" \
+    || { echo "/pkg/$css is not served immutable and Brotli-compressed:" >&2; cat "$work/static-headers.txt" >&2; exit 1; }
+  size="$(stat -c %s "$site/pkg/$css.br")"
+  out="$(run_wrk "$NODE_URL/pkg/$css" "$work/wrk-pkg.txt" "$enc")"
+  read -r -a s <<<"$out"
+  out="$(run_wrk "$NODE_URL/healthz" "$work/wrk-pkg-healthz.txt" "$enc")"
+  read -r -a h <<<"$out"
+  row "static /pkg file (CSS, $size B br) vs /healthz: req/s" "${s[0]}" "${h[0]}" "req/s"
+  row "static /pkg file vs /healthz: p99 latency" "${s[2]}" "${h[2]}" "ms"
+  kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
+fi
+
 # fill_meetings TOKEN [DATABASE_URL]: the node at NODE_URL/NODE_DIR gets
 # LIST_MEETINGS meetings: one made through the API, the rest copied from it
 # by one SQL transaction.
@@ -257,16 +282,19 @@ if wants memory; then
   kill "$NODE_PID" "$SIM_PID"; wait "$NODE_PID" "$SIM_PID" 2>/dev/null || true
 fi
 
-# 5. The WASM bundle, gzip -9 against uncompressed (needs cargo leptos).
+# 5. The WASM bundle, gzip -9 and the Brotli copy the server sends, against
+# uncompressed (a release build of the browser side by scripts/build.sh).
 if wants wasm; then
-  ensure_build_tools
-  (cd "$ROOT" && cargo leptos build --release --frontend-only >/dev/null)
-  pkg="$ROOT/target/site/pkg"
-  [ -d "$pkg" ] || pkg="$CARGO_TARGET_DIR/site/pkg"
+  "$ROOT/scripts/build.sh" --release --frontend-only >"$work/build.log" 2>&1 \
+    || { tail -n 30 "$work/build.log" >&2; exit 1; }
+  load_leptos_config
+  pkg="$LEPTOS_SITE_ROOT/$LEPTOS_SITE_PKG_DIR"
   for f in "$pkg"/*.wasm "$pkg"/*.js; do
     raw="$(stat -c %s "$f")"
     gz="$(gzip -9 -c "$f" | wc -c)"
-    row "bundle: $(basename "$f") gzip -9" "$gz" "$raw" "bytes"
+    name="$(basename "$f" | sed -E 's/\.[A-Za-z0-9_-]{22}\././')"
+    row "bundle: $name gzip -9" "$gz" "$raw" "bytes"
+    [ ! -f "$f.br" ] || row "bundle: $name brotli (as served)" "$(stat -c %s "$f.br")" "$raw" "bytes"
   done
 fi
 

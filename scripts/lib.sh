@@ -1,6 +1,7 @@
-# Shared by demo.sh and test.sh: installs what is missing, idempotently, from
-# the package registries only (crates.io, npm, Debian), and knows where
-# things are built. Source it; do not run it.
+# Shared by the scripts: installs what is missing, idempotently, from the
+# package registries only (crates.io, npm, Debian), knows where things are
+# built, and prints progress with the time elapsed since the first script of
+# a run started. Source it; do not run it.
 
 set -euo pipefail
 
@@ -9,10 +10,25 @@ CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/cms-scheduler"
 # Build outside the clone so that a fresh clone reuses earlier builds.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 export PATH="$HOME/.cargo/bin:$CACHE/tools/node_modules/binaryen/bin:$PATH"
-CARGO_LEPTOS_VERSION="0.3.10"
 BINARYEN_VERSION="132.0.0"
+# The start of this run, shared with the scripts it calls.
+export CMS_RUN_START="${CMS_RUN_START:-$(date +%s)}"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+elapsed() {
+  local s=$(($(date +%s) - CMS_RUN_START))
+  printf '%02d:%02d' $((s / 60)) $((s % 60))
+}
+say() { printf '\033[1m==> [%s] %s\033[0m\n' "$(elapsed)" "$*" >&2; }
+
+# step DESCRIPTION COMMAND...: says what it starts, runs it, says how long it took.
+step() {
+  local what="$1" start
+  shift
+  start=$(date +%s)
+  say "$what"
+  "$@"
+  say "done in $(($(date +%s) - start))s: $what"
+}
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -25,20 +41,25 @@ ensure_wasm_target() {
   fi
 }
 
-ensure_cargo_leptos() {
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once)"
-    # --locked: newer dependency releases need a newer rustc than this machine's.
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-  fi
+# The wasm-bindgen-cli version the build needs: wasm-bindgen's in Cargo.lock.
+wasm_bindgen_wanted() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+have_wasm_bindgen() {
+  wasm-bindgen --version 2>/dev/null | grep -q " $(wasm_bindgen_wanted)\$"
+}
+
+# Without default features: no TLS stack (rustls, ring) to compile; only the
+# test runner, which this project does not use, downloads anything.
+install_wasm_bindgen() {
+  cargo install wasm-bindgen-cli --version "$(wasm_bindgen_wanted)" --no-default-features
 }
 
 ensure_wasm_bindgen() {
-  local want
-  want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
-  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
-    say "installing wasm-bindgen-cli $want (it must equal wasm-bindgen in Cargo.lock)"
-    cargo install wasm-bindgen-cli --version "$want"
+  if ! have_wasm_bindgen; then
+    step "installing wasm-bindgen-cli $(wasm_bindgen_wanted), once (about 3 minutes; it must equal wasm-bindgen in Cargo.lock)" \
+      install_wasm_bindgen
   fi
 }
 
@@ -78,20 +99,59 @@ ensure_end2end_packages() {
   fi
 }
 
+# Everything scripts/build.sh needs. It installs what is missing itself
+# (wasm-bindgen-cli while the server compiles, wasm-opt for --release only);
+# this is for the scripts that want all of it up front.
 ensure_build_tools() {
   ensure_wasm_target
-  ensure_cargo_leptos
   ensure_wasm_bindgen
   ensure_wasm_opt
 }
 
-# Builds the server and the WASM bundle; sets SERVER_BIN and SITE_ROOT.
+# The [[workspace.metadata.leptos]] settings of Cargo.toml (cargo-leptos's),
+# as shell variables LEPTOS_*: scripts/build.sh follows them.
+load_leptos_config() {
+  [ -z "${LEPTOS_CONFIG_LOADED:-}" ] || return 0
+  local vars
+  vars="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | python3 -c '
+import json, shlex, sys
+m = json.load(sys.stdin)["metadata"]["leptos"][0]
+def get(key, default=""):
+    v = m.get(key, default)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ",".join(v)
+    return str(v)
+for var, key, default in [
+    ("OUTPUT_NAME", "output-name", m["name"]),
+    ("BIN_PACKAGE", "bin-package", ""), ("BIN_TARGET", "bin-target", m["bin-package"]),
+    ("LIB_PACKAGE", "lib-package", ""), ("SITE_ROOT", "site-root", "target/site"),
+    ("SITE_PKG_DIR", "site-pkg-dir", "pkg"), ("STYLE_FILE", "style-file", ""),
+    ("ASSETS_DIR", "assets-dir", ""), ("SITE_ADDR", "site-addr", "127.0.0.1:3000"),
+    ("RELOAD_PORT", "reload-port", "3001"), ("ENV", "env", "DEV"),
+    ("BIN_FEATURES", "bin-features", []), ("BIN_DEFAULT_FEATURES", "bin-default-features", True),
+    ("LIB_FEATURES", "lib-features", []), ("LIB_DEFAULT_FEATURES", "lib-default-features", True),
+    ("BIN_PROFILE_RELEASE", "bin-profile-release", "release"),
+    ("LIB_PROFILE_RELEASE", "lib-profile-release", "release"),
+]:
+    print(f"LEPTOS_{var}={shlex.quote(get(key, default))}")
+')"
+  eval "$vars"
+  # cargo-leptos takes a relative site root from the workspace root.
+  case "$LEPTOS_SITE_ROOT" in /*) ;; *) LEPTOS_SITE_ROOT="$ROOT/$LEPTOS_SITE_ROOT" ;; esac
+  LEPTOS_CONFIG_LOADED=1
+}
+
+# Builds the server and the WASM bundle (scripts/build.sh, same arguments);
+# sets SERVER_BIN and SITE_ROOT.
 build_site() {
-  (cd "$ROOT" && cargo leptos build "$@")
-  SERVER_BIN="$CARGO_TARGET_DIR/debug/server"
-  case " $* " in *" --release "*) SERVER_BIN="$CARGO_TARGET_DIR/release/server" ;; esac
-  SITE_ROOT="$ROOT/target/site"
-  [ -d "$SITE_ROOT/pkg" ] || SITE_ROOT="$CARGO_TARGET_DIR/site"
+  "$ROOT/scripts/build.sh" "$@"
+  load_leptos_config
+  local profile=debug
+  case " $* " in *" --release "*) profile="$LEPTOS_BIN_PROFILE_RELEASE" ;; esac
+  SERVER_BIN="$CARGO_TARGET_DIR/$profile/$LEPTOS_BIN_TARGET"
+  SITE_ROOT="$LEPTOS_SITE_ROOT"
   export SERVER_BIN SITE_ROOT
 }
 

@@ -17,7 +17,7 @@ mod wizard;
 
 use crate::model::PageContext;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -96,6 +96,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                // The names carry content hashes when the build wrote a hash
+                // file (scripts/build.sh; see server::web::assets).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
                 <script type="application/json" id="page-ctx" inner_html=ctx_json></script>
@@ -120,7 +123,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/cms-scheduler.css"/>
         <SafeTitle text="Meeting Scheduler"/>
         <Router>
             <pages::Header/>

@@ -85,11 +85,19 @@ impl Application {
             addr: cfg.listen,
             source,
         })?;
+        // scripts/build.sh names the JS, WASM and CSS by content hash and
+        // writes their hashes into the site root (web::assets).
+        let hash_file = web::assets::hash_file(std::path::Path::new(&cfg.site_root));
         let leptos_options = LeptosOptions::builder()
             .output_name("cms-scheduler")
             .site_root(cfg.site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(addr)
+            .hash_files(hash_file.is_some())
+            .hash_file(match &hash_file {
+                Some(file) => file.display().to_string().into(),
+                None => web::assets::HASH_FILE.into(),
+            })
             .build();
         let (cb_config, callbridge_sim) = if cfg.uses_simulator() {
             let password = auth::random_token();

@@ -87,6 +87,19 @@ impl TestApp {
     /// A server on `database_url` (None: a fresh SQLite file). Several
     /// servers on one PostgreSQL URL are the nodes of one cluster.
     pub async fn spawn_on(database_url: Option<String>) -> Self {
+        Self::spawn_configured(database_url, None).await
+    }
+
+    /// A server on a fresh SQLite file whose site root (the built JS, WASM
+    /// and CSS under `pkg/`, the hash file) is `site_root`.
+    pub async fn spawn_with_site_root(site_root: &std::path::Path) -> Self {
+        Self::spawn_configured(None, Some(site_root)).await
+    }
+
+    async fn spawn_configured(
+        database_url: Option<String>,
+        site_root: Option<&std::path::Path>,
+    ) -> Self {
         // Server logs go to the test's output (shown when a test fails).
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -95,6 +108,9 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut cfg = ServeConfig::for_tests(dir.path().to_path_buf());
         cfg.database_url = database_url;
+        if let Some(site_root) = site_root {
+            cfg.site_root = site_root.display().to_string();
+        }
         let database_url = cfg.database_url();
         let clock = ManualClock::new(chrono::Utc::now());
         let app = Application::build(cfg, Arc::new(clock.clone()))

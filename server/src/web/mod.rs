@@ -1,5 +1,6 @@
 //! The HTTP side: the router, the shared state and the plain routes.
 
+pub mod assets;
 pub mod auth_routes;
 pub mod backend;
 pub mod cookies;
@@ -114,6 +115,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::session,
         ))
+        // The built JS, WASM and CSS: outside the session middleware.
+        .nest_service(
+            &format!("/{}", state.leptos_options.site_pkg_dir),
+            assets::pkg_service(
+                std::path::Path::new(&*state.leptos_options.site_root)
+                    .join(&*state.leptos_options.site_pkg_dir),
+            ),
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

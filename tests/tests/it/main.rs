@@ -14,4 +14,5 @@ mod occurrences;
 mod rest_api;
 mod schedule;
 mod sign_in;
+mod static_assets;
 mod upgrade;

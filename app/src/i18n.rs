@@ -97,6 +97,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("login.error.missing", "Enter your username and password.", "Saisissez votre nom d'utilisateur et votre mot de passe."),
     ("login.error.locked", "Too many failed sign-in attempts. Try again in {n} minute(s).", "Trop de tentatives de connexion échouées. Réessayez dans {n} minute(s)."),
     ("login.error.csrf", "Your sign-in form expired. Please try again.", "Le formulaire de connexion a expiré. Veuillez réessayer."),
+    ("login.error.directory", "The directory cannot be reached. Try again later.", "L'annuaire est injoignable. Réessayez plus tard."),
     ("login.error.other", "Sign-in failed. Please try again.", "La connexion a échoué. Veuillez réessayer."),
     ("home.title", "{name}'s Home", "Accueil de {name}"),
     ("home.join", "Join a meeting", "Rejoindre une réunion"),

@@ -31,7 +31,11 @@ impl Meetings {
             };
             return Ok(users
                 .iter()
-                .find(|u| u.user_jid.as_deref().is_some_and(|j| j.eq_ignore_ascii_case(jid)))
+                .find(|u| {
+                    u.user_jid
+                        .as_deref()
+                        .is_some_and(|j| j.eq_ignore_ascii_case(jid))
+                })
                 .cloned());
         }
         Ok(users

@@ -57,10 +57,30 @@ fn seed() -> String {
     s.push_str(&format!(
         "dn: {SERVICE_DN}\nobjectClass: person\nobjectClass: simpleSecurityObject\ncn: scheduler\nsn: scheduler\nuserPassword: {SERVICE_PW}\n\n"
     ));
-    s.push_str(&person("alice", "Alice Directory", "alice@example.com", ALICE_PW));
-    s.push_str(&person("bob", "Bob Directory", "bob@example.com", "bob directory pw"));
-    s.push_str(&person("twin1", "Twin One", "twin1@example.com", "twin pw one"));
-    s.push_str(&person("twin2", "Twin Two", "twin2@example.com", "twin pw two"));
+    s.push_str(&person(
+        "alice",
+        "Alice Directory",
+        "alice@example.com",
+        ALICE_PW,
+    ));
+    s.push_str(&person(
+        "bob",
+        "Bob Directory",
+        "bob@example.com",
+        "bob directory pw",
+    ));
+    s.push_str(&person(
+        "twin1",
+        "Twin One",
+        "twin1@example.com",
+        "twin pw one",
+    ));
+    s.push_str(&person(
+        "twin2",
+        "Twin Two",
+        "twin2@example.com",
+        "twin pw two",
+    ));
     // Both twins answer to `twin` through a second uid.
     s = s.replace("uid: twin1\n", "uid: twin1\nuid: twin\n");
     s = s.replace("uid: twin2\n", "uid: twin2\nuid: twin\n");

@@ -164,6 +164,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("wizard.organizer", "Organizer:", "Organisateur :"),
     ("wizard.you", "You", "Vous"),
     ("wizard.attendees", "Attendees", "Participants"),
+    ("wizard.no_video_spaces", "Your account has no video spaces yet; ask your administrator.", "Votre compte n'a pas encore d'espaces vidéo ; demandez à votre administrateur."),
     ("wizard.no_attendees", "No attendees yet.", "Aucun participant pour l'instant."),
     ("wizard.add_attendee", "Add an attendee", "Ajouter un participant"),
     ("wizard.email", "E-mail", "E-mail"),

@@ -406,3 +406,29 @@ async fn removed_from_the_group_or_the_directory_loses_it_after_the_recheck() {
     let c = app.client();
     assert!(location(&app.sign_in(&c, "alice", ALICE_PW).await).starts_with("/login?error=invalid"));
 }
+
+#[tokio::test]
+async fn the_call_bridge_user_is_found_by_the_mapped_jid() {
+    let Some((_slapd, app)) = setup().await else {
+        return;
+    };
+    // demo's JID by the mapping is demo@example.com: the seed's user with
+    // the template, although the directory's mail is another address.
+    let c = app.client();
+    assert_eq!(
+        location(&app.sign_in(&c, "demo", "demo directory pw").await),
+        "/"
+    );
+    let wizard = app.page(&c, "/schedule").await;
+    assert!(wizard.contains(integration_tests::TEMPLATE), "{wizard}");
+    assert!(!wizard.contains("no video spaces yet"));
+
+    // alice has no Call Bridge user: a clear word instead of empty lists.
+    let c = app.client();
+    assert_eq!(location(&app.sign_in(&c, "alice", ALICE_PW).await), "/");
+    let wizard = app.page(&c, "/schedule").await;
+    assert!(
+        wizard.contains("Your account has no video spaces yet; ask your administrator."),
+        "{wizard}"
+    );
+}

@@ -69,6 +69,16 @@ fn seed() -> String {
         "bob@example.com",
         "bob directory pw",
     ));
+    // The Call Bridge simulator's seed has a user with JID demo@example.com.
+    s.push_str(
+        &person(
+            "dana",
+            "Dana Directory",
+            "someone.else@example.org",
+            "dana directory pw",
+        )
+        .replace("uid: dana\n", "uid: dana\nemployeeNumber: demo\n"),
+    );
     s.push_str(&person(
         "twin1",
         "Twin One",
@@ -261,9 +271,24 @@ async fn a_directory_person_signs_in_over_starttls_and_is_stored() {
 
 #[tokio::test]
 async fn wrong_empty_unknown_injected_and_ambiguous_names_are_refused_alike() {
-    let Some((_slapd, app)) = setup().await else {
+    let Some((slapd, app)) = setup().await else {
         return;
     };
+    // `twin` really is two entries.
+    let (twins, _) = slapd
+        .root()
+        .await
+        .search(
+            "dc=example,dc=com",
+            ldap3::Scope::Subtree,
+            "(uid=twin)",
+            vec!["1.1"],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_eq!(twins.len(), 2);
     let c = app.client();
     for (name, pw) in [
         ("alice", "not her password"),
@@ -412,18 +437,24 @@ async fn the_call_bridge_user_is_found_by_the_mapped_jid() {
     let Some((_slapd, app)) = setup().await else {
         return;
     };
-    // demo's JID by the mapping is demo@example.com: the seed's user with
+    // dana's JID by this mapping is demo@example.com: the seed's user with
     // the template, although the directory's mail is another address.
+    scheduler(
+        app.data_dir(),
+        &["ldap", "jid", "$employeeNumber$@example.com"],
+    )
+    .await;
     let c = app.client();
     assert_eq!(
-        location(&app.sign_in(&c, "demo", "demo directory pw").await),
+        location(&app.sign_in(&c, "dana", "dana directory pw").await),
         "/"
     );
     let wizard = app.page(&c, "/schedule").await;
     assert!(wizard.contains(integration_tests::TEMPLATE), "{wizard}");
     assert!(!wizard.contains("no video spaces yet"));
 
-    // alice has no Call Bridge user: a clear word instead of empty lists.
+    // alice has no employeeNumber, so no JID and no Call Bridge user: a
+    // clear word instead of empty lists.
     let c = app.client();
     assert_eq!(location(&app.sign_in(&c, "alice", ALICE_PW).await), "/");
     let wizard = app.page(&c, "/schedule").await;

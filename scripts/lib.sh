@@ -89,6 +89,15 @@ ensure_postgresql() {
   fi
 }
 
+# OpenLDAP for the directory tests (tests/tests/it/directory.rs, scripts/slapd.sh).
+ensure_slapd() {
+  if ! command -v slapd >/dev/null 2>&1 && [ ! -x /usr/sbin/slapd ]; then
+    say "installing Debian's OpenLDAP (slapd, ldap-utils)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null
+  fi
+}
+
 ensure_end2end_packages() {
   local want have
   want="$(sha256sum "$ROOT/end2end/package-lock.json" | cut -d' ' -f1)"

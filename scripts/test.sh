@@ -56,7 +56,12 @@ install_all() {
   ensure_mail_test_packages
   ensure_ical_js
   ensure_postgresql
+  ensure_slapd
 }
+
+# The directory tests run against a real slapd here: a missing one fails
+# them instead of skipping them.
+export SCHEDULER_TEST_LDAP=required
 
 # The integration tests again, each server on a fresh database of a
 # throwaway PostgreSQL cluster (scripts/pg.sh).

@@ -372,6 +372,7 @@ pub fn login_error_text(lang: Lang, code: &str, retry_minutes: Option<&str>) -> 
             t(lang, "login.error.locked").replace("{n}", &n.to_string())
         }
         "csrf" => t(lang, "login.error.csrf").into(),
+        "directory" => t(lang, "login.error.directory").into(),
         _ => t(lang, "login.error.other").into(),
     }
 }
@@ -492,6 +493,10 @@ mod tests {
         assert!(login_error_text(Lang::En, "locked", Some("15")).contains("15 minute"));
         assert!(login_error_text(Lang::Fr, "locked", Some("999999999")).contains("1440 minute"));
         assert!(login_error_text(Lang::En, "whatever", None).starts_with("Sign-in failed"));
+        assert!(
+            login_error_text(Lang::En, "directory", None).contains("directory cannot be reached")
+        );
+        assert!(login_error_text(Lang::Fr, "directory", None).contains("annuaire"));
         assert_eq!(
             login_error_text(Lang::Fr, "invalid", None),
             "Nom d'utilisateur ou mot de passe incorrect."

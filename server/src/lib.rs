@@ -21,7 +21,8 @@ pub mod present;
 pub mod recurrence;
 pub mod web;
 
-use crate::auth::directory::LocalDirectory;
+use crate::auth::directory::Directories;
+use crate::auth::ldap::LdapDirectory;
 use crate::auth::ratelimit::LoginLimiter;
 use crate::clock::Clock;
 use crate::config::ServeConfig;
@@ -151,7 +152,11 @@ impl Application {
             db: db.clone(),
             leptos_options,
             backend: BackendHandle(Arc::new(backend)),
-            directory: Arc::new(LocalDirectory::new(db)),
+            directory: Arc::new(Directories::new(
+                db,
+                LdapDirectory::new(admin::config::ConfigStore::new(&cfg.data_dir)),
+                clock.clone(),
+            )),
             limiter: Arc::new(LoginLimiter::default()),
             clock,
             secure_cookies: cfg.secure_cookies,

@@ -96,6 +96,7 @@ fn write_chain(dir: &Path, name: &str) -> String {
 fn context(dir: &Path) -> Context {
     let mut ctx = Context::new(dir);
     ctx.password = Box::new(|_| Ok("s3cret-pw".into()));
+    ctx.ldap_password = Box::new(|_| Ok("ldap-s3cret".into()));
     ctx.timeout = Duration::from_secs(20);
     ctx
 }
@@ -312,6 +313,166 @@ fn enable_checks_name_each_failure() {
 }
 
 // ------------------------------------------------------------ commands ---
+
+#[tokio::test]
+async fn ldap_commands_edit_show_and_check_the_directory_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ctx = context(d);
+    // No directory setting yet: `scheduler` shows none of its lines.
+    assert!(!ok(&ctx, &[]).await.contains("LDAP"));
+    // The password needs the bind DN first.
+    let err = run(&ctx, &["ldap", "password"]).await.unwrap_err();
+    assert!(err.to_string().contains("bind DN first"), "{err}");
+
+    ok(
+        &ctx,
+        &[
+            "ldap",
+            "server",
+            "ldaps://dc1.example.com",
+            "ldap://dc2.example.com:389/",
+        ],
+    )
+    .await;
+    ok(
+        &ctx,
+        &[
+            "ldap",
+            "bind",
+            "CN=Scheduler",
+            "Service,OU=Services,DC=example,DC=com",
+        ],
+    )
+    .await;
+    ok(&ctx, &["ldap", "password"]).await;
+    ok(&ctx, &["ldap", "base", "DC=example,DC=com"]).await;
+    ok(
+        &ctx,
+        &["ldap", "filter", "(&(objectClass=user)(sAMAccountName=$))"],
+    )
+    .await;
+    ok(
+        &ctx,
+        &["ldap", "attributes", "displayName", "mail", "timeZone"],
+    )
+    .await;
+    ok(&ctx, &["ldap", "jid", "$sAMAccountName$@example.com"]).await;
+    ok(
+        &ctx,
+        &[
+            "ldap",
+            "admins",
+            "CN=Scheduler",
+            "Admins,OU=Groups,DC=example,DC=com",
+        ],
+    )
+    .await;
+    ok(&ctx, &["ldap", "recheck", "120"]).await;
+    let shown = ok(&ctx, &[]).await;
+    let ldap: Vec<&str> = lines(&shown)
+        .into_iter()
+        .filter(|l| l.starts_with("LDAP"))
+        .collect();
+    assert_eq!(
+        ldap,
+        [
+            "LDAP Servers                    : ldaps://dc1.example.com ldap://dc2.example.com:389",
+            "LDAP STARTTLS                   : enabled",
+            "LDAP Trust bundle               : none",
+            "LDAP Bind DN                    : CN=Scheduler Service,OU=Services,DC=example,DC=com",
+            "LDAP Password                   : ********",
+            "LDAP Base DN                    : DC=example,DC=com",
+            "LDAP Filter                     : (&(objectClass=user)(sAMAccountName=$))",
+            "LDAP Attributes                 : displayName mail timeZone",
+            "LDAP JID                        : $sAMAccountName$@example.com",
+            "LDAP Administrators group       : CN=Scheduler Admins,OU=Groups,DC=example,DC=com",
+            "LDAP Re-check seconds           : 120",
+        ]
+    );
+    let file = d.join("scheduler.json");
+    assert!(!shown.contains("ldap-s3cret"));
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let cfg = ConfigStore::new(d).load().unwrap();
+    assert_eq!(
+        cfg.ldap.password.as_ref().map(|p| p.expose()),
+        Some("ldap-s3cret")
+    );
+    let check = checks(d, &cfg);
+    assert!(
+        check.contains(&"SUCCESS: LDAP directory sign-in is configured".to_string()),
+        "{check:?}"
+    );
+
+    // Plain LDAP only to loopback.
+    ok(&ctx, &["ldap", "starttls", "disable"]).await;
+    let cfg = ConfigStore::new(d).load().unwrap();
+    let check = checks(d, &cfg);
+    assert!(
+        check.contains(&"FAILURE: LDAP server ldap://dc2.example.com:389 would be plain LDAP: enable starttls or use ldaps://".to_string()),
+        "{check:?}"
+    );
+    assert!(!check.iter().any(|l| l.contains("sign-in is configured")));
+    ok(&ctx, &["ldap", "server", "ldap://127.0.0.1:3389"]).await;
+    let check = checks(d, &ConfigStore::new(d).load().unwrap());
+    assert!(
+        check.iter().any(|l| l.contains("sign-in is configured")),
+        "{check:?}"
+    );
+
+    // A password file instead of the stored password.
+    std::fs::write(d.join("ldap.pw"), "from-a-file\n").unwrap();
+    ok(&ctx, &["ldap", "password-file", "ldap.pw"]).await;
+    let shown = ok(&ctx, &[]).await;
+    assert!(
+        shown.contains("LDAP Password                   : from file ldap.pw"),
+        "{shown}"
+    );
+    assert!(ConfigStore::new(d).load().unwrap().ldap.password.is_none());
+
+    // Bad input changes nothing.
+    let stored = std::fs::read(&file).unwrap();
+    let bad: &[&[&str]] = &[
+        &["ldap", "server", "http://dc1.example.com"],
+        &["ldap", "server", "ldap://user@dc1.example.com"],
+        &["ldap", "server", "ldaps://dc1.example.com/dc=example"],
+        &["ldap", "server"],
+        &["ldap", "filter", "(uid=*)"],
+        &["ldap", "filter", "(uid=$)(cn=$)"],
+        &["ldap", "filter", "uid=$"],
+        &["ldap", "filter", "(uid=$"],
+        &["ldap", "base", "example.com"],
+        &["ldap", "attributes", "display name", "mail"],
+        &["ldap", "attributes", "displayName"],
+        &["ldap", "jid", "sAMAccountName@example.com"],
+        &["ldap", "jid", "$sAMAccountName@example.com"],
+        &["ldap", "recheck", "5"],
+        &["ldap", "recheck", "1e3"],
+        &["ldap", "starttls", "maybe"],
+        &["ldap", "trust", "missing.pem"],
+        &["ldap", "password-file", "missing.pw"],
+        &["ldap", "password", "hunter2"],
+        &["ldap", "frobnicate"],
+    ];
+    for words in bad {
+        let err = run(&ctx, words).await.expect_err("must fail");
+        assert!(!err.to_string().contains('\n'), "{err}");
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            stored,
+            "{words:?} changed it"
+        );
+    }
+
+    // `none` unsets; with no server the directory lines say so.
+    ok(&ctx, &["ldap", "server", "none"]).await;
+    let cfg = ConfigStore::new(d).load().unwrap();
+    assert!(!cfg.ldap.is_configured());
+    assert!(checks(d, &cfg).contains(&"FAILURE: LDAP server not configured".to_string()));
+}
 
 #[tokio::test]
 async fn commands_edit_the_file_and_bad_input_changes_nothing() {

@@ -2,11 +2,11 @@
 //! its certificate, each full chain verifies (leaf first, then the
 //! intermediates, up to a self-signed root in the file or a root of the
 //! system trust store, validity dates included), the C2W trust bundle holds
-//! certificates.
+//! certificates; the directory settings (`scheduler ldap`) are complete.
 //!
 //! Files are PEM. Keys may be PKCS#8, PKCS#1 (RSA) or SEC1 (EC).
 
-use super::config::{CertPair, ConfigStore, SchedulerConfig};
+use super::config::{CertPair, ConfigStore, LdapConfig, SchedulerConfig};
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
@@ -300,7 +300,50 @@ pub fn enable_checks(
         }
         None => lines.push(CheckLine::failure("C2W trust bundle not configured")),
     }
+    ldap_checks(&cfg.ldap, store, &mut lines);
     lines
+}
+
+/// Directory sign-in, once any `scheduler ldap` setting is made: complete,
+/// never plain LDAP off loopback, a usable trust bundle and a readable
+/// password file. The directory itself is not asked (it may be down while
+/// the web bridges are not); its failures show at sign-in and in the log.
+fn ldap_checks(ldap: &LdapConfig, store: &ConfigStore, lines: &mut Vec<CheckLine>) {
+    if *ldap == LdapConfig::default() {
+        return;
+    }
+    let problems = ldap.problems();
+    let complete = problems.is_empty();
+    lines.extend(problems.into_iter().map(CheckLine::failure));
+    if let Some(bundle) = &ldap.trust {
+        match load_certs(&store.resolve(bundle)).and_then(|certs| {
+            certs
+                .iter()
+                .try_for_each(|c| webpki::anchor_from_trusted_cert(c).map(|_| ()))
+                .map_err(|e| format!("{bundle}: {}", describe(&e)))
+        }) {
+            Ok(()) => lines.push(CheckLine::success("LDAP trust bundle is usable")),
+            Err(e) => lines.push(CheckLine::failure(format!(
+                "LDAP trust bundle is not usable: {e}"
+            ))),
+        }
+    }
+    if let Some(file) = &ldap.password_file {
+        let readable = std::fs::read_to_string(store.resolve(file))
+            .map(|p| !p.trim_end_matches(['\r', '\n']).is_empty());
+        match readable {
+            Ok(true) => {}
+            Ok(false) => lines.push(CheckLine::failure(format!(
+                "LDAP password file {file} is empty"
+            ))),
+            Err(e) => lines.push(CheckLine::failure(format!(
+                "LDAP password file {file} cannot be read: {e}"
+            ))),
+        }
+    }
+    if complete {
+        lines.push(CheckLine::success("LDAP directory sign-in is configured"));
+    }
 }
 
 fn check_pair(

@@ -23,6 +23,10 @@ use std::time::Duration;
 /// `scheduler email username`; without it the password is prompted for.
 pub const PASSWORD_ENV: &str = "SCHEDULER_EMAIL_PASSWORD";
 
+/// The environment variable that supplies the directory service account's
+/// password to `scheduler ldap password`; without it it is prompted for.
+pub const LDAP_PASSWORD_ENV: &str = "SCHEDULER_LDAP_PASSWORD";
+
 type PasswordSource = dyn Fn(&str) -> Result<String, String> + Send + Sync;
 
 /// What a command runs against.
@@ -30,6 +34,8 @@ pub struct Context {
     pub store: ConfigStore,
     /// Gives the SMTP password for a username.
     pub password: Box<PasswordSource>,
+    /// Gives the directory service account's password for a bind DN.
+    pub ldap_password: Box<PasswordSource>,
     /// How long to wait for the running service.
     pub timeout: Duration,
 }
@@ -46,6 +52,15 @@ impl Context {
                 Err(_) => rpassword::prompt_password(format!("SMTP password for {username}: "))
                     .map_err(|e| {
                         format!("cannot read the password ({e}); set {PASSWORD_ENV} when there is no terminal")
+                    }),
+            }
+            }),
+            ldap_password: Box::new(|dn: &str| {
+                match std::env::var(LDAP_PASSWORD_ENV) {
+                Ok(p) => Ok(p),
+                Err(_) => rpassword::prompt_password(format!("Directory password for {dn}: "))
+                    .map_err(|e| {
+                        format!("cannot read the password ({e}); set {LDAP_PASSWORD_ENV} when there is no terminal")
                     }),
             }
             }),
@@ -185,14 +200,7 @@ pub async fn execute(
         Command::EmailServer(server) => cfg.email.server = server,
         Command::EmailUsername(username) => {
             let password = (ctx.password)(&username).map_err(CliError::Password)?;
-            if password.is_empty() {
-                return Err(CliError::Password("the password is empty".into()));
-            }
-            if password.chars().any(char::is_control) {
-                return Err(CliError::Password(
-                    "the password holds control characters".into(),
-                ));
-            }
+            check_password(&password)?;
             cfg.email.username = Some(username);
             cfg.email.password = Some(Secret::new(password));
         }
@@ -211,6 +219,43 @@ pub async fn execute(
         }
         Command::EmailSender(address) => cfg.email.sender = address,
         Command::EmailOrganizerName(name) => cfg.email.organizer_name = name,
+        Command::LdapServers(urls) => cfg.ldap.servers = urls,
+        Command::LdapStarttls(on) => cfg.ldap.starttls = on,
+        Command::LdapTrust(bundle) => {
+            if let Some(b) = &bundle {
+                readable(store, b)?;
+            }
+            cfg.ldap.trust = bundle;
+        }
+        Command::LdapBind(dn) => cfg.ldap.bind_dn = dn,
+        Command::LdapPassword => {
+            let Some(dn) = cfg.ldap.bind_dn.clone() else {
+                return Err(CliError::Password(
+                    "set the bind DN first: scheduler ldap bind <dn>".into(),
+                ));
+            };
+            let password = (ctx.ldap_password)(&dn).map_err(CliError::Password)?;
+            check_password(&password)?;
+            cfg.ldap.password = Some(Secret::new(password));
+            cfg.ldap.password_file = None;
+        }
+        Command::LdapRemovePassword => {
+            cfg.ldap.password = None;
+            cfg.ldap.password_file = None;
+        }
+        Command::LdapPasswordFile(file) => {
+            if let Some(f) = &file {
+                readable(store, f)?;
+                cfg.ldap.password = None;
+            }
+            cfg.ldap.password_file = file;
+        }
+        Command::LdapBase(dn) => cfg.ldap.base = dn,
+        Command::LdapFilter(filter) => cfg.ldap.filter = filter,
+        Command::LdapAttributes(attributes) => cfg.ldap.attributes = attributes,
+        Command::LdapJid(mapping) => cfg.ldap.jid = mapping,
+        Command::LdapAdmins(group) => cfg.ldap.admins = group,
+        Command::LdapRecheck(seconds) => cfg.ldap.recheck_seconds = seconds,
         Command::TimedLogging { subsystem, seconds } => {
             if seconds == 0 {
                 cfg.timed_logging.remove(&subsystem);
@@ -239,6 +284,19 @@ pub async fn execute(
         tell_service(ctx, req).await?;
     }
     Ok(Outcome::Done)
+}
+
+/// A password typed at a prompt: not empty, no control characters.
+fn check_password(password: &str) -> Result<(), CliError> {
+    if password.is_empty() {
+        return Err(CliError::Password("the password is empty".into()));
+    }
+    if password.chars().any(char::is_control) {
+        return Err(CliError::Password(
+            "the password holds control characters".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Tells a running service to apply the stored configuration; nothing to

@@ -179,6 +179,168 @@ impl Default for EmailConfig {
     }
 }
 
+/// The directory attributes read for a person (`scheduler ldap attributes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LdapAttributes {
+    pub display_name: String,
+    pub mail: String,
+    pub time_zone: Option<String>,
+}
+
+impl Default for LdapAttributes {
+    fn default() -> Self {
+        Self {
+            display_name: "displayName".into(),
+            mail: "mail".into(),
+            time_zone: None,
+        }
+    }
+}
+
+/// The default re-check interval of a signed-in directory person.
+pub const LDAP_RECHECK_DEFAULT_SECS: u32 = 300;
+
+/// Directory sign-in (`scheduler ldap ...`, docs/directory.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LdapConfig {
+    /// `ldaps://` or `ldap://` URLs, tried in order.
+    pub servers: Vec<String>,
+    /// StartTLS on `ldap://` URLs; off only for loopback servers.
+    pub starttls: bool,
+    pub trust: Option<String>,
+    pub bind_dn: Option<String>,
+    /// The service account's password, typed at the prompt...
+    pub password: Option<Secret>,
+    /// ...or read from this file at each use.
+    pub password_file: Option<String>,
+    pub base: Option<String>,
+    /// A filter with one `$` for the typed name.
+    pub filter: Option<String>,
+    pub attributes: LdapAttributes,
+    /// The JID mapping in CMS syntax: `$attribute$` is replaced.
+    pub jid: Option<String>,
+    /// Members of this group are the scheduler's administrators.
+    pub admins: Option<String>,
+    pub recheck_seconds: u32,
+}
+
+impl Default for LdapConfig {
+    fn default() -> Self {
+        Self {
+            servers: Vec::new(),
+            starttls: true,
+            trust: None,
+            bind_dn: None,
+            password: None,
+            password_file: None,
+            base: None,
+            filter: None,
+            attributes: LdapAttributes::default(),
+            jid: None,
+            admins: None,
+            recheck_seconds: LDAP_RECHECK_DEFAULT_SECS,
+        }
+    }
+}
+
+impl LdapConfig {
+    /// Directory sign-in is on: servers, a base and a filter are set.
+    pub fn is_configured(&self) -> bool {
+        !self.servers.is_empty() && self.base.is_some() && self.filter.is_some()
+    }
+
+    /// Is this server's host a loopback address (`localhost`, 127.0.0.0/8,
+    /// `::1`)? Only there may `ldap://` go without StartTLS.
+    pub fn is_loopback_url(url: &str) -> bool {
+        let rest = url
+            .strip_prefix("ldap://")
+            .or_else(|| url.strip_prefix("ldaps://"))
+            .unwrap_or("");
+        let host = match rest.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => rest.split([':', '/']).next().unwrap_or(""),
+        };
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
+    /// What keeps directory sign-in from working, in words; empty when
+    /// nothing does. Checked by `scheduler enable` and at each connection.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.servers.is_empty() {
+            out.push("LDAP server not configured".to_owned());
+        }
+        if self.base.is_none() {
+            out.push("LDAP base DN not configured".to_owned());
+        }
+        if self.filter.is_none() {
+            out.push("LDAP filter not configured".to_owned());
+        }
+        if self.bind_dn.is_some() && self.password.is_none() && self.password_file.is_none() {
+            out.push("LDAP bind DN set without a password".to_owned());
+        }
+        if !self.starttls {
+            for url in self.servers.iter().filter(|u| u.starts_with("ldap://")) {
+                if !Self::is_loopback_url(url) {
+                    out.push(format!(
+                        "LDAP server {} would be plain LDAP: enable starttls or use ldaps://",
+                        clean(url)
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn show_rows(&self) -> Vec<(&'static str, String)> {
+        fn opt(v: Option<&str>) -> String {
+            v.map_or_else(|| "none".to_owned(), clean)
+        }
+        let a = &self.attributes;
+        vec![
+            (
+                "LDAP Servers",
+                if self.servers.is_empty() {
+                    "none".into()
+                } else {
+                    clean(&self.servers.join(" "))
+                },
+            ),
+            (
+                "LDAP STARTTLS",
+                if self.starttls { "enabled" } else { "disabled" }.into(),
+            ),
+            ("LDAP Trust bundle", opt(self.trust.as_deref())),
+            ("LDAP Bind DN", opt(self.bind_dn.as_deref())),
+            (
+                "LDAP Password",
+                match (&self.password, &self.password_file) {
+                    (Some(_), _) => "********".into(),
+                    (None, Some(f)) => format!("from file {}", clean(f)),
+                    (None, None) => "none".into(),
+                },
+            ),
+            ("LDAP Base DN", opt(self.base.as_deref())),
+            ("LDAP Filter", opt(self.filter.as_deref())),
+            (
+                "LDAP Attributes",
+                clean(&match &a.time_zone {
+                    Some(tz) => format!("{} {} {tz}", a.display_name, a.mail),
+                    None => format!("{} {}", a.display_name, a.mail),
+                }),
+            ),
+            ("LDAP JID", opt(self.jid.as_deref())),
+            ("LDAP Administrators group", opt(self.admins.as_deref())),
+            ("LDAP Re-check seconds", self.recheck_seconds.to_string()),
+        ]
+    }
+}
+
 /// Everything the `scheduler` commands configure on one node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -188,6 +350,7 @@ pub struct SchedulerConfig {
     pub https: HttpsConfig,
     pub c2w: C2wConfig,
     pub email: EmailConfig,
+    pub ldap: LdapConfig,
     /// Subsystems whose logging is raised to debug, and until when.
     pub timed_logging: BTreeMap<Subsystem, DateTime<Utc>>,
 }
@@ -200,6 +363,7 @@ impl Default for SchedulerConfig {
             https: HttpsConfig::default(),
             c2w: C2wConfig::default(),
             email: EmailConfig::default(),
+            ldap: LdapConfig::default(),
             timed_logging: BTreeMap::new(),
         }
     }
@@ -212,7 +376,7 @@ impl SchedulerConfig {
     }
 
     /// The lines printed by `scheduler`: the twelve of the MMP, then the
-    /// e-mail settings it does not show.
+    /// e-mail settings it does not show, then the directory's once any is set.
     pub fn show_lines(&self) -> Vec<String> {
         fn opt(v: Option<&str>) -> String {
             v.map_or_else(|| "none".to_owned(), clean)
@@ -224,7 +388,7 @@ impl SchedulerConfig {
         let https_certs = self.https.certs.as_ref();
         let c2w_certs = self.c2w.certs.as_ref();
         let email_server = self.email.server.as_ref();
-        let rows: Vec<(&str, String)> = vec![
+        let mut rows: Vec<(&str, String)> = vec![
             ("Enabled", self.enabled.to_string()),
             (
                 "Https interface",
@@ -269,6 +433,9 @@ impl SchedulerConfig {
                 opt(self.email.organizer_name.as_deref()),
             ),
         ];
+        if self.ldap != LdapConfig::default() {
+            rows.extend(self.ldap.show_rows());
+        }
         aligned(&rows)
     }
 }

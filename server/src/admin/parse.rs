@@ -6,7 +6,7 @@
 //! the interface exist, can the file be read) is checked when the command is
 //! run, see [`crate::admin::cli`].
 
-use super::config::{CertPair, EmailServer, Listen, Protocol, Subsystem};
+use super::config::{CertPair, EmailServer, LdapAttributes, Listen, Protocol, Subsystem};
 use super::words::quote;
 use std::net::IpAddr;
 
@@ -35,6 +35,27 @@ Usage:
   scheduler email sender none
   scheduler email organizerName <name ...>
   scheduler email organizerName none
+  scheduler ldap server <url> [<url> ...]
+  scheduler ldap server none
+  scheduler ldap starttls <enable|disable>
+  scheduler ldap trust <bundle>
+  scheduler ldap trust none
+  scheduler ldap bind <dn>
+  scheduler ldap bind none
+  scheduler ldap password
+  scheduler ldap password none
+  scheduler ldap password-file <file>
+  scheduler ldap password-file none
+  scheduler ldap base <dn>
+  scheduler ldap base none
+  scheduler ldap filter <filter with one $>
+  scheduler ldap filter none
+  scheduler ldap attributes <display name> <mail> [<time zone>]
+  scheduler ldap jid <mapping such as $sAMAccountName$@example.com>
+  scheduler ldap jid none
+  scheduler ldap admins <group dn>
+  scheduler ldap admins none
+  scheduler ldap recheck <seconds>
   scheduler timedLogging
   scheduler timedLogging (webBridge|api|email) <time>
   scheduler enable
@@ -45,7 +66,7 @@ Usage:
 
 /// The one-line hint printed for an unknown command.
 pub const USAGE_HINT: &str =
-    "scheduler [https|c2w|email|timedLogging|enable|disable|restart|status] ...; \
+    "scheduler [https|c2w|email|ldap|timedLogging|enable|disable|restart|status] ...; \
                               `scheduler help` lists every command";
 
 const USAGE_HTTPS: &str =
@@ -68,6 +89,27 @@ const USAGE_EMAIL_AUTH: &str = "scheduler email auth <enable|disable>";
 const USAGE_EMAIL_STARTTLS: &str = "scheduler email starttls <enable|disable>";
 const USAGE_EMAIL_TRUST: &str = "scheduler email trust <bundle> | none";
 const USAGE_TIMED_LOGGING: &str = "scheduler timedLogging [(webBridge|api|email) <time>]";
+
+const USAGE_LDAP: &str = "scheduler ldap [server|starttls|trust|bind|password|password-file|base|filter|attributes|jid|admins|recheck] ...";
+const USAGE_LDAP_SERVER: &str = "scheduler ldap server <url> [<url> ...] | none";
+const USAGE_LDAP_STARTTLS: &str = "scheduler ldap starttls <enable|disable>";
+const USAGE_LDAP_TRUST: &str = "scheduler ldap trust <bundle> | none";
+const USAGE_LDAP_BIND: &str = "scheduler ldap bind <dn> | none";
+const USAGE_LDAP_PASSWORD: &str = "scheduler ldap password [none]";
+const USAGE_LDAP_PASSWORD_FILE: &str = "scheduler ldap password-file <file> | none";
+const USAGE_LDAP_BASE: &str = "scheduler ldap base <dn> | none";
+const USAGE_LDAP_FILTER: &str = "scheduler ldap filter <filter with one $> | none";
+const USAGE_LDAP_ATTRIBUTES: &str = "scheduler ldap attributes <display name> <mail> [<time zone>]";
+const USAGE_LDAP_JID: &str =
+    "scheduler ldap jid <mapping such as $sAMAccountName$@example.com> | none";
+const USAGE_LDAP_ADMINS: &str = "scheduler ldap admins <group dn> | none";
+const USAGE_LDAP_RECHECK: &str = "scheduler ldap recheck <seconds>";
+
+/// The re-check interval's bounds, in seconds.
+pub const LDAP_RECHECK_MIN_SECS: u32 = 10;
+pub const LDAP_RECHECK_MAX_SECS: u32 = 24 * 3600;
+
+const MAX_LDAP_TEXT: usize = 1024;
 
 /// The longest `timedLogging` time accepted, in seconds (7 days).
 pub const MAX_TIMED_LOGGING_SECS: u32 = 7 * 24 * 3600;
@@ -99,6 +141,21 @@ pub enum Command {
     EmailSender(Option<String>),
     /// The display name on that From: address.
     EmailOrganizerName(Option<String>),
+    /// `ldap://` / `ldaps://` URLs; empty for `none`.
+    LdapServers(Vec<String>),
+    LdapStarttls(bool),
+    LdapTrust(Option<String>),
+    LdapBind(Option<String>),
+    /// The service account's password is asked for, never typed here.
+    LdapPassword,
+    LdapRemovePassword,
+    LdapPasswordFile(Option<String>),
+    LdapBase(Option<String>),
+    LdapFilter(Option<String>),
+    LdapAttributes(LdapAttributes),
+    LdapJid(Option<String>),
+    LdapAdmins(Option<String>),
+    LdapRecheck(u32),
     TimedLoggingShow,
     /// `seconds == 0` stops it.
     TimedLogging {
@@ -151,6 +208,12 @@ pub enum ParseError {
     Toggle { what: &'static str, word: String },
     #[error("unknown subsystem {}: expected webBridge, api or email", quote(.0))]
     Subsystem(String),
+    #[error("invalid {what} {}: expected {expected}", quote(.word))]
+    Ldap {
+        what: &'static str,
+        word: String,
+        expected: &'static str,
+    },
     #[error(
         "invalid time {}: expected a number of seconds from 0 to {MAX_TIMED_LOGGING_SECS}",
         quote(.0)
@@ -166,6 +229,7 @@ pub fn parse(words: &[&str]) -> Result<Command, ParseError> {
         ["https", rest @ ..] => parse_https(rest),
         ["c2w", rest @ ..] => parse_c2w(rest),
         ["email", rest @ ..] => parse_email(rest),
+        ["ldap", rest @ ..] => parse_ldap(rest),
         ["timedLogging"] => Ok(Command::TimedLoggingShow),
         ["timedLogging", subsystem, time] => Ok(Command::TimedLogging {
             subsystem: subsystem_word(subsystem)?,
@@ -250,6 +314,190 @@ fn parse_email(rest: &[&str]) -> Result<Command, ParseError> {
         ["organizerName", ..] => Err(ParseError::Usage(USAGE_EMAIL_ORGANIZER)),
         _ => Err(ParseError::Usage(USAGE_EMAIL)),
     }
+}
+
+fn parse_ldap(rest: &[&str]) -> Result<Command, ParseError> {
+    match rest {
+        ["server", "none"] => Ok(Command::LdapServers(Vec::new())),
+        ["server", urls @ ..] if !urls.is_empty() => Ok(Command::LdapServers(
+            urls.iter().map(|u| ldap_url(u)).collect::<Result<_, _>>()?,
+        )),
+        ["server", ..] => Err(ParseError::Usage(USAGE_LDAP_SERVER)),
+        ["starttls", word] => Ok(Command::LdapStarttls(toggle("starttls", word).map_err(
+            |_| ParseError::Ldap {
+                what: "ldap starttls value",
+                word: (*word).to_owned(),
+                expected: "enable or disable",
+            },
+        )?)),
+        ["starttls", ..] => Err(ParseError::Usage(USAGE_LDAP_STARTTLS)),
+        ["trust", "none"] => Ok(Command::LdapTrust(None)),
+        ["trust", bundle] => Ok(Command::LdapTrust(Some(file_name(bundle)?))),
+        ["trust", ..] => Err(ParseError::Usage(USAGE_LDAP_TRUST)),
+        ["bind", "none"] => Ok(Command::LdapBind(None)),
+        ["bind", words @ ..] if !words.is_empty() => Ok(Command::LdapBind(Some(dn(words)?))),
+        ["bind", ..] => Err(ParseError::Usage(USAGE_LDAP_BIND)),
+        ["password"] => Ok(Command::LdapPassword),
+        ["password", "none"] => Ok(Command::LdapRemovePassword),
+        ["password", ..] => Err(ParseError::Usage(USAGE_LDAP_PASSWORD)),
+        ["password-file", "none"] => Ok(Command::LdapPasswordFile(None)),
+        ["password-file", f] => Ok(Command::LdapPasswordFile(Some(file_name(f)?))),
+        ["password-file", ..] => Err(ParseError::Usage(USAGE_LDAP_PASSWORD_FILE)),
+        ["base", "none"] => Ok(Command::LdapBase(None)),
+        ["base", words @ ..] if !words.is_empty() => Ok(Command::LdapBase(Some(dn(words)?))),
+        ["base", ..] => Err(ParseError::Usage(USAGE_LDAP_BASE)),
+        ["filter", "none"] => Ok(Command::LdapFilter(None)),
+        ["filter", words @ ..] if !words.is_empty() => {
+            Ok(Command::LdapFilter(Some(ldap_filter(words)?)))
+        }
+        ["filter", ..] => Err(ParseError::Usage(USAGE_LDAP_FILTER)),
+        ["attributes", name, mail] => Ok(Command::LdapAttributes(LdapAttributes {
+            display_name: attribute(name)?,
+            mail: attribute(mail)?,
+            time_zone: None,
+        })),
+        ["attributes", name, mail, tz] => Ok(Command::LdapAttributes(LdapAttributes {
+            display_name: attribute(name)?,
+            mail: attribute(mail)?,
+            time_zone: Some(attribute(tz)?),
+        })),
+        ["attributes", ..] => Err(ParseError::Usage(USAGE_LDAP_ATTRIBUTES)),
+        ["jid", "none"] => Ok(Command::LdapJid(None)),
+        ["jid", mapping] => Ok(Command::LdapJid(Some(jid_mapping(mapping)?))),
+        ["jid", ..] => Err(ParseError::Usage(USAGE_LDAP_JID)),
+        ["admins", "none"] => Ok(Command::LdapAdmins(None)),
+        ["admins", words @ ..] if !words.is_empty() => Ok(Command::LdapAdmins(Some(dn(words)?))),
+        ["admins", ..] => Err(ParseError::Usage(USAGE_LDAP_ADMINS)),
+        ["recheck", secs] => Ok(Command::LdapRecheck(recheck_seconds(secs)?)),
+        ["recheck", ..] => Err(ParseError::Usage(USAGE_LDAP_RECHECK)),
+        _ => Err(ParseError::Usage(USAGE_LDAP)),
+    }
+}
+
+/// `ldap://host[:port]` or `ldaps://host[:port]`, nothing more.
+fn ldap_url(word: &str) -> Result<String, ParseError> {
+    let bad = || ParseError::Ldap {
+        what: "directory URL",
+        word: word.to_owned(),
+        expected: "ldaps://<host>[:<port>] or ldap://<host>[:<port>]",
+    };
+    let url = reqwest::Url::parse(word).map_err(|_| bad())?;
+    let plain_host = url.host_str().is_some_and(|h| {
+        let h = h.trim_start_matches('[').trim_end_matches(']');
+        host(h).is_ok()
+    });
+    if !matches!(url.scheme(), "ldap" | "ldaps")
+        || !plain_host
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || !matches!(url.path(), "" | "/")
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || url.port() == Some(0)
+    {
+        return Err(bad());
+    }
+    Ok(word.trim_end_matches('/').to_owned())
+}
+
+/// A distinguished name: the words joined by single spaces, at least one
+/// `attribute=value`, no control characters.
+fn dn(words: &[&str]) -> Result<String, ParseError> {
+    let text = words.join(" ");
+    let text = text.trim();
+    if text.is_empty()
+        || text.len() > MAX_LDAP_TEXT
+        || text.chars().any(char::is_control)
+        || !text.split(',').all(|rdn| {
+            rdn.split_once('=')
+                .is_some_and(|(a, v)| !a.trim().is_empty() && !v.trim().is_empty())
+        })
+    {
+        return Err(ParseError::Ldap {
+            what: "distinguished name",
+            word: text.to_owned(),
+            expected: "attribute=value pairs such as CN=Scheduler,OU=Services,DC=example,DC=com",
+        });
+    }
+    Ok(text.to_owned())
+}
+
+/// A search filter in parentheses with exactly one `$` for the typed name.
+fn ldap_filter(words: &[&str]) -> Result<String, ParseError> {
+    let text = words.join(" ");
+    let text = text.trim();
+    let mut depth = 0i32;
+    let balanced = text.chars().all(|c| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        depth >= 0
+    }) && depth == 0;
+    if !text.starts_with('(')
+        || !text.ends_with(')')
+        || !balanced
+        || text.matches('$').count() != 1
+        || text.len() > MAX_LDAP_TEXT
+        || text.chars().any(char::is_control)
+    {
+        return Err(ParseError::Ldap {
+            what: "filter",
+            word: text.to_owned(),
+            expected: "a filter in parentheses with one $ for the typed name, such as (uid=$)",
+        });
+    }
+    Ok(text.to_owned())
+}
+
+/// An attribute description: a letter, then letters, digits and hyphens.
+fn attribute(word: &str) -> Result<String, ParseError> {
+    let ok = word.len() <= 128
+        && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(word.to_owned())
+    } else {
+        Err(ParseError::Ldap {
+            what: "attribute name",
+            word: word.to_owned(),
+            expected: "a name such as displayName or mail",
+        })
+    }
+}
+
+/// CMS's mapping syntax: text with `$attribute$` parts, at least one.
+fn jid_mapping(word: &str) -> Result<String, ParseError> {
+    let bad = || ParseError::Ldap {
+        what: "JID mapping",
+        word: word.to_owned(),
+        expected: "text with $attribute$ parts such as $sAMAccountName$@example.com",
+    };
+    if word.len() > MAX_LDAP_TEXT || word.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad());
+    }
+    let parts: Vec<&str> = word.split('$').collect();
+    // Odd parts are attribute names: an even number of `$`, at least two.
+    if parts.len() < 3 || parts.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    for name in parts.iter().skip(1).step_by(2) {
+        attribute(name).map_err(|_| bad())?;
+    }
+    Ok(word.to_owned())
+}
+
+fn recheck_seconds(word: &str) -> Result<u32, ParseError> {
+    word.parse::<u32>()
+        .ok()
+        .filter(|s| (LDAP_RECHECK_MIN_SECS..=LDAP_RECHECK_MAX_SECS).contains(s))
+        .filter(|_| word.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| ParseError::Ldap {
+            what: "re-check interval",
+            word: word.to_owned(),
+            expected: "a number of seconds from 10 to 86400",
+        })
 }
 
 fn port(word: &str) -> Result<u16, ParseError> {

@@ -1,8 +1,9 @@
-//! Sign-in: user accounts, password hashing, sessions, CSRF tokens and the
-//! failed-sign-in rate limit.
+//! Sign-in: user accounts, password hashing, sessions, CSRF tokens, the
+//! failed-sign-in rate limit and the organization's directory (LDAP).
 
 pub mod csrf;
 pub mod directory;
+pub mod ldap;
 pub mod password;
 pub mod ratelimit;
 pub mod session;

@@ -14,6 +14,19 @@ pub struct UserRecord {
     pub last_login_at: Option<i64>,
     pub previous_login_at: Option<i64>,
     pub is_admin: bool,
+    /// The directory entry this user signs in as; `None` for local accounts.
+    pub directory_dn: Option<String>,
+    /// The JID the directory's mapping gave (their Call Bridge user).
+    pub jid: Option<String>,
+    /// When the directory last confirmed this user (ms).
+    pub directory_checked_at: Option<i64>,
+}
+
+impl UserRecord {
+    /// Signs in through the directory (LDAP), not with a local password.
+    pub fn is_directory_user(&self) -> bool {
+        self.directory_dn.is_some()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +151,9 @@ struct UserRow {
     last_login_at: Option<i64>,
     previous_login_at: Option<i64>,
     is_admin: i64,
+    directory_dn: Option<String>,
+    jid: Option<String>,
+    directory_checked_at: Option<i64>,
 }
 
 impl From<UserRow> for UserRecord {
@@ -152,13 +168,17 @@ impl From<UserRow> for UserRecord {
             last_login_at: r.last_login_at,
             previous_login_at: r.previous_login_at,
             is_admin: r.is_admin != 0,
+            directory_dn: r.directory_dn,
+            jid: r.jid,
+            directory_checked_at: r.directory_checked_at,
         }
     }
 }
 
 macro_rules! columns {
     () => {
-        "id, username, display_name, email, time_zone, locale, last_login_at, previous_login_at, is_admin"
+        "id, username, display_name, email, time_zone, locale, last_login_at, previous_login_at, is_admin, \
+         directory_dn, jid, directory_checked_at"
     };
 }
 
@@ -249,6 +269,115 @@ pub async fn set_password(db: &Db, username: &str, new_password: &str) -> Result
         .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// What the directory says about a person at sign-in or at a re-check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryPerson {
+    pub username: String,
+    pub dn: String,
+    pub display_name: String,
+    pub email: String,
+    /// An IANA zone from the directory, when it has a valid one.
+    pub time_zone: Option<String>,
+    pub jid: Option<String>,
+    pub is_admin: bool,
+}
+
+/// Creates or refreshes the `users` row of a directory person (no
+/// password hash) and answers it. A local account with a password is never
+/// taken over: the caller checks that first (`auth::directory`).
+pub async fn store_directory_person(
+    db: &Db,
+    p: &DirectoryPerson,
+    now_ms: i64,
+) -> Result<UserRecord, UserError> {
+    let username = normalize_username(&p.username);
+    let tz = p.time_zone.as_deref().unwrap_or("UTC");
+    validate(&NewUser {
+        username: &username,
+        display_name: &p.display_name,
+        email: &p.email,
+        password: None,
+        time_zone: tz,
+    })?;
+    let updated = sqlx::query(
+        "UPDATE users SET display_name = $1, email = $2, is_admin = $3, directory_dn = $4, \
+         jid = $5, directory_checked_at = $6, source = 'ldap', \
+         time_zone = CASE WHEN $7 = '' THEN time_zone ELSE $7 END \
+         WHERE username = $8 AND password_hash IS NULL",
+    )
+    .bind(p.display_name.trim())
+    .bind(p.email.trim())
+    .bind(i64::from(p.is_admin))
+    .bind(&p.dn)
+    .bind(&p.jid)
+    .bind(now_ms)
+    .bind(p.time_zone.as_deref().unwrap_or(""))
+    .bind(&username)
+    .execute(db)
+    .await?;
+    if updated.rows_affected() == 0 {
+        let id = uuid::Uuid::new_v4().to_string();
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, username, display_name, email, password_hash, source, \
+             time_zone, is_admin, directory_dn, jid, directory_checked_at, created_at) \
+             VALUES ($1, $2, $3, $4, NULL, 'ldap', $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&id)
+        .bind(&username)
+        .bind(p.display_name.trim())
+        .bind(p.email.trim())
+        .bind(tz)
+        .bind(i64::from(p.is_admin))
+        .bind(&p.dn)
+        .bind(&p.jid)
+        .bind(now_ms)
+        .bind(now_ms)
+        .execute(db)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(UserError::Taken(username))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    find_by_username(db, &username)
+        .await?
+        .ok_or_else(|| UserError::Invalid(format!("{username} vanished while signing in")))
+}
+
+/// Records that the directory was asked about this user at `now_ms`.
+pub async fn mark_directory_checked(db: &Db, id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET directory_checked_at = $1 WHERE id = $2")
+        .bind(now_ms)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A person the directory no longer has: their sessions and API tokens
+/// end, they are no administrator, and they must sign in again (which the
+/// directory will refuse). The row stays: their meetings keep an organizer.
+pub async fn end_directory_user(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    let (mut tx, _turn) = crate::db::begin_write(db).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET is_admin = 0 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -82,6 +82,22 @@ fn check_values(c: &Command) {
             );
         }
         Command::TimedLogging { seconds, .. } => assert!(*seconds <= MAX_TIMED_LOGGING_SECS),
+        Command::LdapTrust(Some(f)) | Command::LdapPasswordFile(Some(f)) => check_file(f),
+        Command::LdapServers(urls) => {
+            for u in urls {
+                assert!(clean(u) && !u.contains(char::is_whitespace), "{u:?}");
+                assert!(
+                    u.starts_with("ldap://") || u.starts_with("ldaps://"),
+                    "{u:?}"
+                );
+            }
+        }
+        Command::LdapBind(Some(v))
+        | Command::LdapBase(Some(v))
+        | Command::LdapAdmins(Some(v))
+        | Command::LdapFilter(Some(v)) => {
+            assert!(clean(v) && v.trim() == v && v.len() <= 1024, "{v:?}");
+        }
         _ => {}
     }
 }
@@ -129,6 +145,35 @@ fn words_of(c: &Command) -> Vec<String> {
         // The words of a name are joined by single spaces: the whole name
         // as one word is the same name.
         Command::EmailOrganizerName(n) => none_or(&["email", "organizerName"], one(n)),
+        Command::LdapServers(urls) => {
+            let mut w = plain(&["ldap", "server"]);
+            if urls.is_empty() {
+                w.push("none".into());
+            }
+            w.extend(urls.iter().cloned());
+            w
+        }
+        Command::LdapStarttls(on) => vec!["ldap".into(), "starttls".into(), toggle(*on)],
+        Command::LdapTrust(f) => none_or(&["ldap", "trust"], one(f)),
+        Command::LdapBind(dn) => none_or(&["ldap", "bind"], one(dn)),
+        Command::LdapPassword => plain(&["ldap", "password"]),
+        Command::LdapRemovePassword => plain(&["ldap", "password", "none"]),
+        Command::LdapPasswordFile(f) => none_or(&["ldap", "password-file"], one(f)),
+        Command::LdapBase(dn) => none_or(&["ldap", "base"], one(dn)),
+        Command::LdapFilter(f) => none_or(&["ldap", "filter"], one(f)),
+        Command::LdapAttributes(a) => {
+            let mut w = vec![
+                "ldap".into(),
+                "attributes".into(),
+                a.display_name.clone(),
+                a.mail.clone(),
+            ];
+            w.extend(a.time_zone.clone());
+            w
+        }
+        Command::LdapJid(m) => none_or(&["ldap", "jid"], one(m)),
+        Command::LdapAdmins(dn) => none_or(&["ldap", "admins"], one(dn)),
+        Command::LdapRecheck(s) => vec!["ldap".into(), "recheck".into(), s.to_string()],
         Command::TimedLoggingShow => plain(&["timedLogging"]),
         Command::TimedLogging { subsystem, seconds } => vec![
             "timedLogging".into(),

@@ -16,13 +16,28 @@ pub struct Choices {
 }
 
 impl Meetings {
-    /// The Call Bridge user that is this user: same e-mail, or a JID that
-    /// is the e-mail or starts with the username.
+    /// The Call Bridge user that is this user. A directory person: the one
+    /// with the JID the directory's mapping gave (none without a mapping).
+    /// A local account: same e-mail, or a JID that is the e-mail or starts
+    /// with the username.
     async fn cb_user(
         &self,
         user: &UserRecord,
     ) -> Result<Option<callbridge::User>, callbridge::CallBridgeError> {
         let users = self.directory.users(&self.cb).await?;
+        if user.is_directory_user() {
+            let Some(jid) = user.jid.as_deref() else {
+                return Ok(None);
+            };
+            return Ok(users
+                .iter()
+                .find(|u| {
+                    u.user_jid
+                        .as_deref()
+                        .is_some_and(|j| j.eq_ignore_ascii_case(jid))
+                })
+                .cloned());
+        }
         Ok(users
             .iter()
             .find(|u| {

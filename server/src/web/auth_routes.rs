@@ -3,6 +3,7 @@
 
 use super::middleware::urlencode;
 use super::{cookies, AppState};
+use crate::auth::directory::DirectoryError;
 use crate::auth::{csrf, random_token, session};
 use crate::clock::to_millis;
 use crate::error;
@@ -73,6 +74,12 @@ pub async fn login(
             st.limiter.record_failure(ip, username, Instant::now());
             tracing::info!(%ip, username, "sign-in failed: wrong username or password");
             return back_to_login("invalid", &form.next, "");
+        }
+        Err(DirectoryError::Directory(e)) => {
+            // The person is told to try later; the cause is logged with an id.
+            let id = error::error_id();
+            tracing::error!(%ip, username, error_id = %id, "sign-in failed, the directory cannot be reached: {e}");
+            return back_to_login("directory", &form.next, "");
         }
         Err(e) => return error::internal_page(e),
     };

@@ -48,6 +48,17 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
         },
         (None, None) => None,
     };
+    // A directory person is asked about again after the re-check interval:
+    // removed from the directory, they are signed out here.
+    let user = match user {
+        Some(u) => match st.directory.recheck(u, now).await {
+            Ok(Some(u)) => Some(u),
+            Ok(None) if bearer.is_some() => return super::rest::unauthenticated(),
+            Ok(None) => None,
+            Err(e) => return error::internal_page(format!("directory re-check: {e}")),
+        },
+        None => None,
+    };
     let (csrf_token, fresh_csrf) = match cookies::get(headers, csrf::COOKIE) {
         Some(t) if is_token_shaped(&t) => (t, false),
         _ => (random_token(), true),

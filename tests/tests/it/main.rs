@@ -5,6 +5,7 @@
 mod admin_page;
 mod cleanup;
 mod cluster;
+mod directory;
 mod faults;
 mod home;
 mod hostile;

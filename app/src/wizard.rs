@@ -191,8 +191,10 @@ fn StepGeneral(page: WizardPage, lang: Lang) -> impl IntoView {
     let d = page.draft.clone();
     let existing = d.space_mode == "existing";
     // Nothing on the Call Bridge for this person (e.g. a directory person
-    // with no Call Bridge user yet): say so instead of empty lists.
-    let nothing = page.templates.is_empty() && page.spaces.is_empty();
+    // with no Call Bridge user yet): say so instead of empty lists. Not
+    // when the Call Bridge did not answer: then nobody knows (the notice
+    // says it cannot be reached).
+    let nothing = page.notice.is_none() && page.templates.is_empty() && page.spaces.is_empty();
     view! {
         {nothing.then(|| view! { <p class="notice" role="status">{t(lang, "wizard.no_video_spaces")}</p> })}
         <label for="name">{t(lang, "wizard.name")}</label>

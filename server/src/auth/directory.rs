@@ -61,28 +61,35 @@ impl UserDirectory for LocalDirectory {
         let found = users::find_for_login(&self.db, username)
             .await
             .map_err(|e| DirectoryError::Unavailable(e.to_string()))?;
-        let pw = pw.to_owned();
-        let ok = tokio::task::spawn_blocking(move || match found {
-            Some(users::LoginRecord {
-                user,
-                password_hash: Some(hash),
-            }) => password::verify(&pw, &hash).then_some(user),
-            _ => {
-                password::verify_dummy(&pw);
-                None
-            }
-        })
-        .await
-        .map_err(|e| DirectoryError::Unavailable(e.to_string()))?;
-        Ok(ok)
+        verify_local(found, pw).await
     }
+}
+
+/// Checks `pw` against a local account's hash, taking as long whether or
+/// not the account exists (a dummy hash is verified for a missing one).
+async fn verify_local(
+    found: Option<users::LoginRecord>,
+    pw: &str,
+) -> Result<Option<UserRecord>, DirectoryError> {
+    let pw = pw.to_owned();
+    tokio::task::spawn_blocking(move || match found {
+        Some(users::LoginRecord {
+            user,
+            password_hash: Some(hash),
+        }) => password::verify(&pw, &hash).then_some(user),
+        _ => {
+            password::verify_dummy(&pw);
+            None
+        }
+    })
+    .await
+    .map_err(|e| DirectoryError::Unavailable(e.to_string()))
 }
 
 /// Local accounts first, then the organization's directory.
 pub struct Directories {
     db: Db,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
-    local: LocalDirectory,
     ldap: LdapDirectory,
 }
 
@@ -92,12 +99,7 @@ impl Directories {
         ldap: LdapDirectory,
         clock: std::sync::Arc<dyn crate::clock::Clock>,
     ) -> Self {
-        Self {
-            clock,
-            local: LocalDirectory::new(db.clone()),
-            db,
-            ldap,
-        }
+        Self { clock, db, ldap }
     }
 }
 
@@ -122,7 +124,8 @@ impl UserDirectory for Directories {
             Err(e) => return Err(e.into()),
         };
         let Some(cfg) = cfg.filter(|_| !local_password) else {
-            return self.local.authenticate(username, pw).await;
+            // The account already read: the local check does not read it again.
+            return verify_local(found, pw).await;
         };
         let Some(person) = self.ldap.sign_in(&cfg, username, pw).await? else {
             return Ok(None);

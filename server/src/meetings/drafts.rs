@@ -501,7 +501,7 @@ fn draft_repeat(rrule: Option<&str>, tz: &str) -> RepeatFields {
         Frequency::Weekly { days } => {
             f.days = days
                 .iter()
-                .map(|w| validate::weekday_code(*w).to_string())
+                .map(|w| crate::recurrence::weekday_code(*w).to_string())
                 .collect();
             "weekly".into()
         }

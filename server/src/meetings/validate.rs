@@ -195,15 +195,6 @@ fn repeat_rule(
     Ok(Some(rule.every(interval)))
 }
 
-/// The weekday code ("MO".."SU") of a chrono weekday.
-pub fn weekday_code(w: chrono::Weekday) -> &'static str {
-    WEEKDAYS
-        .iter()
-        .find(|(_, d)| *d == w)
-        .map(|(c, _)| *c)
-        .unwrap_or("MO")
-}
-
 /// Step 3, adding one attendee: a valid, new address and a role of the template.
 pub fn new_attendee(d: &Draft, lang: Lang, roles: &[String]) -> Result<Attendee, Vec<FieldError>> {
     let email = d.new_email.trim().to_string();

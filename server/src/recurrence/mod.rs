@@ -37,7 +37,8 @@ pub use expand::{MAX_PERIODS, MAX_YEAR};
 pub use local::resolve_local;
 pub use overlap::{find_conflicts, find_conflicts_with, Busy, Conflict, MAX_CHECKED};
 pub use rule::{
-    End, Frequency, MonthDay, Recurrence, RuleError, Until, MAX_COUNT, MAX_INTERVAL, MAX_RRULE_LEN,
+    weekday_code, End, Frequency, MonthDay, Recurrence, RuleError, Until, MAX_COUNT, MAX_INTERVAL,
+    MAX_RRULE_LEN,
 };
 pub use series::{
     last_occurrence_end, Occurrence, Override, OverrideData, Series, SeriesData, SeriesEnd,

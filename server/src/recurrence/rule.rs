@@ -136,7 +136,8 @@ fn invalid(part: &'static str, value: &str, reason: &'static str) -> RuleError {
     }
 }
 
-pub(crate) fn weekday_code(d: Weekday) -> &'static str {
+/// The RFC 5545 code ("MO".."SU") of a weekday.
+pub fn weekday_code(d: Weekday) -> &'static str {
     match d {
         Weekday::Mon => "MO",
         Weekday::Tue => "TU",

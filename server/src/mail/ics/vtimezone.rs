@@ -15,6 +15,7 @@
 //! change in the span is a single STANDARD (or DAYLIGHT) observance.
 
 use super::{escape_text, local_stamp, offset_text, state, transitions, utc_stamp};
+use crate::recurrence::weekday_code;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -56,18 +57,6 @@ fn weeks_of(date: NaiveDate) -> Vec<i8> {
         out.push(-1);
     }
     out
-}
-
-fn weekday_code(d: Weekday) -> &'static str {
-    match d {
-        Weekday::Mon => "MO",
-        Weekday::Tue => "TU",
-        Weekday::Wed => "WE",
-        Weekday::Thu => "TH",
-        Weekday::Fri => "FR",
-        Weekday::Sat => "SA",
-        Weekday::Sun => "SU",
-    }
 }
 
 /// What must be equal for two changes to be the same yearly rule.

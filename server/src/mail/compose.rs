@@ -40,6 +40,13 @@ pub struct Access {
     pub join_url: Option<String>,
 }
 
+/// One person a mail goes to, and the role they join with.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Recipient {
+    pub email: String,
+    pub role: String,
+}
+
 /// A snapshot of a meeting, enough to write to its attendees.
 #[derive(Debug, Clone)]
 pub struct MeetingMail {
@@ -51,8 +58,8 @@ pub struct MeetingMail {
     pub rrule: Option<String>,
     pub sequence: i64,
     pub organizer: Person,
-    /// (e-mail, role), in the meeting's order.
-    pub attendees: Vec<(String, String)>,
+    /// In the meeting's order.
+    pub attendees: Vec<Recipient>,
     pub access: Vec<Access>,
     /// Cancelled occurrences (original local starts in `tz`): EXDATE.
     pub exdates: Vec<NaiveDateTime>,
@@ -422,7 +429,10 @@ mod tests {
                 name: Some("Alice".into()),
                 email: "alice@example.com".into(),
             },
-            attendees: vec![("bob@example.com".into(), "Guest".into())],
+            attendees: vec![Recipient {
+                email: "bob@example.com".into(),
+                role: "Guest".into(),
+            }],
             access: vec![Access {
                 role: "Guest".into(),
                 uri: Some("rev.guest@example.com".into()),

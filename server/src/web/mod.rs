@@ -6,6 +6,7 @@ pub mod backend;
 pub mod cookies;
 pub mod join;
 pub mod middleware;
+pub mod request_id;
 pub mod rest;
 pub mod wizard;
 
@@ -137,5 +138,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(1 << 20))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(request_id::request_id))
         .with_state(state)
 }

@@ -192,11 +192,7 @@ impl RangedQuery for OccurrenceQuery {
 #[allow(clippy::result_large_err)]
 fn range_and_max<Q: RangedQuery>(now: DateTime<Utc>, q: &Q) -> Result<ListRange, Response> {
     let from = time_param("fromTime", q.starts(), now)?;
-    let until = time_param(
-        "untilTime",
-        q.ends(),
-        from + chrono::Duration::days(365),
-    )?;
+    let until = time_param("untilTime", q.ends(), from + chrono::Duration::days(365))?;
     if until <= from {
         return Err(error(
             StatusCode::BAD_REQUEST,

@@ -54,6 +54,11 @@ pub struct ServeConfig {
     #[arg(long, env = "SCHEDULER_CALLBRIDGE_SIMULATOR", default_value_t = false)]
     pub callbridge_simulator: bool,
 
+    /// Serve Prometheus metrics at `/metrics` on this address (a listener
+    /// of its own, off the public one; unset: no metrics are kept).
+    #[arg(long, env = "SCHEDULER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Demo mode: create the demo organizer account if it is missing.
     #[arg(long, env = "SCHEDULER_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -90,6 +95,7 @@ impl ServeConfig {
             callbridge_simulator: true,
             demo: false,
             callbridge_password: None,
+            metrics_listen: None,
         }
     }
 }

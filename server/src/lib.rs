@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod jobs;
 pub mod mail;
 pub mod meetings;
+pub mod metrics;
 pub mod present;
 pub mod recurrence;
 pub mod web;
@@ -57,6 +58,9 @@ pub enum StartError {
 /// A built, bound, not yet running scheduler.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    /// Where `/metrics` is served, when it is.
+    pub metrics_addr: Option<SocketAddr>,
     router: axum::Router,
     pub addr: SocketAddr,
     pub state: AppState,
@@ -86,6 +90,18 @@ impl Application {
             addr: cfg.listen,
             source,
         })?;
+        let metrics_listener = match cfg.metrics_listen {
+            Some(at) => {
+                metrics::install();
+                Some(
+                    TcpListener::bind(at)
+                        .await
+                        .map_err(|source| StartError::Listen { addr: at, source })?,
+                )
+            }
+            None => None,
+        };
+        let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
         // scripts/build.sh names the JS, WASM and CSS by content hash and
         // writes their hashes into the site root (web::assets).
         let hash_file = web::assets::hash_file(std::path::Path::new(&cfg.site_root));
@@ -168,6 +184,8 @@ impl Application {
         let _ = admin_slot.set(admin.handle());
         Ok(Self {
             listener,
+            metrics_listener,
+            metrics_addr,
             router,
             addr,
             state,
@@ -218,6 +236,15 @@ impl Application {
             self.state.meetings.cb.clone(),
             self.state.clock.clone(),
         ));
+        // Prometheus metrics, on their own listener.
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = web::metrics::router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!("metrics listener: {e}");
+                }
+            })
+        });
         let served = axum::serve(
             self.listener,
             self.router
@@ -234,6 +261,9 @@ impl Application {
         drop(web_bridge_sims);
         cleanup.abort();
         recover.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         admin.shutdown().await;
         let _ = stop_mail.send(true);
         if let Err(e) = mail_worker.await {

@@ -355,7 +355,10 @@ async fn serve(
     app.admin.set_log_reload(log_reload);
     let url = format!("http://{}", app.addr);
     tracing::info!("CmsWebSchedulerApplication - Started, listening on {url}");
-    banner(log_format, &format!("Meeting Scheduler is running at {url}"));
+    banner(
+        log_format,
+        &format!("Meeting Scheduler is running at {url}"),
+    );
     if demo {
         banner(
             log_format,

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("address", 0),
     ("config", 0),
     ("admin::words", 0),
+    ("metrics", 0),
     // The recurrence engine; the settings the administration writes.
     ("recurrence", 1),
     ("admin::config", 1),

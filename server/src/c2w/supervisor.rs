@@ -255,6 +255,8 @@ async fn link(inner: Arc<Inner>, addr: String) {
                 target: "c2w",
                 "C2WSupervisor - C2W connection for webbridge {addr} DOWN: {error}"
             );
+            crate::metrics::c2w_link_change("down");
+            crate::metrics::c2w_links(inner.state.up_count(), inner.state.snapshot().len());
         } else {
             tracing::warn!(target: "c2w", "C2WService - webBridge={addr}: {error}");
         }
@@ -365,6 +367,8 @@ async fn session(inner: &Arc<Inner>, addr: &str) -> (bool, C2wError) {
     }
     inner.state.set_up(addr, &guid);
     tracing::info!(target: "c2w", "C2WSupervisor - C2W connection for webbridge {addr} UP");
+    crate::metrics::c2w_link_change("up");
+    crate::metrics::c2w_links(inner.state.up_count(), inner.state.snapshot().len());
     (true, run_up(inner, addr, sink, stream).await)
 }
 

@@ -167,8 +167,19 @@ impl CallBridgeClient {
         let policy = &self.config.retry;
         let max_attempts = policy.max_attempts.max(1);
         let mut attempt = 1;
+        let operation = operation(&method, &url);
         loop {
-            let failure = match self.attempt(&method, &url, form, attempt).await {
+            let started = Instant::now();
+            let result = self.attempt(&method, &url, form, attempt).await;
+            crate::metrics::callbridge_request(
+                &operation,
+                match &result {
+                    Ok(_) => "ok",
+                    Err(failure) => failure.error.kind(),
+                },
+                started.elapsed(),
+            );
+            let failure = match result {
                 Ok(answer) => return Ok(answer),
                 Err(failure) => failure,
             };
@@ -787,4 +798,49 @@ fn filter_query(filter: Option<&str>) -> Vec<(&str, &str)> {
         .map(|f| ("filter", f))
         .into_iter()
         .collect()
+}
+
+/// A request as the metrics name it: the method and the API path with
+/// every id as `{id}` (`POST coSpaces/{id}/accessMethods`).
+fn operation(method: &Method, url: &Url) -> String {
+    let path = url.path();
+    let path = path
+        .find("/api/v1/")
+        .map_or(path, |i| &path[i + "/api/v1/".len()..]);
+    // CMS ids are UUIDs: hex digits and dashes.
+    let is_id = |s: &str| {
+        s.len() >= 8
+            && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            && s.chars().any(|c| c.is_ascii_digit())
+    };
+    let named: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| if is_id(s) { "{id}" } else { s })
+        .collect();
+    format!("{method} {}", named.join("/"))
+}
+
+#[cfg(test)]
+mod operation_tests {
+    #[test]
+    fn ids_do_not_name_operations() {
+        let url = |p: &str| reqwest::Url::parse(&format!("https://cms.test:445{p}")).unwrap();
+        let op = |m: reqwest::Method, p: &str| super::operation(&m, &url(p));
+        assert_eq!(
+            op(
+                reqwest::Method::POST,
+                "/api/v1/coSpaces/3b1c7d2e-0a4f-4c55-9e1d-2f6a8b9c0d1e/accessMethods"
+            ),
+            "POST coSpaces/{id}/accessMethods"
+        );
+        assert_eq!(
+            op(reqwest::Method::GET, "/api/v1/coSpaces?filter=x"),
+            "GET coSpaces"
+        );
+        assert_eq!(
+            op(reqwest::Method::GET, "/api/v1/system/status"),
+            "GET system/status"
+        );
+    }
 }

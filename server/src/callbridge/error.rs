@@ -67,6 +67,22 @@ pub enum CallBridgeError {
 }
 
 impl CallBridgeError {
+    /// The kind of failure, as the metrics label it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallBridgeError::Unauthorized => "unauthorized",
+            CallBridgeError::NotFound { .. } => "not_found",
+            CallBridgeError::DuplicateCoSpaceUri | CallBridgeError::DuplicateCoSpaceId => {
+                "duplicate"
+            }
+            CallBridgeError::ParameterError { .. } | CallBridgeError::Failure { .. } => "refused",
+            CallBridgeError::Busy { .. } => "busy",
+            CallBridgeError::Timeout(_) => "timeout",
+            CallBridgeError::Unreachable(_) => "unreachable",
+            _ => "bad_answer",
+        }
+    }
+
     /// True for [`CallBridgeError::NotFound`].
     pub fn is_not_found(&self) -> bool {
         matches!(self, CallBridgeError::NotFound { .. })

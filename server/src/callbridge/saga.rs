@@ -341,6 +341,7 @@ pub async fn create_meeting_space(
                 round_trips = space.round_trips,
                 "meeting space ready"
             );
+            crate::metrics::saga_run("ready");
             Ok(space)
         }
         Err((step, cause)) => {
@@ -352,6 +353,11 @@ pub async fn create_meeting_space(
                 "meeting space saga failed, compensating"
             );
             let compensation = saga.compensate().await;
+            crate::metrics::saga_run("failed");
+            crate::metrics::saga_compensation(match compensation {
+                Compensation::Failed { .. } => "incomplete",
+                _ => "complete",
+            });
             Err(SagaError {
                 step,
                 cause,

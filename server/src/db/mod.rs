@@ -169,7 +169,10 @@ pub async fn write_turn(db: &Db) -> Option<WriteTurn> {
             .unwrap_or_else(|e| e.into_inner());
         gates.entry(url).or_default().clone()
     };
-    Some(WriteTurn(gate.lock_owned().await))
+    let started = std::time::Instant::now();
+    let turn = WriteTurn(gate.lock_owned().await);
+    crate::metrics::db_write_turn_wait(started.elapsed());
+    Some(turn)
 }
 
 /// Held while a process writes to a SQLite database (see [`begin_write`]).

@@ -109,7 +109,11 @@ pub async fn run_once(
     }
     let result = sweep(db, cb, now).await;
     lease::release(db, JOB, node).await?;
-    let report = result?;
+    let report = result.inspect_err(|_| crate::metrics::cleanup_run("failed", 0))?;
+    crate::metrics::cleanup_run(
+        "done",
+        usize::try_from(report.deleted).unwrap_or(usize::MAX),
+    );
     tracing::info!(
         target: "jobs",
         examined = report.examined,

@@ -193,6 +193,7 @@ pub async fn run_once(
         total.retried += p.retried;
         total.failed += p.failed;
     }
+    crate::metrics::outbox_pass(total.sent, total.retried, total.failed);
     Ok(total)
 }
 

@@ -66,6 +66,7 @@ pub async fn login(
     if let Err(wait) = st.limiter.check(ip, username, Instant::now()) {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         tracing::warn!(%ip, username, "sign-in refused: too many failures");
+        crate::metrics::sign_in("locked");
         return back_to_login("locked", &form.next, &format!("&retry={minutes}"));
     }
     let user = match st.directory.authenticate(username, &form.password).await {
@@ -73,12 +74,17 @@ pub async fn login(
         Ok(None) => {
             st.limiter.record_failure(ip, username, Instant::now());
             tracing::info!(%ip, username, "sign-in failed: wrong username or password");
+            crate::metrics::sign_in("refused");
+            if st.limiter.check(ip, username, Instant::now()).is_err() {
+                crate::metrics::lockout();
+            }
             return back_to_login("invalid", &form.next, "");
         }
         Err(DirectoryError::Directory(e)) => {
             // The person is told to try later; the cause is logged with an id.
             let id = error::error_id();
             tracing::error!(%ip, username, error_id = %id, "sign-in failed, the directory cannot be reached: {e}");
+            crate::metrics::sign_in("unavailable");
             return back_to_login("directory", &form.next, "");
         }
         Err(e) => return error::internal_page(e),
@@ -93,6 +99,7 @@ pub async fn login(
         return error::internal_page(format!("record login: {e}"));
     }
     tracing::info!(user = %user.username, %ip, "signed in");
+    crate::metrics::sign_in("ok");
     let mut resp = Redirect::to(safe_next(&form.next)).into_response();
     let h = resp.headers_mut();
     h.append(

@@ -5,8 +5,9 @@ pub mod auth_routes;
 pub mod backend;
 pub mod cookies;
 pub mod join;
+pub mod metrics;
 pub mod middleware;
-pub mod request_id;
+pub mod observe;
 pub mod rest;
 pub mod wizard;
 
@@ -138,6 +139,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(1 << 20))
         .layer(TraceLayer::new_for_http())
-        .layer(axum::middleware::from_fn(request_id::request_id))
+        .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }

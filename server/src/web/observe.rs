@@ -1,9 +1,10 @@
-//! The request id: every request gets one (a proxy's `X-Request-Id` is kept
-//! when it is a plain token, otherwise a new UUID), every log line written
-//! while it is served carries it (the `request` span), and the answer names
-//! it in `X-Request-Id` so a person's report can be found in the log.
+//! Each request's id and measurement. Every request gets an id (a proxy's
+//! `X-Request-Id` is kept when it is a plain token, otherwise a new UUID),
+//! every log line written while it is served carries it (the `request`
+//! span), and the answer names it in `X-Request-Id` so a person's report can
+//! be found in the log. Its route, status and time go to the metrics.
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -24,7 +25,14 @@ fn acceptable(id: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
-pub async fn request_id(mut req: Request, next: Next) -> Response {
+pub async fn observe(mut req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = req.method().clone();
     let id = req
         .headers()
         .get(HEADER)
@@ -41,6 +49,12 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     if let Some(v) = value {
         response.headers_mut().insert(HEADER, v);
     }
+    crate::metrics::http_request(
+        &route,
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 

@@ -199,6 +199,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("day.SA", "Saturday", "Samedi"),
     ("day.SU", "Sunday", "Dimanche"),
     ("err.count", "Enter a number of meetings between 1 and 999.", "Saisissez un nombre de réunions entre 1 et 999."),
+    ("err.no_occurrence", "This repetition has no meeting on or after the chosen date.", "Cette répétition ne donne aucune réunion à partir de la date choisie."),
     ("err.until", "Enter a last date on or after the first meeting.", "Saisissez une dernière date égale ou postérieure à la première réunion."),
     ("err.email", "Enter a valid e-mail address, like name@example.com.", "Saisissez une adresse e-mail valide, comme nom@exemple.com."),
     ("err.duplicate", "This person is already invited.", "Cette personne est déjà invitée."),

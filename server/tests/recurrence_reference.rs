@@ -391,16 +391,22 @@ fn random_rule(rng: &mut Rng, tz: Tz, start: NaiveDateTime) -> String {
 /// by our expansion; only used to aim UNTIL at an occurrence.
 fn first_ids(tz: Tz, start: NaiveDateTime, rrule: &str) -> Vec<NaiveDateTime> {
     let rule = Recurrence::from_rrule(rrule).unwrap();
-    // A rule that produces nothing from the start on: aim at the start.
+    // A rule that produces nothing from the start on (or nothing before
+    // the horizon): aim at the start.
     let Ok(series) = Series::on_rule(tz, start, TimeDelta::hours(1), rule) else {
         return vec![start];
     };
     let first = resolve_local(tz, start);
-    series
+    let ids: Vec<NaiveDateTime> = series
         .occurrences(first - TimeDelta::days(1), horizon(), 40)
         .iter()
         .map(|o| o.id)
-        .collect()
+        .collect();
+    if ids.is_empty() {
+        vec![start]
+    } else {
+        ids
+    }
 }
 
 fn random_case(rng: &mut Rng, id: usize) -> Case {

@@ -137,6 +137,7 @@ fn first(errors: Vec<FieldError>) -> ApiError {
         "template_id" => "templateId",
         "date" | "from" | "to" | "duration" => "start",
         "time_zone" => "timeZone",
+        "repeat" => "repeat",
         "repeat_count" => "repeatCount",
         "repeat_interval" => "repeatInterval",
         "repeat_days" => "repeatDays",

@@ -176,7 +176,11 @@ pub mod ssr {
         ) -> Result<WizardPage, PublicError>;
         /// The wizard's first-meeting line for the time step's fields
         /// (URL-encoded), as the server would store them.
-        async fn first_meeting(&self, form: &str, lang: Lang) -> Result<Option<String>, PublicError>;
+        async fn first_meeting(
+            &self,
+            form: &str,
+            lang: Lang,
+        ) -> Result<Option<String>, PublicError>;
         /// A meeting the user organizes or attends.
         async fn meeting(
             &self,

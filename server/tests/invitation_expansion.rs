@@ -226,7 +226,11 @@ fn case(rng: &mut Rng) -> Option<Case> {
     let series = Series::on_rule(tz, chosen, duration, recurrence).ok()?;
     // It starts on a date the pattern gives, the first one when every
     // period counts.
-    assert!(rule.fits(series.start().date()), "{} from {chosen}", rule.text);
+    assert!(
+        rule.fits(series.start().date()),
+        "{} from {chosen}",
+        rule.text
+    );
     assert_eq!(series.start().time(), chosen.time());
     if rule.interval == 1 {
         assert_eq!(series.start().date(), day, "{} from {chosen}", rule.text);
@@ -317,7 +321,10 @@ fn random_series_expand_in_ical_js_as_in_the_scheduler() {
     let answers: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(answers.len(), cases.len());
     let mut compared = 0;
-    let off_rule = cases.iter().filter(|c| c.series.start() != c.chosen).count();
+    let off_rule = cases
+        .iter()
+        .filter(|c| c.series.start() != c.chosen)
+        .count();
     assert!(
         off_rule * 5 >= cases.len() && (cases.len() - off_rule) * 5 >= cases.len(),
         "{off_rule} of {} chosen dates off the rule",

@@ -245,7 +245,10 @@ mod tests {
     fn all(s: &Series) -> Vec<DateTime<Utc>> {
         let from = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
         let to = Utc.with_ymd_and_hms(2032, 1, 1, 0, 0, 0).unwrap();
-        s.occurrences(from, to, 500).iter().map(|o| o.start).collect()
+        s.occurrences(from, to, 500)
+            .iter()
+            .map(|o| o.start)
+            .collect()
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! page's language and names the field it belongs to.
 
 use crate::address::valid_email;
+use crate::recurrence::{Series, SeriesError};
 use app::i18n::{t, Lang};
 use app::model::{Attendee, Draft, FieldError};
 use app::timeform::{parse_date, Span};
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
-use crate::recurrence::{Series, SeriesError};
 use chrono_tz::Tz;
 
 pub const MAX_NAME: usize = 200;

@@ -92,7 +92,10 @@ async fn every_reader_agrees_on_the_first_meeting() {
             .fetch_one(&app.db)
             .await
             .unwrap();
-    let ics = message.replace("=\r\n", "").replace("=3D", "=").replace("\r\n ", "");
+    let ics = message
+        .replace("=\r\n", "")
+        .replace("=3D", "=")
+        .replace("\r\n ", "");
     assert!(
         ics.contains("DTSTART;TZID=Europe/Paris:20300611T100000"),
         "{ics}"
@@ -181,7 +184,11 @@ async fn the_wizard_shows_the_first_meeting_before_create() {
         &app,
         &c,
         "2030-06-07",
-        &[("repeat", "weekly"), ("repeat_day_TU", "on"), ("repeat_end", "never")],
+        &[
+            ("repeat", "weekly"),
+            ("repeat_day_TU", "on"),
+            ("repeat_end", "never"),
+        ],
     )
     .await;
     assert_eq!(
@@ -194,7 +201,11 @@ async fn the_wizard_shows_the_first_meeting_before_create() {
         &app,
         &c,
         "2030-06-08",
-        &[("repeat", "monthly"), ("repeat_monthly", "last"), ("repeat_end", "never")],
+        &[
+            ("repeat", "monthly"),
+            ("repeat_monthly", "last"),
+            ("repeat_end", "never"),
+        ],
     )
     .await;
     assert_eq!(
@@ -251,12 +262,7 @@ const OFF_RULE: [OffRule; 3] = [
 async fn shown(app: &TestApp, token: &str) -> Vec<(String, String, String)> {
     let http = reqwest::Client::new();
     let window = "fromTime=2030-01-01T00:00:00Z&untilTime=2032-01-01T00:00:00Z";
-    let list: Value = get_json(
-        &http,
-        app.url(&format!("/api/v1/meetings?{window}")),
-        token,
-    )
-    .await;
+    let list: Value = get_json(&http, app.url(&format!("/api/v1/meetings?{window}")), token).await;
     let mut out = Vec::new();
     for m in list["meetings"].as_array().unwrap() {
         let id = m["id"].as_str().unwrap();
@@ -384,14 +390,22 @@ async fn series_stored_off_their_rule_keep_what_people_saw() {
         assert!(!series.starts_on_rule(), "{}", s.id);
         if s.id == "m-tuesdays" {
             series
-                .cancel(chrono::NaiveDateTime::parse_from_str("2030-06-18T09:00", "%Y-%m-%dT%H:%M").unwrap())
+                .cancel(
+                    chrono::NaiveDateTime::parse_from_str("2030-06-18T09:00", "%Y-%m-%dT%H:%M")
+                        .unwrap(),
+                )
                 .unwrap();
             series
                 .edit(
-                    chrono::NaiveDateTime::parse_from_str("2030-06-25T09:00", "%Y-%m-%dT%H:%M").unwrap(),
+                    chrono::NaiveDateTime::parse_from_str("2030-06-25T09:00", "%Y-%m-%dT%H:%M")
+                        .unwrap(),
                     server::recurrence::Override {
-                        start: chrono::DateTime::from_timestamp_millis(paris_ms(2030, 6, 26, 14, 0)).unwrap(),
-                        end: chrono::DateTime::from_timestamp_millis(paris_ms(2030, 6, 26, 15, 0)).unwrap(),
+                        start: chrono::DateTime::from_timestamp_millis(paris_ms(
+                            2030, 6, 26, 14, 0,
+                        ))
+                        .unwrap(),
+                        end: chrono::DateTime::from_timestamp_millis(paris_ms(2030, 6, 26, 15, 0))
+                            .unwrap(),
                         name: Some("Moved".into()),
                     },
                 )
@@ -434,14 +448,22 @@ async fn series_stored_off_their_rule_keep_what_people_saw() {
     assert_eq!(rows.len(), 5, "two series and three single meetings");
     for r in &rows {
         if let Some(rule) = &r.rrule {
-            let s = server::db::series::base_series(rule, &r.time_zone, &r.local_start, r.duration_minutes)
-                .unwrap();
+            let s = server::db::series::base_series(
+                rule,
+                &r.time_zone,
+                &r.local_start,
+                r.duration_minutes,
+            )
+            .unwrap();
             assert!(s.starts_on_rule(), "{} {rule} from {}", r.id, r.local_start);
         }
     }
     let tuesdays = rows.iter().find(|r| r.id == "m-tuesdays").unwrap();
     assert_eq!(tuesdays.local_start, "2030-06-11T09:00");
-    assert_eq!(tuesdays.rrule.as_deref(), Some("FREQ=WEEKLY;BYDAY=TU;COUNT=3"));
+    assert_eq!(
+        tuesdays.rrule.as_deref(),
+        Some("FREQ=WEEKLY;BYDAY=TU;COUNT=3")
+    );
     let once = rows.iter().find(|r| r.id == "m-once").unwrap();
     assert_eq!(once.rrule, None);
     let (attendees,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meeting_attendees")

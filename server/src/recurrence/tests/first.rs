@@ -18,7 +18,10 @@ fn weekly_on_tuesday_from_a_friday_starts_the_next_tuesday() {
     assert_eq!(s.start(), dt(2026, 2, 10, 9, 0));
     assert!(s.starts_on_rule());
     // COUNT counts from the real first occurrence.
-    assert_eq!(dates(&s), [day(2026, 2, 10), day(2026, 2, 17), day(2026, 2, 24)]);
+    assert_eq!(
+        dates(&s),
+        [day(2026, 2, 10), day(2026, 2, 17), day(2026, 2, 24)]
+    );
 }
 
 #[test]
@@ -66,7 +69,10 @@ fn until_before_the_first_occurrence_or_a_rule_that_never_matches_is_refused() {
     );
     // Every 12 months on the 30th, from February: never.
     assert!(matches!(
-        on_rule(dt(2026, 2, 1, 9, 0), "FREQ=MONTHLY;INTERVAL=12;BYMONTHDAY=30"),
+        on_rule(
+            dt(2026, 2, 1, 9, 0),
+            "FREQ=MONTHLY;INTERVAL=12;BYMONTHDAY=30"
+        ),
         Err(SeriesError::NoOccurrence(_))
     ));
 }
@@ -95,6 +101,10 @@ fn a_gap_time_keeps_its_wall_clock_id() {
     )
     .unwrap();
     assert_eq!(s.start(), dt(2026, 3, 8, 2, 30));
-    let first = s.occurrences(super::utc(2026, 1, 1, 0, 0), super::utc(2027, 1, 1, 0, 0), 1);
+    let first = s.occurrences(
+        super::utc(2026, 1, 1, 0, 0),
+        super::utc(2027, 1, 1, 0, 0),
+        1,
+    );
     assert_eq!(first[0].start, super::utc(2026, 3, 8, 7, 30));
 }

@@ -80,10 +80,18 @@ async fn every_reader_agrees_on_the_first_meeting() {
     let page = app.page(&c, &format!("/meetings/{id}")).await;
     let when = texts(&page, ".when");
     assert!(when[0].contains("Jun 11, 2030"), "{when:?}");
+    // The full list, by day: the two Tuesdays, not the Friday.
     let list = app.page(&c, "/meetings").await;
-    let times = texts(&list, "li.meeting .time");
-    assert!(!times.is_empty(), "{list}");
-    assert!(times.iter().all(|t| !t.contains("Jun 7")), "{times:?}");
+    let days = texts(&list, "section.day h3");
+    assert_eq!(
+        days,
+        ["Tuesday, Jun 11, 2030", "Tuesday, Jun 18, 2030"],
+        "{list}"
+    );
+    assert_eq!(
+        texts(&list, "li.meeting .time"),
+        ["10:00 – 11:00", "10:00 – 11:00"]
+    );
 
     // The invitation: DTSTART on the Tuesday, the same rule.
     let (message,): (String,) =

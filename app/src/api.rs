@@ -60,6 +60,21 @@ pub async fn load_wizard(draft: Option<String>) -> Result<WizardPage, ServerFnEr
         .map_err(|e| ServerFnError::new(e.to_string()))
 }
 
+/// The wizard's first-meeting line while the time step is being filled
+/// in: `form` is the step's fields, URL-encoded as the form would post
+/// them. None while they do not make a valid repeating meeting.
+#[server(input = GetUrl, endpoint = "first_meeting")]
+pub async fn first_meeting(form: String) -> Result<Option<String>, ServerFnError> {
+    let auth = ssr::request_auth()?;
+    if auth.user.is_none() {
+        return Err(ServerFnError::new(UNAUTHENTICATED));
+    }
+    ssr::backend()?
+        .first_meeting(&form, auth.lang)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
 #[server(input = GetUrl, endpoint = "meeting")]
 pub async fn load_meeting(id: String) -> Result<MeetingDetails, ServerFnError> {
     let auth = ssr::request_auth()?;
@@ -159,6 +174,13 @@ pub mod ssr {
             draft: Option<&str>,
             lang: Lang,
         ) -> Result<WizardPage, PublicError>;
+        /// The wizard's first-meeting line for the time step's fields
+        /// (URL-encoded), as the server would store them.
+        async fn first_meeting(
+            &self,
+            form: &str,
+            lang: Lang,
+        ) -> Result<Option<String>, PublicError>;
         /// A meeting the user organizes or attends.
         async fn meeting(
             &self,

@@ -3,6 +3,8 @@
 //! a full reload. Without JavaScript the same form posts normally and the
 //! server answers with a redirect. The server tells the two apart by the
 //! `x-requested-with: fetch` header and then answers `{"location": "..."}`.
+//! [`scripted`] tells a page that it runs with JavaScript (to show only the
+//! fields that apply), [`form_query`] reads a form as it would post.
 
 use leptos::ev::SubmitEvent;
 
@@ -81,4 +83,34 @@ pub async fn post_form(ev: SubmitEvent) -> Posted {
 #[cfg(not(feature = "hydrate"))]
 pub async fn post_form(_ev: SubmitEvent) -> Posted {
     Posted::Failed("forms are only posted in the background in a browser".into())
+}
+
+/// True once the page runs with JavaScript (after hydration); false while
+/// rendered on the server, so that a page without JavaScript shows every
+/// field.
+pub fn scripted() -> leptos::prelude::RwSignal<bool> {
+    use leptos::prelude::*;
+    let js = RwSignal::new(false);
+    // Effects run only in the browser.
+    Effect::new(move |_| js.set(true));
+    js
+}
+
+/// The fields of the form holding the event's target, URL-encoded as the
+/// form would post them, without its CSRF token (the query is read-only).
+/// None outside a browser.
+#[cfg(feature = "hydrate")]
+pub fn form_query(ev: &leptos::ev::Event) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let el: web_sys::Element = ev.target()?.dyn_into().ok()?;
+    let form: web_sys::HtmlFormElement = el.closest("form").ok()??.dyn_into().ok()?;
+    let data = web_sys::FormData::new_with_form(&form).ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+    params.delete("csrf");
+    Some(params.to_string().into())
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn form_query(_ev: &leptos::ev::Event) -> Option<String> {
+    None
 }

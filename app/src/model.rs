@@ -162,6 +162,11 @@ pub struct WizardPage {
     /// times"), once the time step is valid.
     #[serde(default)]
     pub repeat_text: Option<String>,
+    /// The first meeting of a repeating meeting ("Tuesday, Feb 10, 2026"):
+    /// the first date its rule produces on or after the chosen date, once
+    /// the time step is valid (steps 2 and 3).
+    #[serde(default)]
+    pub first_meeting: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

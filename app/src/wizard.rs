@@ -6,7 +6,7 @@
 //! Date, From, To and Duration consistent while the person types.
 
 use crate::api::{self, public_message, UNAUTHENTICATED};
-use crate::enhance::{post_form, Posted};
+use crate::enhance::{form_query, post_form, scripted, Posted};
 use crate::i18n::{t, Lang};
 use crate::model::{Draft, WizardPage};
 use crate::page_context;
@@ -195,6 +195,10 @@ fn StepGeneral(page: WizardPage, lang: Lang) -> impl IntoView {
     // when the Call Bridge did not answer: then nobody knows (the notice
     // says it cannot be reached).
     let nothing = page.notice.is_none() && page.templates.is_empty() && page.spaces.is_empty();
+    // With JavaScript only what applies is shown; without, everything is.
+    let js = scripted();
+    let mode = RwSignal::new(if existing { "existing" } else { "new" });
+    let hide_spaces = move || js.get() && mode.get() != "existing";
     view! {
         {nothing.then(|| view! { <p class="notice" role="status">{t(lang, "wizard.no_video_spaces")}</p> })}
         <label for="name">{t(lang, "wizard.name")}</label>
@@ -212,13 +216,14 @@ fn StepGeneral(page: WizardPage, lang: Lang) -> impl IntoView {
         <fieldset>
             <legend>{t(lang, "wizard.space")}</legend>
             <label class="choice">
-                <input type="radio" name="space_mode" value="new" checked=!existing/>
+                <input type="radio" name="space_mode" value="new" checked=!existing on:change=move |_| mode.set("new")/>
                 {t(lang, "wizard.space.new")}
             </label>
             <label class="choice">
-                <input type="radio" name="space_mode" value="existing" checked=existing/>
+                <input type="radio" name="space_mode" value="existing" checked=existing on:change=move |_| mode.set("existing")/>
                 {t(lang, "wizard.space.existing")}
             </label>
+            <div class="space-choice" hidden=hide_spaces>
             <label for="space_id">{t(lang, "wizard.space.which")}</label>
             <select id="space_id" name="space_id" aria-invalid=invalid(&d, "space_id") aria-describedby=described(&d, "space_id")>
                 <option value="" selected=d.space_id.is_empty()>{t(lang, "wizard.space.none")}</option>
@@ -234,6 +239,7 @@ fn StepGeneral(page: WizardPage, lang: Lang) -> impl IntoView {
                     })
                     .collect_view()}
             </select>
+            </div>
             {field_error(&d, "space_id")}
         </fieldset>
         <label for="template_id">{t(lang, "wizard.template")}</label>
@@ -302,7 +308,68 @@ fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
     } else {
         d.repeat_end.clone()
     };
+    // With JavaScript only what applies to the chosen repetition is shown
+    // and the first meeting follows the fields; without, everything is
+    // shown and the server says the first meeting once the step is posted.
+    let js = scripted();
+    let repeat = RwSignal::new(d.repeat.clone());
+    let end_choice = RwSignal::new(end.clone());
+    let interval = RwSignal::new(if d.repeat_interval.trim().is_empty() {
+        "1".to_string()
+    } else {
+        d.repeat_interval.clone()
+    });
+    let first = RwSignal::new(page.first_meeting.clone());
+    let asked = StoredValue::new(0u32);
+    let refresh_first = move |ev: leptos::ev::Event| {
+        let Some(form) = form_query(&ev) else {
+            return;
+        };
+        let n = asked.get_value() + 1;
+        asked.set_value(n);
+        leptos::task::spawn_local(async move {
+            let answer = api::first_meeting(form).await;
+            // Only the latest question's answer counts.
+            if asked.get_value() == n {
+                first.set(answer.ok().flatten());
+            }
+        });
+    };
+    let shows = move |what: &'static str| {
+        move || {
+            if !js.get() {
+                return false;
+            }
+            let r = repeat.get();
+            match what {
+                "repeating" => r == "none" || r.is_empty(),
+                "weekly" => r != "weekly",
+                "monthly" => r != "monthly",
+                "count" => r == "none" || r.is_empty() || end_choice.get() != "count",
+                "until" => r == "none" || r.is_empty() || end_choice.get() != "until",
+                _ => false,
+            }
+        }
+    };
+    let unit = move || {
+        if !js.get() {
+            return t(lang, "wizard.repeat.every_unit");
+        }
+        let one = interval.get().trim() == "1";
+        let key = match (repeat.get().as_str(), one) {
+            ("daily", true) => "wizard.unit.day",
+            ("daily", false) => "wizard.unit.days",
+            ("weekly", true) => "wizard.unit.week",
+            ("weekly", false) => "wizard.unit.weeks",
+            ("monthly", true) => "wizard.unit.month",
+            ("monthly", false) => "wizard.unit.months",
+            (_, true) => "wizard.unit.year",
+            (_, false) => "wizard.unit.years",
+        };
+        t(lang, key)
+    };
     view! {
+        <div class="step-time" on:change=refresh_first>
         <label for="date">{t(lang, "wizard.date")}</label>
         <input
             id="date"
@@ -383,21 +450,24 @@ fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
                 .collect_view()}
         </select>
         <label for="repeat">{t(lang, "wizard.repeat")}</label>
-        <select id="repeat" name="repeat">
+        <select id="repeat" name="repeat" on:change=move |ev| repeat.set(event_target_value(&ev))>
             {repeat_options
                 .iter()
                 .map(|(v, k)| view! { <option value=*v selected=d.repeat == *v>{t(lang, k)}</option> })
                 .collect_view()}
         </select>
+        <div class="repeat-every" hidden=shows("repeating")>
         <label for="repeat_interval">{t(lang, "wizard.repeat.every")}</label>
         <div class="inline-field">
             <input id="repeat_interval" name="repeat_interval" inputmode="numeric" size="4"
                 value=if d.repeat_interval.is_empty() { "1".to_string() } else { d.repeat_interval.clone() }
+                on:input=move |ev| interval.set(event_target_value(&ev))
                 aria-invalid=invalid(&d, "repeat_interval") aria-describedby=described(&d, "repeat_interval")/>
-            <span class="hint">{t(lang, "wizard.repeat.every_unit")}</span>
+            <span class="hint repeat-unit">{unit}</span>
         </div>
         {field_error(&d, "repeat_interval")}
-        <fieldset class="weekdays">
+        </div>
+        <fieldset class="weekdays" hidden=shows("weekly")>
             <legend>{t(lang, "wizard.repeat.days")}</legend>
             {["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
                 .into_iter()
@@ -413,7 +483,7 @@ fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
                 .collect_view()}
             {field_error(&d, "repeat_days")}
         </fieldset>
-        <fieldset>
+        <fieldset class="monthly" hidden=shows("monthly")>
             <legend>{t(lang, "wizard.repeat.monthly_by")}</legend>
             {[
                 ("day", "wizard.repeat.monthly_day"),
@@ -433,29 +503,40 @@ fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
                 .collect_view()}
             {field_error(&d, "repeat_monthly")}
         </fieldset>
-        <fieldset>
+        <fieldset class="repeat-end" hidden=shows("repeating")>
             <legend>{t(lang, "wizard.repeat.end")}</legend>
             <label class="choice">
-                <input type="radio" name="repeat_end" value="never" checked=end == "never"/>
+                <input type="radio" name="repeat_end" value="never" checked=end == "never"
+                    on:change=move |_| end_choice.set("never".into())/>
                 {t(lang, "wizard.repeat.never")}
             </label>
             <label class="choice">
-                <input type="radio" name="repeat_end" value="count" checked=end == "count"/>
+                <input type="radio" name="repeat_end" value="count" checked=end == "count"
+                    on:change=move |_| end_choice.set("count".into())/>
                 {t(lang, "wizard.repeat.after")}
             </label>
+            <div class="end-count" hidden=shows("count")>
             <label for="repeat_count">{t(lang, "wizard.repeat.count")}</label>
             <input id="repeat_count" name="repeat_count" inputmode="numeric" size="4" value=d.repeat_count.clone()
                 aria-invalid=invalid(&d, "repeat_count") aria-describedby=described(&d, "repeat_count")/>
             {field_error(&d, "repeat_count")}
+            </div>
             <label class="choice">
-                <input type="radio" name="repeat_end" value="until" checked=end == "until"/>
+                <input type="radio" name="repeat_end" value="until" checked=end == "until"
+                    on:change=move |_| end_choice.set("until".into())/>
                 {t(lang, "wizard.repeat.on")}
             </label>
+            <div class="end-until" hidden=shows("until")>
             <label for="repeat_until">{t(lang, "wizard.repeat.until")}</label>
             <input id="repeat_until" name="repeat_until" type="date" value=d.repeat_until.clone()
                 aria-invalid=invalid(&d, "repeat_until") aria-describedby=described(&d, "repeat_until")/>
             {field_error(&d, "repeat_until")}
+            </div>
         </fieldset>
+        <p class="first-meeting" aria-live="polite">
+            {move || first.get().map(|day| view! { <strong>{t(lang, "wizard.first_meeting")}</strong> " " {day} })}
+        </p>
+        </div>
     }
 }
 
@@ -471,9 +552,13 @@ fn StepAttendees(page: WizardPage, lang: Lang) -> impl IntoView {
     let attendees = d.attendees.clone();
     let warnings = d.warnings.clone();
     let repeat_text = page.repeat_text.clone();
+    let first_meeting = page.first_meeting.clone();
     view! {
         {repeat_text.map(|text| view! {
             <p class="repeat-summary"><strong>{t(lang, "wizard.repeat.summary")}</strong> " " {text}</p>
+        })}
+        {first_meeting.map(|day| view! {
+            <p class="first-meeting"><strong>{t(lang, "wizard.first_meeting")}</strong> " " {day}</p>
         })}
         {(!warnings.is_empty()).then(|| view! {
             <div class="warnings" role="status">

@@ -50,6 +50,14 @@ pub fn weekday_text(day: NaiveDate, lang: Lang) -> String {
     }
 }
 
+/// "Tuesday, Feb 10, 2026" / "mardi 10 févr. 2026".
+pub fn long_day(day: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{}, {}", weekday_text(day, lang), date_text(day, lang)),
+        Lang::Fr => format!("{} {}", weekday_text(day, lang), date_text(day, lang)),
+    }
+}
+
 /// "Today, Nov 25, 2026", "Tomorrow, Nov 26, 2026", "Friday, Nov 27, 2026"
 /// ("Aujourd'hui, 25 nov. 2026", ... in French).
 pub fn day_label(day: NaiveDate, today: NaiveDate, lang: Lang) -> String {
@@ -248,6 +256,13 @@ mod tests {
             "Last login Nov 25, 2026 at 18:59"
         );
         assert!(last_login_text(None, Some(t), paris, Lang::En).contains("first sign-in"));
+    }
+
+    #[test]
+    fn long_days() {
+        let day = NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
+        assert_eq!(long_day(day, Lang::En), "Tuesday, Feb 10, 2026");
+        assert_eq!(long_day(day, Lang::Fr), "mardi 10 févr. 2026");
     }
 
     #[test]

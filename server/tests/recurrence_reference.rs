@@ -1,7 +1,10 @@
 //! `server::recurrence` against an independent reference: random rules,
-//! zones and starts are expanded by our library and by
-//! `tests/recurrence/reference.py` (python-dateutil and `zoneinfo`), and
-//! every UTC start and original local start must agree.
+//! zones and chosen first dates, on and off the rule, are expanded by our
+//! library as the scheduler stores them (`Series::on_rule`: the first
+//! occurrence is the first instant the rule produces on or after the
+//! chosen date) and by `tests/recurrence/reference.py` (python-dateutil and
+//! `zoneinfo`, with the chosen date as DTSTART), and every UTC start and
+//! original local start must agree.
 //!
 //! The cases stay within the supported RRULE subset (docs/recurrence.md)
 //! and before 2100: chrono-tz's zone data lists daylight-saving changes only
@@ -18,7 +21,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 use serde_json::{json, Value};
-use server::recurrence::{resolve_local, Recurrence, Series, SeriesEnd};
+use server::recurrence::{resolve_local, Recurrence, Series, SeriesEnd, SeriesError};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -388,13 +391,22 @@ fn random_rule(rng: &mut Rng, tz: Tz, start: NaiveDateTime) -> String {
 /// by our expansion; only used to aim UNTIL at an occurrence.
 fn first_ids(tz: Tz, start: NaiveDateTime, rrule: &str) -> Vec<NaiveDateTime> {
     let rule = Recurrence::from_rrule(rrule).unwrap();
-    let series = Series::new(tz, start, TimeDelta::hours(1), rule).unwrap();
+    // A rule that produces nothing from the start on (or nothing before
+    // the horizon): aim at the start.
+    let Ok(series) = Series::on_rule(tz, start, TimeDelta::hours(1), rule) else {
+        return vec![start];
+    };
     let first = resolve_local(tz, start);
-    series
+    let ids: Vec<NaiveDateTime> = series
         .occurrences(first - TimeDelta::days(1), horizon(), 40)
         .iter()
         .map(|o| o.id)
-        .collect()
+        .collect();
+    if ids.is_empty() {
+        vec![start]
+    } else {
+        ids
+    }
 }
 
 fn random_case(rng: &mut Rng, id: usize) -> Case {
@@ -471,19 +483,32 @@ fn end_text(end: SeriesEnd) -> String {
     }
 }
 
-fn series_of(c: &Case) -> Series {
+/// The series as the scheduler stores it from the chosen date: starting
+/// on its rule; None when the rule produces nothing from that date on.
+fn series_of(c: &Case) -> Option<Series> {
     let rule = Recurrence::from_rrule(&c.rrule)
         .unwrap_or_else(|e| panic!("case {}: {:?} is refused: {e}", c.id, c.rrule));
-    Series::new(c.tz, c.start, c.duration, rule).unwrap_or_else(|e| {
-        panic!(
+    match Series::on_rule(c.tz, c.start, c.duration, rule) {
+        Ok(s) => {
+            assert!(s.starts_on_rule(), "case {}", c.id);
+            Some(s)
+        }
+        Err(SeriesError::NoOccurrence(_)) => None,
+        Err(e) => panic!(
             "case {}: series {} {} {:?} is refused: {e}",
             c.id, c.tz, c.start, c.rrule
-        )
-    })
+        ),
+    }
 }
 
 /// Our occurrences in each window, and the series' end.
-fn ours(c: &Case, series: &Series) -> (Vec<Listing>, String) {
+fn ours(c: &Case, series: Option<&Series>) -> (Vec<Listing>, String) {
+    let Some(series) = series else {
+        return (
+            vec![Vec::new(); c.windows.len()],
+            end_text(SeriesEnd::NoOccurrences),
+        );
+    };
     let windows = c
         .windows
         .iter()
@@ -692,6 +717,9 @@ fn occurrences_match_the_dateutil_reference() {
     let mut failures = Vec::new();
     let mut compared = 0usize;
     let mut ends_compared = 0usize;
+    // Chosen dates the rule produces, ones it does not (the series starts
+    // later), and ones after which it produces nothing.
+    let (mut on_rule, mut off_rule, mut no_occurrence) = (0usize, 0usize, 0usize);
     for (c, answer) in cases.iter().zip(&answers) {
         assert_eq!(answer["id"].as_u64(), u64::try_from(c.id).ok());
         let (want, want_end) = match theirs(answer) {
@@ -705,7 +733,12 @@ fn occurrences_match_the_dateutil_reference() {
             }
         };
         let series = series_of(c);
-        let (got, got_end) = ours(c, &series);
+        match &series {
+            None => no_occurrence += 1,
+            Some(s) if s.start() != c.start => off_rule += 1,
+            Some(_) => on_rule += 1,
+        }
+        let (got, got_end) = ours(c, series.as_ref());
         let mut diffs: Vec<String> = got
             .iter()
             .zip(&want)
@@ -713,7 +746,9 @@ fn occurrences_match_the_dateutil_reference() {
             .filter_map(|(w, (g, r))| diff(c, w, g, r))
             .collect();
         compared += got.iter().map(Vec::len).sum::<usize>();
-        diffs.extend(identity_errors(c, &series, &want[0]));
+        if let Some(series) = &series {
+            diffs.extend(identity_errors(c, series, &want[0]));
+        }
         if let Some(want_end) = want_end {
             ends_compared += 1;
             if got_end != want_end {
@@ -737,7 +772,8 @@ fn occurrences_match_the_dateutil_reference() {
     println!(
         "{count} cases (seed {seed:#x}), {compared} occurrences and {ends_compared} series ends \
          compared in {:.2?} \
-         (the reference took {python:.2?}); starts: {} in a gap, {} in an overlap, \
+         (the reference took {python:.2?}); chosen dates: {on_rule} on the rule, {off_rule} off it, \
+         {no_occurrence} with no occurrence after; starts: {} in a gap, {} in an overlap, \
          {} before a gap, {} before an overlap, {} on Feb 29, {} on the 31st, {} on the 30th",
         started.elapsed(),
         kinds("in a gap"),
@@ -747,6 +783,11 @@ fn occurrences_match_the_dateutil_reference() {
         kinds("Feb 29"),
         kinds("the 31st"),
         kinds("the 30th"),
+    );
+    // Both kinds of chosen date are compared, in numbers.
+    assert!(
+        on_rule * 10 >= count && off_rule * 10 >= count,
+        "too few cases on ({on_rule}) or off ({off_rule}) the rule of {count}"
     );
     assert!(
         failures.is_empty(),

@@ -1,4 +1,5 @@
-//! The database: the pool, migrations, write transactions, and the stored
+//! The database: the pool, migrations and one-time data steps, write
+//! transactions, and the stored
 //! shapes several services read ([`series`]: a repeating meeting with its
 //! exceptions; [`access`]: a space's roles and their dial-in information).
 //!
@@ -8,6 +9,7 @@
 pub mod access;
 pub mod backup;
 pub mod series;
+pub mod steps;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
@@ -67,8 +69,8 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Opens (creating a SQLite file if needed) the database and applies the
-/// migrations.
+/// Opens (creating a SQLite file if needed) the database, applies the
+/// migrations, then the one-time data steps ([`steps`]).
 pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
     sqlx::any::install_default_drivers();
     let (url, max) = match Backend::of(url) {
@@ -94,6 +96,7 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
         .connect(&url)
         .await?;
     MIGRATOR.run(&pool).await?;
+    steps::run(&pool, chrono::Utc::now()).await?;
     Ok(pool)
 }
 

@@ -27,7 +27,9 @@ pub struct MeetingInput {
     /// Use this existing space of the user instead of a new one. Ignored on update.
     #[serde(default)]
     pub space_id: Option<String>,
-    /// Local wall-clock start in `time_zone`: "YYYY-MM-DDTHH:MM".
+    /// Local wall-clock start in `time_zone`: "YYYY-MM-DDTHH:MM". For a
+    /// repeating meeting the chosen date: the first meeting is the first
+    /// the rule produces on or after it ([`MeetingOut::start`]).
     pub start: String,
     pub duration_minutes: u32,
     /// IANA zone, e.g. "Europe/Paris".
@@ -66,7 +68,8 @@ pub struct MeetingOut {
     /// The organizer's username.
     pub organizer: String,
     pub is_organizer: bool,
-    /// UTC, RFC 3339.
+    /// The first meeting, UTC, RFC 3339: for a repeating meeting the first
+    /// instant its rule produces on or after the start asked for.
     pub start: String,
     pub end: String,
     pub time_zone: String,
@@ -134,6 +137,7 @@ fn first(errors: Vec<FieldError>) -> ApiError {
         "template_id" => "templateId",
         "date" | "from" | "to" | "duration" => "start",
         "time_zone" => "timeZone",
+        "repeat" => "repeat",
         "repeat_count" => "repeatCount",
         "repeat_interval" => "repeatInterval",
         "repeat_days" => "repeatDays",

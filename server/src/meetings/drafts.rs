@@ -9,7 +9,7 @@ use super::{cb_unreachable, Meetings};
 use crate::auth::users::UserRecord;
 use crate::clock::to_millis;
 use crate::error::internal;
-use crate::present::{repeat_words, time_zone_names};
+use crate::present::{long_day, repeat_words, time_zone_names};
 use app::api::ssr::PublicError;
 use app::i18n::{t, Lang};
 use app::model::{Draft, FieldError, TemplateChoice, WizardPage};
@@ -146,16 +146,17 @@ impl Meetings {
             None => self.new_draft(user, &templates),
         };
         d.step = d.step.clamp(1, 3);
-        let repeat_text = (d.step == 3)
+        let when = (d.step >= 2)
             .then(|| validate::time(&d, lang, self.now()).ok())
-            .flatten()
-            .and_then(|w| {
-                w.rrule
-                    .as_deref()
-                    .map(|r| repeat_words(Some(r), w.tz, w.local_start, lang))
-            });
+            .flatten();
+        let repeat_text = when.as_ref().filter(|_| d.step == 3).and_then(|w| {
+            w.rrule
+                .as_deref()
+                .map(|r| repeat_words(Some(r), w.tz, w.local_start, lang))
+        });
         Ok(WizardPage {
             repeat_text,
+            first_meeting: when.as_ref().and_then(|w| first_meeting_text(w, lang)),
             draft: d,
             templates,
             spaces,
@@ -405,6 +406,31 @@ impl Meetings {
 }
 
 /// Copies the fields of `step` from the form into the draft.
+impl Meetings {
+    /// The wizard's first-meeting line for the time step's fields as the
+    /// form would post them (URL-encoded): what [`validate::time`] would
+    /// store. None while they are not a valid repeating meeting.
+    pub fn first_meeting_line(&self, form: &str, lang: Lang) -> Option<String> {
+        let fields: HashMap<String, String> = serde_urlencoded::from_str(form).ok()?;
+        let mut d = Draft::default();
+        merge(&mut d, 2, &fields);
+        if !d.errors.is_empty() {
+            return None;
+        }
+        let when = validate::time(&d, lang, self.now()).ok()?;
+        first_meeting_text(&when, lang)
+    }
+}
+
+/// "Tuesday, Feb 10, 2026" for a repeating meeting (its stored start, the
+/// first date the rule produces on or after the chosen one); None for one
+/// that does not repeat.
+fn first_meeting_text(when: &validate::When, lang: Lang) -> Option<String> {
+    when.rrule
+        .as_ref()
+        .map(|_| long_day(when.local_start.date(), lang))
+}
+
 fn merge(d: &mut Draft, step: u8, form: &HashMap<String, String>) {
     let get = |k: &str| {
         form.get(k)

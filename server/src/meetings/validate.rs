@@ -2,6 +2,7 @@
 //! page's language and names the field it belongs to.
 
 use crate::address::valid_email;
+use crate::recurrence::{Series, SeriesError};
 use app::i18n::{t, Lang};
 use app::model::{Attendee, Draft, FieldError};
 use app::timeform::{parse_date, Span};
@@ -91,10 +92,8 @@ pub fn time(d: &Draft, lang: Lang, now: DateTime<Utc>) -> Result<When, Vec<Field
     let (Some(date), Ok(span), Some(tz)) = (date, span, tz) else {
         return Err(errors);
     };
-    let local_start =
+    let mut local_start =
         date.and_time(NaiveTime::MIN) + chrono::Duration::minutes(i64::from(span.from));
-    let start = local_to_utc(tz, local_start);
-    let end = start + chrono::Duration::minutes(i64::from(span.duration));
     let rule = match repeat_rule(d, date) {
         Ok(r) => r,
         Err((field, key)) => {
@@ -120,10 +119,32 @@ pub fn time(d: &Draft, lang: Lang, now: DateTime<Utc>) -> Result<When, Vec<Field
             _ => {}
         }
         match rule.validate() {
-            Ok(()) => rrule = Some(rule.to_rrule()),
+            // The first meeting is the first the rule produces on or after
+            // the chosen date (weekly on Tuesdays from a Friday: the next
+            // Tuesday), so that the stored start is one of the rule's.
+            Ok(()) if errors.is_empty() => {
+                let length = chrono::Duration::minutes(i64::from(span.duration));
+                match Series::on_rule(tz, local_start, length, rule) {
+                    Ok(series) => {
+                        local_start = series.start();
+                        rrule = Some(series.rule().to_rrule());
+                    }
+                    Err(SeriesError::NoOccurrence(_)) if d.repeat_end == "until" => {
+                        errors.push(err("repeat_until", lang, "err.until"))
+                    }
+                    Err(SeriesError::NoOccurrence(_)) => {
+                        errors.push(err("repeat", lang, "err.no_occurrence"))
+                    }
+                    Err(SeriesError::StartOutOfRange) => errors.push(err("date", lang, "err.date")),
+                    Err(_) => errors.push(err("repeat_interval", lang, "err.interval")),
+                }
+            }
+            Ok(()) => {}
             Err(_) => errors.push(err("repeat_interval", lang, "err.interval")),
         }
     }
+    let start = local_to_utc(tz, local_start);
+    let end = start + chrono::Duration::minutes(i64::from(span.duration));
     if rrule.is_none() && freq.is_none() && end <= now {
         errors.push(err("date", lang, "err.past"));
     }
@@ -367,6 +388,37 @@ mod tests {
             time(&d, Lang::En, now()).unwrap_err()[0].field,
             "repeat_monthly"
         );
+    }
+
+    #[test]
+    fn the_first_meeting_is_the_first_the_rule_produces() {
+        // Tuesday 2026-12-01, weekly on Thursday: Thursday the 3rd, 10:00
+        // Paris, and COUNT counts from it.
+        let mut d = draft();
+        d.repeat = "weekly".into();
+        d.repeat_days = vec!["TH".into()];
+        d.repeat_end = "count".into();
+        d.repeat_count = "2".into();
+        let w = time(&d, Lang::En, now()).unwrap();
+        assert_eq!(w.local_start.to_string(), "2026-12-03 10:00:00");
+        assert_eq!(w.start, Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap());
+        assert_eq!(w.end - w.start, chrono::Duration::hours(1));
+        assert_eq!(w.rrule.as_deref(), Some("FREQ=WEEKLY;BYDAY=TH;COUNT=2"));
+        // Monthly on the last Tuesday, from the 1st: the 29th.
+        let mut d = draft();
+        d.repeat = "monthly".into();
+        d.repeat_monthly = "last".into();
+        let w = time(&d, Lang::En, now()).unwrap();
+        assert_eq!(w.local_start.to_string(), "2026-12-29 10:00:00");
+        // Until a day before the first Thursday: no meeting at all.
+        let mut d = draft();
+        d.repeat = "weekly".into();
+        d.repeat_days = vec!["TH".into()];
+        d.repeat_end = "until".into();
+        d.repeat_until = "2026-12-02".into();
+        let e = time(&d, Lang::Fr, now()).unwrap_err();
+        assert_eq!(e[0].field, "repeat_until");
+        assert_eq!(e[0].message, t(Lang::Fr, "err.until"));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! months or years); each period yields at most one date per weekday it
 //! selects, so a rule yields at most one occurrence per local date, always
 //! at the start's wall-clock time. The start itself is always the first
-//! occurrence (RFC 5545), whether or not it matches the rule.
+//! occurrence (RFC 5545), whether or not it matches the rule; the scheduler
+//! only stores series whose start the rule produces ([`Plan::first_on_rule`]).
 
 use super::local::{local_date, resolve_local};
 use super::rule::{End, Frequency, MonthDay, Recurrence, Until};
@@ -268,6 +269,30 @@ impl Plan {
                 .any(|t| t == local),
             _ => self.within_until(local),
         }
+    }
+
+    /// The first original start the rule itself produces on or after the
+    /// start's date (at the start's wall-clock time), within its UNTIL;
+    /// the start for a rule that does not repeat. None when the rule
+    /// produces nothing in [`MAX_PERIODS`] periods or before its UNTIL.
+    /// Periods are counted from the start's, so the set the rule produces
+    /// from this start is the set it produces from the result.
+    pub(crate) fn first_on_rule(&self) -> Option<NaiveDateTime> {
+        if !self.repeats() {
+            return Some(self.start);
+        }
+        let mut dates = Vec::new();
+        for k in 0..u64::from(MAX_PERIODS) {
+            dates.clear();
+            if !self.period_dates(k, &mut dates) {
+                return None;
+            }
+            if let Some(d) = dates.iter().find(|d| **d >= self.start.date()) {
+                let local = d.and_time(self.start.time());
+                return self.within_until(local).then_some(local);
+            }
+        }
+        None
     }
 
     /// Walks an UNTIL rule backwards from its UNTIL and returns the latest

@@ -1,7 +1,7 @@
 //! The recurrence rule: the model, its validation, and conversion to and from
 //! an RFC 5545 `RRULE` value for the subset the scheduler supports.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -256,6 +256,28 @@ impl Recurrence {
 
     pub fn repeats(&self) -> bool {
         self.freq != Frequency::None
+    }
+
+    /// The same rule with the parts it leaves to the start (a weekly
+    /// rule's weekday, the day of the month, a yearly rule's month) taken
+    /// from `start`, so that it means the same from another start.
+    pub fn anchored(&self, start: NaiveDateTime) -> Recurrence {
+        let day = MonthDay::Day(i8::try_from(start.day()).unwrap_or(1));
+        let freq = match &self.freq {
+            Frequency::Weekly { days } if days.is_empty() => Frequency::Weekly {
+                days: vec![start.weekday()],
+            },
+            Frequency::Monthly { on: None } => Frequency::Monthly { on: Some(day) },
+            Frequency::Yearly { month, on } => Frequency::Yearly {
+                month: Some(month.unwrap_or(u8::try_from(start.month()).unwrap_or(1))),
+                on: Some(on.unwrap_or(day)),
+            },
+            other => other.clone(),
+        };
+        Recurrence {
+            freq,
+            ..self.clone()
+        }
     }
 
     /// Checks a value that did not come from [`Recurrence::from_rrule`].

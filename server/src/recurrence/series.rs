@@ -74,6 +74,8 @@ pub enum SeriesError {
     NotRecurring,
     #[error("splitting at the first occurrence changes the whole series: edit the series instead")]
     SplitAtFirst,
+    #[error("the rule has no occurrence on or after {0}")]
+    NoOccurrence(NaiveDateTime),
 }
 
 /// A recurring (or single) meeting in a time zone. Built through
@@ -145,6 +147,45 @@ impl Series {
             exdates: BTreeSet::new(),
             overrides: BTreeMap::new(),
         })
+    }
+
+    /// A series that starts on its rule: the first occurrence is the first
+    /// instant the rule produces on or after the chosen local start `from`
+    /// (weekly on Tuesdays from a Friday: the next Tuesday), at `from`'s
+    /// wall-clock time. Its start is then an occurrence of the rule, so the
+    /// recurrence set is the one RFC 5545 defines, and `COUNT` counts from
+    /// it. A rule whose parts are left to the start (the weekday, the day
+    /// of the month) takes them from `from`. `NoOccurrence` when the rule
+    /// produces nothing from `from` on (its UNTIL is earlier, or it never
+    /// matches).
+    pub fn on_rule(
+        tz: Tz,
+        from: NaiveDateTime,
+        duration: TimeDelta,
+        rule: Recurrence,
+    ) -> Result<Series, SeriesError> {
+        let chosen = Series::new(tz, from, duration, rule)?;
+        match chosen.plan().first_on_rule() {
+            Some(start) if start == from => Ok(chosen),
+            Some(start) => {
+                let rule = chosen.rule.anchored(from);
+                Series::new(tz, start, duration, rule)
+            }
+            None => Err(SeriesError::NoOccurrence(from)),
+        }
+    }
+
+    /// Whether the start is an instant the rule itself produces (always
+    /// true for a series made by [`Series::on_rule`] or that does not
+    /// repeat).
+    pub fn starts_on_rule(&self) -> bool {
+        self.plan().first_on_rule() == Some(self.start)
+    }
+
+    /// The first occurrence after the start (the second of the series), by
+    /// original local start, cancelled or not; None when there is none.
+    pub fn second_start(&self) -> Option<NaiveDateTime> {
+        self.plan().forward(0).nth(1)
     }
 
     /// Like [`Series::new`] with a local end instead of a duration: the

@@ -57,6 +57,10 @@ impl Backend for SchedulerBackend {
         self.meetings.meetings_page(&record, page, lang).await
     }
 
+    async fn first_meeting(&self, form: &str, lang: Lang) -> Result<Option<String>, PublicError> {
+        Ok(self.meetings.first_meeting_line(form, lang))
+    }
+
     async fn wizard(
         &self,
         user: &SessionUser,

@@ -25,11 +25,13 @@ of the last occurrence, "endless", or null when not compared (after 2099).
 Where dateutil's defaults differ from our documented semantics, this script
 follows the docs; each place says why:
 
-1. The series start is always the first occurrence and counts towards
-   COUNT (RFC 5545 and docs/recurrence.md). dateutil yields DTSTART only when
-   it matches the rule, and counts only matching occurrences. So the start
-   is yielded first, a rule occurrence equal to it is not repeated, and the
-   total is cut at COUNT (`original_starts`).
+1. The case's start is the date the person chose; the first occurrence is
+   the first instant the rule produces on or after it, and COUNT counts
+   from there (docs/recurrence.md: the scheduler stores that occurrence as
+   DTSTART). That is dateutil's own reading of a DTSTART its rule does not
+   produce: it yields only the rule's instants and counts only those, so
+   `original_starts` takes dateutil's occurrences as they are. A meeting
+   that does not repeat is its start.
 
 2. UNTIL=YYYYMMDD is a local date, inclusive: every occurrence on that date
    counts. dateutil reads it as midnight (so a 09:00 occurrence that day
@@ -131,18 +133,14 @@ def build_rule(text, start, zone):
     return rule, count, ends
 
 
-def original_starts(rule, start, count):
-    """Original local starts in order, the series start first (rule 1)."""
-    yield start
-    produced = 1
-    for occurrence in rule or ():
-        local = occurrence.replace(tzinfo=None)
-        if local == start:
-            continue
-        if count is not None and produced >= count:
-            return
-        produced += 1
-        yield local
+def original_starts(rule, start):
+    """Original local starts in order: the rule's own (rule 1), or the
+    start alone for a meeting that does not repeat."""
+    if rule is None:
+        yield start
+        return
+    for occurrence in rule:
+        yield occurrence.replace(tzinfo=None)
 
 
 class Expansion:
@@ -153,11 +151,12 @@ class Expansion:
         self.zone = ZoneInfo(case["tz"])
         self.duration = timedelta(seconds=case["duration_secs"])
         start = datetime.fromisoformat(case["start"])
-        rule, count, self.ends = build_rule(case["rrule"], start, self.zone)
-        self.starts = lambda: original_starts(rule, start, count)
+        rule, _, self.ends = build_rule(case["rrule"], start, self.zone)
+        self.starts = lambda: original_starts(rule, start)
         self.source = self.starts()
         self.done = []
-        self.next_local = next(self.source)
+        # None when the rule produces nothing from the chosen date on.
+        self.next_local = next(self.source, None)
 
     def get(self, i, limit):
         """The i-th occurrence, or None if it has no local start before
@@ -198,7 +197,9 @@ class Expansion:
         `LAST_COMPARED_YEAR`."""
         every = self.starts()
         if not self.ends:
-            first = next(every)
+            first = next(every, None)
+            if first is None:
+                return "no occurrences"
             if next(every, None) is not None:
                 return "endless"
             last = first
@@ -207,6 +208,8 @@ class Expansion:
             for last in every:
                 if last.year > LAST_COMPARED_YEAR:
                     return None
+            if last is None:
+                return "no occurrences"
         if last.year > LAST_COMPARED_YEAR:
             return None
         return format_utc(resolve_local(last, self.zone) + self.duration)

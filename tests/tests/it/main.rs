@@ -7,6 +7,7 @@ mod cleanup;
 mod cluster;
 mod directory;
 mod faults;
+mod first_on_rule;
 mod home;
 mod hostile;
 mod load;

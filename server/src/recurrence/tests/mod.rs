@@ -1,6 +1,7 @@
 //! Unit tests for the recurrence module, by topic.
 
 mod dst;
+mod first;
 mod hostile;
 mod overlap;
 mod rule;

@@ -3,6 +3,7 @@
 //! multipart/alternative (plain text, HTML, `text/calendar; method=...`)
 //! and the same calendar attached as `invite.ics`.
 
+use super::answers::AnswerLink;
 use super::ics::{self, Method, Person};
 use crate::address::valid_email;
 use app::i18n::Lang;
@@ -142,7 +143,8 @@ fn mailbox(name: Option<&str>, email: &str) -> Result<Mailbox, ComposeError> {
     Ok(Mailbox::new(name, address))
 }
 
-/// Renders the message for `recipient` (whose role is `role`).
+/// Renders the message for `recipient` (whose role is `role`), without
+/// answer links.
 pub fn render(
     m: &MeetingMail,
     kind: Kind,
@@ -152,6 +154,41 @@ pub fn render(
     sender: &Sender,
     stamp: DateTime<Utc>,
 ) -> Result<String, ComposeError> {
+    render_for(
+        m,
+        kind,
+        &Recipient {
+            email: recipient,
+            role,
+            lang,
+            answers: &[],
+        },
+        sender,
+        stamp,
+    )
+}
+
+/// Who one copy of a mail is for.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub email: &'a str,
+    pub role: &'a str,
+    pub lang: Lang,
+    /// Their Accept / Tentative / Decline links (none in a cancellation).
+    pub answers: &'a [AnswerLink],
+}
+
+/// Renders the message for one recipient, with their answer links in the
+/// text and HTML parts (not in the calendar: clients answer it with their
+/// own buttons, by a REPLY to the ORGANIZER).
+pub fn render_for(
+    m: &MeetingMail,
+    kind: Kind,
+    to: &Recipient<'_>,
+    sender: &Sender,
+    stamp: DateTime<Utc>,
+) -> Result<String, ComposeError> {
+    let (recipient, role, lang) = (to.email, to.role, to.lang);
     let access = m.access.iter().find(|a| a.role == role);
     let (occ_start, occ_end, occ_name) = m.subject_occurrence();
     let name = header_text(&occ_name);
@@ -261,6 +298,30 @@ pub fn render(
         ));
     }
     html.push_str("</table>\n");
+    if kind != Kind::Cancel && !to.answers.is_empty() {
+        let ask = l(
+            lang,
+            "Will you attend? Answer with one of these links:",
+            "Serez-vous présent(e) ? Répondez avec l'un de ces liens :",
+        );
+        text.push_str(&format!("\n{ask}\n"));
+        html.push_str(&format!(
+            "<p class=\"answers\">{}<br>\n",
+            crate::error::escape(ask)
+        ));
+        let mut anchors = Vec::new();
+        for a in to.answers {
+            text.push_str(&format!("{}: {}\n", a.answer.verb(lang), a.url));
+            anchors.push(format!(
+                "<a href=\"{}\" data-answer=\"{}\">{}</a>",
+                crate::error::escape(&a.url),
+                a.answer.word(),
+                crate::error::escape(a.answer.verb(lang))
+            ));
+        }
+        html.push_str(&anchors.join(" &middot; \n"));
+        html.push_str("</p>\n");
+    }
     if !join_rows.is_empty() {
         let heading = l(lang, "How to join", "Comment rejoindre");
         text.push_str(&format!("\n{heading}\n"));

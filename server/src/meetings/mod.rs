@@ -13,6 +13,7 @@
 //! - [`validate`]: the checks of what was typed; [`api`]: the JSON face
 //!   used by `web::rest` and C2W.
 
+pub mod answers;
 pub mod api;
 pub mod change;
 pub mod choices;

@@ -1,11 +1,13 @@
 //! The HTTP side: the router, the shared state and the plain routes.
 
+pub mod answers;
 pub mod assets;
 pub mod auth_routes;
 pub mod backend;
 pub mod cookies;
 pub mod join;
 pub mod middleware;
+pub mod plain;
 pub mod rest;
 pub mod wizard;
 
@@ -81,6 +83,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth_routes::login))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/join/go", get(join::go))
+        .route("/answer/{token}", get(answers::show))
+        .route("/answer", post(answers::record))
         .route("/lang/{code}", get(auth_routes::set_lang))
         .route("/schedule", post(wizard::post_schedule))
         .route("/meetings/{id}/delete", post(wizard::post_delete))

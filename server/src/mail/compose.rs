@@ -465,6 +465,68 @@ pub fn render_for(
     String::from_utf8(message.formatted()).map_err(|e| ComposeError::Build(e.to_string()))
 }
 
+/// A meeting's events as a calendar feed publishes them for one person:
+/// the same UID, SEQUENCE, times, RRULE, EXDATE and edited occurrences
+/// (RECURRENCE-ID) as its invitations, so a client merges the two; with
+/// the person's own way to join (`role`; None for the organizer, who gets
+/// every role's) and no ATTENDEE lines (attendees do not see each other).
+pub fn feed_events(m: &MeetingMail, role: Option<&str>, stamp: DateTime<Utc>) -> Vec<ics::Event> {
+    let mine: Vec<&Access> = m
+        .access
+        .iter()
+        .filter(|a| role.is_none_or(|r| a.role == r))
+        .collect();
+    let location = mine
+        .iter()
+        .find_map(|a| a.join_url.clone().or_else(|| a.uri.clone()))
+        .unwrap_or_default();
+    let description = mine
+        .iter()
+        .flat_map(|a| {
+            [
+                ("Role", Some(a.role.clone())),
+                ("Video address (URI)", a.uri.clone()),
+                ("Call ID", a.call_id.clone()),
+                ("Passcode", a.passcode.clone()),
+                ("Join from a browser", a.join_url.clone()),
+            ]
+        })
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}: {v}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let base = ics::Event {
+        method: Method::Publish,
+        uid: uid(&m.meeting_id),
+        sequence: m.sequence,
+        stamp,
+        tz: m.tz,
+        start: m.start,
+        end: m.end,
+        rrule: m.rrule.clone(),
+        summary: m.name.clone(),
+        location,
+        description,
+        organizer: m.organizer.clone(),
+        sent_by: None,
+        attendees: Vec::new(),
+        exdates: m.exdates.clone(),
+        recurrence_id: None,
+    };
+    let mut events = vec![base.clone()];
+    if m.rrule.is_some() {
+        events.extend(m.overrides.iter().map(|o| ics::Event {
+            start: o.start,
+            end: o.end,
+            summary: o.name.clone().unwrap_or_else(|| m.name.clone()),
+            rrule: None,
+            exdates: Vec::new(),
+            recurrence_id: Some(o.original),
+            ..base.clone()
+        }));
+    }
+    events
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

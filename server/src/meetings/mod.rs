@@ -22,6 +22,7 @@ pub mod create;
 pub mod delete;
 pub mod directory;
 pub mod drafts;
+pub mod feed;
 pub mod lists;
 pub mod occurrences;
 pub mod read;

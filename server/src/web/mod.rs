@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth_routes;
 pub mod backend;
 pub mod cookies;
+pub mod feed;
 pub mod join;
 pub mod middleware;
 pub mod plain;
@@ -85,6 +86,8 @@ pub fn router(state: AppState) -> Router {
         .route("/join/go", get(join::go))
         .route("/answer/{token}", get(answers::show))
         .route("/answer", post(answers::record))
+        .route("/feed/{file}", get(feed::serve))
+        .route("/calendar-feed", get(feed::page_get).post(feed::page_renew))
         .route("/lang/{code}", get(auth_routes::set_lang))
         .route("/schedule", post(wizard::post_schedule))
         .route("/meetings/{id}/delete", post(wizard::post_delete))

@@ -643,6 +643,67 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// The answer links go in the text and the HTML, never in the calendar
+    /// (clients answer it themselves, to the ORGANIZER), and not in a
+    /// cancellation.
+    #[test]
+    fn answer_links_in_text_and_html_only() {
+        let links = vec![
+            AnswerLink {
+                answer: crate::mail::answers::Answer::Accepted,
+                url: "https://s.example.com/answer/AAA.111".into(),
+            },
+            AnswerLink {
+                answer: crate::mail::answers::Answer::Declined,
+                url: "https://s.example.com/answer/DDD.222".into(),
+            },
+        ];
+        let to = Recipient {
+            email: "bob@example.com",
+            role: "Guest",
+            lang: Lang::En,
+            answers: &links,
+        };
+        let msg = render_for(&meeting(), Kind::Invite, &to, &sender(), Utc::now()).unwrap();
+        let text = part_after(&msg, "Content-Type: text/plain");
+        let html = part_after(&msg, "Content-Type: text/html");
+        let calendar = part_after(&msg, "method=REQUEST\r\n");
+        assert!(
+            text.contains("Accept: https://s.example.com/answer/AAA.111"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Decline: https://s.example.com/answer/DDD.222"),
+            "{text}"
+        );
+        assert!(html.contains(
+            "<a href=\"https://s.example.com/answer/AAA.111\" data-answer=\"accepted\">Accept</a>"
+        ));
+        assert!(!calendar.contains("/answer/"), "{calendar}");
+        assert!(calendar.contains("ORGANIZER;CN=\"Alice\""), "{calendar}");
+        let msg = render_for(&meeting(), Kind::Cancel, &to, &sender(), Utc::now()).unwrap();
+        assert!(!msg.contains("/answer/"));
+    }
+
+    /// The feed's events: the invitation's UID and SEQUENCE, no ATTENDEE,
+    /// the person's own way to join.
+    #[test]
+    fn feed_events_share_the_invitation_uid() {
+        let m = meeting();
+        let events = feed_events(&m, Some("Guest"), Utc::now());
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].uid, uid("m1"));
+        assert_eq!(events[0].sequence, 2);
+        assert!(events[0].attendees.is_empty());
+        assert_eq!(
+            events[0].location,
+            "https://wb.example.com/meeting/123456?secret=s"
+        );
+        assert!(feed_events(&m, Some("Host"), Utc::now())[0]
+            .location
+            .is_empty());
+    }
+
     /// Every kind of mail: multipart/mixed holding the alternative and the
     /// same calendar as invite.ics; METHOD equal in the calendar and the
     /// MIME header; the recipient in To: and asked to answer.

@@ -757,4 +757,32 @@ mod tests {
             .iter()
             .any(|l| l.starts_with("ATTENDEE") && l.contains(";RSVP=TRUE:")));
     }
+
+    /// A feed: METHOD:PUBLISH, one VTIMEZONE per zone (none for UTC), each
+    /// event in its own zone, busy.
+    #[test]
+    fn a_feed_holds_every_zone_once() {
+        let mut paris = event("Europe/Paris".parse().unwrap(), Some("FREQ=WEEKLY;COUNT=3"));
+        paris.method = Method::Publish;
+        let mut paris2 = paris.clone();
+        paris2.uid = "m-2@cms-scheduler".into();
+        let mut ny = event("America/New_York".parse().unwrap(), None);
+        ny.method = Method::Publish;
+        ny.uid = "m-3@cms-scheduler".into();
+        let mut utc = event(Tz::UTC, None);
+        utc.method = Method::Publish;
+        utc.uid = "m-4@cms-scheduler".into();
+        let feed = write_feed("Alice, meetings", &[paris, paris2, ny, utc]);
+        let flat = feed.replace("\r\n ", "");
+        assert!(flat.contains("\r\nMETHOD:PUBLISH\r\n"));
+        assert!(flat.contains("\r\nX-WR-CALNAME:Alice\\, meetings\r\n"));
+        assert_eq!(flat.matches("BEGIN:VTIMEZONE").count(), 2, "{flat}");
+        assert_eq!(flat.matches("TZID:Europe/Paris\r\n").count(), 1);
+        assert_eq!(flat.matches("TZID:America/New_York\r\n").count(), 1);
+        assert_eq!(flat.matches("BEGIN:VEVENT").count(), 4);
+        assert_eq!(flat.matches("X-MICROSOFT-CDO-BUSYSTATUS:BUSY").count(), 4);
+        assert!(flat.contains("DTSTART;TZID=America/New_York:"));
+        assert!(!flat.contains("STATUS:CANCELLED"));
+        assert!(feed.lines().all(|l| l.len() <= 75));
+    }
 }

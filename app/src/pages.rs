@@ -224,7 +224,7 @@ fn Home(data: HomeData, lang: Lang) -> impl IntoView {
                     <p class="last-login">{last_login}</p>
                 </div>
                 <div class="home-actions">
-                    <a class="button secondary" href="/calendar-feed">{t(lang, "home.feed")}</a>
+                    <a class="button secondary" href="/calendar-feed" rel="external">{t(lang, "home.feed")}</a>
                     <a class="button secondary" href="/join">{t(lang, "home.join")}</a>
                     <a class="button primary" href="/schedule">{t(lang, "home.schedule")}</a>
                 </div>

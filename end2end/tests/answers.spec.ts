@@ -4,6 +4,7 @@
 // organizer sees it on the meeting page and the count on the home page.
 // The demo server keeps its mails as .eml files in MAIL_DIR (scripts/test.sh
 // passes <data dir>/mail).
+import AxeBuilder from "@axe-core/playwright";
 import { devices, expect, test, type Page } from "@playwright/test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,12 @@ const PASSWORD = process.env.DEMO_PASSWORD ?? "demo-scheduler";
 const RUN = Date.now().toString(36);
 const NAME = `Answer me ${RUN}`;
 const ATTENDEE = `answer-${RUN}@partner.example`;
+
+async function noViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  expect(summary, `axe violations on ${what}`).toEqual([]);
+}
 
 /// The text of every part of a raw message, transfer encodings undone.
 function decodedParts(raw: string): string {
@@ -109,6 +116,7 @@ test("an attendee opens the answer link of their invitation on a phone and confi
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Accept this invitation?");
   await expect(page.locator(".answer-meeting")).toContainText(NAME);
   await page.screenshot({ path: testInfo.outputPath("answer-confirm.png"), fullPage: true });
+  await noViolations(page, "the answer confirmation");
 
   // Opening the link recorded nothing yet.
   const meetingRow = organizer.locator(".meeting", { hasText: NAME });
@@ -119,6 +127,7 @@ test("an attendee opens the answer link of their invitation on a phone and confi
   await page.getByRole("button", { name: "Accept" }).click();
   await expect(page.getByRole("status")).toHaveText("Your answer: Accepted");
   await page.screenshot({ path: testInfo.outputPath("answer-recorded.png"), fullPage: true });
+  await noViolations(page, "the recorded answer");
   await organizer.goto(meetingUrl);
   await expect(organizer.locator(".delivery .answer")).toHaveText(["Accepted"]);
   await organizer.goto("/");
@@ -127,9 +136,9 @@ test("an attendee opens the answer link of their invitation on a phone and confi
   // The same link again: nothing to confirm.
   await page.goto(links.accept);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This link cannot be used");
+  await noViolations(page, "an unusable link");
 
   // A change of mind, from the page's own link.
-  await page.goBack();
   await page.goto(links.decline);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Decline this invitation?");
   await page.getByRole("button", { name: "Decline" }).click();
@@ -142,4 +151,29 @@ test("an attendee opens the answer link of their invitation on a phone and confi
 
   await phone.close();
   await organizer.context().close();
+});
+
+test("the calendar feed page makes a private address with a webcal:// link", async ({ page, request }) => {
+  await page.goto("/login");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Username").fill(USER);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/'s Home$/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByRole("link", { name: "Calendar feed" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Calendar feed");
+  await page.getByRole("button", { name: /Make (my|a new) address/ }).click();
+  const url = await page.locator("input.feed-url").inputValue();
+  await noViolations(page, "the new feed address");
+  expect(url).toMatch(/\/feed\/[A-Za-z0-9_-]{43}\.ics$/);
+  await expect(page.locator("a.webcal")).toHaveAttribute("href", url.replace(/^https?:\/\//, "webcal://"));
+  // A calendar application, without the session, gets the calendar.
+  const feed = await request.get(url, { headers: { cookie: "" } });
+  expect(feed.status()).toBe(200);
+  expect(feed.headers()["content-type"]).toBe("text/calendar; charset=utf-8");
+  expect(await feed.text()).toContain("METHOD:PUBLISH");
+  const etag = feed.headers()["etag"];
+  const again = await request.get(url, { headers: { "if-none-match": etag } });
+  expect(again.status()).toBe(304);
 });

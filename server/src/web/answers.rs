@@ -6,7 +6,7 @@
 //! one and the same page.
 
 use super::middleware::request_lang;
-use super::plain::page;
+use super::plain::{page, style, PageStyle};
 use super::AppState;
 use crate::error::{escape, internal_page};
 use crate::mail::answers::Answer;
@@ -26,10 +26,11 @@ pub struct AnswerForm {
 }
 
 /// The one page for every link that cannot be used: it says nothing of why.
-fn unusable(lang: Lang) -> Response {
+fn unusable(style: &PageStyle) -> Response {
+    let lang = style.lang;
     page(
         StatusCode::NOT_FOUND,
-        lang,
+        style,
         l(lang, "This link cannot be used", "Ce lien ne peut pas être utilisé"),
         &format!(
             "<p class=\"answer-refused\">{}</p>",
@@ -69,7 +70,7 @@ pub async fn show(
 ) -> Response {
     let request = match st.meetings.answer_request(&token).await {
         Ok(Some(r)) => r,
-        Ok(None) => return unusable(request_lang(&headers)),
+        Ok(None) => return unusable(&style(&st, request_lang(&headers))),
         Err(e) => return internal_page(e),
     };
     let lang = request.token.lang;
@@ -98,7 +99,7 @@ pub async fn show(
         word = answer.word(),
         verb = escape(answer.verb(lang)),
     );
-    page(StatusCode::OK, lang, title, &body)
+    page(StatusCode::OK, &style(&st, lang), title, &body)
 }
 
 /// POST /answer: records the answer (once) and offers the other two.
@@ -109,7 +110,7 @@ pub async fn record(
 ) -> Response {
     let recorded = match st.meetings.record_answer(&form.token).await {
         Ok(Some(r)) => r,
-        Ok(None) => return unusable(request_lang(&headers)),
+        Ok(None) => return unusable(&style(&st, request_lang(&headers))),
         Err(e) => return internal_page(e),
     };
     let t = &recorded.request.token;
@@ -141,5 +142,10 @@ pub async fn record(
         )),
         links = links.join(" "),
     );
-    page(StatusCode::OK, lang, l(lang, "Thank you", "Merci"), &body)
+    page(
+        StatusCode::OK,
+        &style(&st, lang),
+        l(lang, "Thank you", "Merci"),
+        &body,
+    )
 }

@@ -4,7 +4,7 @@
 //! person's page about it and POST /calendar-feed makes a new address (the
 //! old one stops working) and shows it, once, with a `webcal://` link.
 
-use super::plain::page;
+use super::plain::{page, style};
 use super::AppState;
 use crate::auth::users::{find_by_id, UserRecord};
 use crate::error::{escape, internal_page};
@@ -153,7 +153,7 @@ pub async fn page_get(
     };
     page(
         StatusCode::OK,
-        lang,
+        &style(&st, lang),
         l(lang, "Calendar feed", "Flux d'agenda"),
         &format!("{}{state}{}", explain(lang), back(lang)),
     )
@@ -209,7 +209,7 @@ pub async fn page_renew(
     );
     page(
         StatusCode::OK,
-        lang,
+        &style(&st, lang),
         l(lang, "Calendar feed", "Flux d'agenda"),
         &body,
     )

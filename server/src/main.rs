@@ -20,6 +20,16 @@ use std::sync::Arc;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// How log lines are written: `text`, or `json` (one object per line,
+    /// each line of a request carrying its request id).
+    #[arg(
+        long,
+        env = "SCHEDULER_LOG_FORMAT",
+        value_enum,
+        default_value_t = server::admin::logging::LogFormat::Text,
+        global = true
+    )]
+    log_format: server::admin::logging::LogFormat,
 }
 
 /// `server` with no subcommand serves, configured by the environment.
@@ -141,14 +151,14 @@ fn read_password() -> anyhow::Result<String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    // RUST_LOG, or this default; reloadable for `scheduler timedLogging`.
-    let log_reload = server::admin::logging::init("info,sqlx=warn,tower_http=warn");
     let cli = Cli::parse();
+    // RUST_LOG, or this default; reloadable for `scheduler timedLogging`.
+    let log_reload = server::admin::logging::init("info,sqlx=warn,tower_http=warn", cli.log_format);
     let command = cli
         .command
         .unwrap_or_else(|| Command::Serve(ServeOnly::parse_from(["server"]).config));
     match command {
-        Command::Serve(cfg) => serve(cfg, log_reload).await,
+        Command::Serve(cfg) => serve(cfg, log_reload, cli.log_format).await,
         Command::Simulators {
             data_dir,
             listen,
@@ -324,9 +334,19 @@ async fn simulators(
     Ok(())
 }
 
+/// A line for the person who started the service: on standard output, or
+/// on standard error when standard output carries JSON log lines only.
+fn banner(format: server::admin::logging::LogFormat, line: &str) {
+    match format {
+        server::admin::logging::LogFormat::Text => println!("{line}"),
+        server::admin::logging::LogFormat::Json => eprintln!("{line}"),
+    }
+}
+
 async fn serve(
     cfg: ServeConfig,
     log_reload: server::admin::logging::LogReload,
+    log_format: server::admin::logging::LogFormat,
 ) -> anyhow::Result<()> {
     let demo = cfg.demo;
     let app = Application::build(cfg, Arc::new(SystemClock))
@@ -335,12 +355,18 @@ async fn serve(
     app.admin.set_log_reload(log_reload);
     let url = format!("http://{}", app.addr);
     tracing::info!("CmsWebSchedulerApplication - Started, listening on {url}");
-    println!("Meeting Scheduler is running at {url}");
+    banner(
+        log_format,
+        &format!("Meeting Scheduler is running at {url}"),
+    );
     if demo {
-        println!(
-            "Demo sign-in: username {} / password {}",
-            server::demo::USERNAME,
-            server::demo::PASSWORD
+        banner(
+            log_format,
+            &format!(
+                "Demo sign-in: username {} / password {}",
+                server::demo::USERNAME,
+                server::demo::PASSWORD
+            ),
         );
     }
     app.run_until(shutdown_signal())

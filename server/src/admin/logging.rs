@@ -76,20 +76,35 @@ impl LogReload {
     }
 }
 
-/// Installs the process's tracing subscriber: formatted lines on standard
-/// output, filtered by `RUST_LOG` (or `default_directives` when it is unset
-/// or invalid) through a reloadable filter.
-pub fn init(default_directives: &str) -> LogReload {
+/// How log lines are written on standard output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event, with its spans (`request{request_id=..}:`).
+    #[default]
+    Text,
+    /// One JSON object per line (tracing's JSON formatter): `timestamp`,
+    /// `level`, `fields.message`, `target`, and `spans` with the request's
+    /// `request_id`.
+    Json,
+}
+
+/// Installs the process's tracing subscriber: lines on standard output in
+/// `format`, filtered by `RUST_LOG` (or `default_directives` when it is
+/// unset or invalid) through a reloadable filter.
+pub fn init(default_directives: &str, format: LogFormat) -> LogReload {
     let base = match std::env::var(EnvFilter::DEFAULT_ENV) {
         Ok(v) if EnvFilter::try_new(&v).is_ok() => v,
         _ => default_directives.to_owned(),
     };
     let filter = EnvFilter::try_new(&base).unwrap_or_else(|_| EnvFilter::new("info"));
     let (layer, handle) = reload::Layer::new(filter);
-    tracing_subscriber::registry()
-        .with(layer)
-        .with(tracing_subscriber::fmt::layer())
-        .init();
+    let registry = tracing_subscriber::registry().with(layer);
+    match format {
+        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer()).init(),
+        LogFormat::Json => registry
+            .with(tracing_subscriber::fmt::layer().json().flatten_event(false))
+            .init(),
+    }
     LogReload::new(base, handle)
 }
 

@@ -35,14 +35,14 @@ pub async fn lookup(db: &Db, token: &str, now_ms: i64) -> Result<Option<UserReco
     if !super::is_token_shaped(token) {
         return Ok(None);
     }
-    let user_id: Option<(String,)> =
-        sqlx::query_as("SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+    let user_id: Option<String> =
+        sqlx::query_scalar("SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
             .bind(digest(token))
             .bind(now_ms)
             .fetch_optional(db)
             .await?;
     match user_id {
-        Some((id,)) => super::users::find_by_id(db, &id).await,
+        Some(id) => super::users::find_by_id(db, &id).await,
         None => Ok(None),
     }
 }

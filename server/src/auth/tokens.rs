@@ -44,12 +44,21 @@ pub async fn lookup(db: &Db, token: &str, now_ms: i64) -> Result<Option<UserReco
         return Ok(None);
     }
     let hash = digest(token);
-    let row: Option<(String, Option<i64>)> =
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        user_id: String,
+        last_used_at: Option<i64>,
+    }
+    let row: Option<Stored> =
         sqlx::query_as("SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1")
             .bind(&hash)
             .fetch_optional(db)
             .await?;
-    let Some((user_id, last_used)) = row else {
+    let Some(Stored {
+        user_id,
+        last_used_at: last_used,
+    }) = row
+    else {
         return Ok(None);
     };
     // Recorded at most once a minute: a write per request would make every

@@ -74,15 +74,7 @@ fn validate(u: &NewUser<'_>) -> Result<(), UserError> {
         ));
     }
     let email = u.email.trim();
-    let valid_email = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if !valid_email {
+    if !crate::address::valid_email(email) {
         return Err(UserError::Invalid(format!(
             "{email:?} is not a valid e-mail address"
         )));
@@ -363,7 +355,7 @@ pub async fn mark_directory_checked(db: &Db, id: &str, now_ms: i64) -> Result<()
 /// end, they are no administrator, and they must sign in again (which the
 /// directory will refuse). The row stays: their meetings keep an organizer.
 pub async fn end_directory_user(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    let (mut tx, _turn) = crate::db::begin_write(db).await?;
+    let mut tx = crate::db::begin_write(db).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -24,13 +24,13 @@ impl MeetingsRelay {
 
 /// The user with this e-mail address (case-insensitive), if exactly one.
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-    let ids: Vec<(String,)> =
-        sqlx::query_as("SELECT id FROM users WHERE lower(email) = lower($1) LIMIT 2")
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1) LIMIT 2")
             .bind(email.trim())
             .fetch_all(db)
             .await?;
     match ids.as_slice() {
-        [(id,)] => users::find_by_id(db, id).await,
+        [id] => users::find_by_id(db, id).await,
         _ => Ok(None),
     }
 }

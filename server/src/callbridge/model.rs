@@ -308,132 +308,115 @@ impl Form {
     }
 }
 
-/// Parameters of `POST /api/v1/coSpaces`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewCoSpace {
-    pub name: Option<String>,
-    pub uri: Option<String>,
-    pub secondary_uri: Option<String>,
-    pub call_id: Option<String>,
-    pub passcode: Option<String>,
-    pub secret: Option<String>,
-    pub cdr_tag: Option<String>,
-    pub owner_jid: Option<String>,
-    pub call_profile: Option<String>,
-    pub call_leg_profile: Option<String>,
-    pub dial_in_security_profile: Option<String>,
-    /// The scheduling person's name.
-    pub meeting_scheduler: Option<String>,
-    /// Ask the Call Bridge to generate a call ID when none is given.
-    pub require_call_id: bool,
+/// One value of a form parameter: sent when set, absent otherwise.
+pub trait FormValue {
+    fn add_to(&self, form: Form, name: &str) -> Form;
 }
 
-impl NewCoSpace {
-    pub fn to_form(&self) -> Form {
-        let form = Form::new()
-            .set_opt("name", self.name.clone())
-            .set_opt("uri", self.uri.clone())
-            .set_opt("secondaryUri", self.secondary_uri.clone())
-            .set_opt("callId", self.call_id.clone())
-            .set_opt("passcode", self.passcode.clone())
-            .set_opt("secret", self.secret.clone())
-            .set_opt("cdrTag", self.cdr_tag.clone())
-            .set_opt("ownerJid", self.owner_jid.clone())
-            .set_opt("callProfile", self.call_profile.clone())
-            .set_opt("callLegProfile", self.call_leg_profile.clone())
-            .set_opt(
-                "dialInSecurityProfile",
-                self.dial_in_security_profile.clone(),
-            )
-            .set_opt("meetingScheduler", self.meeting_scheduler.clone());
-        if self.require_call_id {
-            form.set("requireCallId", "true")
+impl FormValue for Option<String> {
+    fn add_to(&self, form: Form, name: &str) -> Form {
+        form.set_opt(name, self.clone())
+    }
+}
+
+impl FormValue for Option<bool> {
+    fn add_to(&self, form: Form, name: &str) -> Form {
+        form.set_opt(name, self.map(|b| b.to_string()))
+    }
+}
+
+/// A flag the Call Bridge takes as `true`; `false` sends nothing.
+impl FormValue for bool {
+    fn add_to(&self, form: Form, name: &str) -> Form {
+        if *self {
+            form.set(name, "true")
         } else {
             form
         }
     }
 }
 
-/// Parameters of `POST /api/v1/coSpaces/<id>/accessMethods`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewAccessMethod {
-    pub name: Option<String>,
-    pub uri: Option<String>,
-    pub call_id: Option<String>,
-    pub passcode: Option<String>,
-    pub secret: Option<String>,
-    pub call_leg_profile: Option<String>,
-    pub scope: Option<String>,
-    pub dial_in_security_profile: Option<String>,
+/// Declares the parameters of one POST: the struct, and `to_form` sending
+/// each set field under its name in the CMS API reference, in the order
+/// declared. One table per request, so a field and its name cannot drift.
+macro_rules! form_params {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty => $param:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            pub fn to_form(&self) -> Form {
+                let form = Form::new();
+                $( let form = FormValue::add_to(&self.$field, form, $param); )*
+                form
+            }
+        }
+    };
 }
 
-impl NewAccessMethod {
-    pub fn to_form(&self) -> Form {
-        Form::new()
-            .set_opt("name", self.name.clone())
-            .set_opt("uri", self.uri.clone())
-            .set_opt("callId", self.call_id.clone())
-            .set_opt("passcode", self.passcode.clone())
-            .set_opt("secret", self.secret.clone())
-            .set_opt("callLegProfile", self.call_leg_profile.clone())
-            .set_opt("scope", self.scope.clone())
-            .set_opt(
-                "dialInSecurityProfile",
-                self.dial_in_security_profile.clone(),
-            )
+form_params! {
+    /// Parameters of `POST /api/v1/coSpaces`.
+    pub struct NewCoSpace {
+        name: Option<String> => "name",
+        uri: Option<String> => "uri",
+        secondary_uri: Option<String> => "secondaryUri",
+        call_id: Option<String> => "callId",
+        passcode: Option<String> => "passcode",
+        secret: Option<String> => "secret",
+        cdr_tag: Option<String> => "cdrTag",
+        owner_jid: Option<String> => "ownerJid",
+        call_profile: Option<String> => "callProfile",
+        call_leg_profile: Option<String> => "callLegProfile",
+        dial_in_security_profile: Option<String> => "dialInSecurityProfile",
+        /// The scheduling person's name.
+        meeting_scheduler: Option<String> => "meetingScheduler",
+        /// Ask the Call Bridge to generate a call ID when none is given.
+        require_call_id: bool => "requireCallId",
     }
 }
 
-/// Parameters of `POST /api/v1/coSpaceTemplates`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewCoSpaceTemplate {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub call_profile: Option<String>,
-    pub call_leg_profile: Option<String>,
-    pub dial_in_security_profile: Option<String>,
-}
-
-impl NewCoSpaceTemplate {
-    pub fn to_form(&self) -> Form {
-        Form::new()
-            .set_opt("name", self.name.clone())
-            .set_opt("description", self.description.clone())
-            .set_opt("callProfile", self.call_profile.clone())
-            .set_opt("callLegProfile", self.call_leg_profile.clone())
-            .set_opt(
-                "dialInSecurityProfile",
-                self.dial_in_security_profile.clone(),
-            )
+form_params! {
+    /// Parameters of `POST /api/v1/coSpaces/<id>/accessMethods`.
+    pub struct NewAccessMethod {
+        name: Option<String> => "name",
+        uri: Option<String> => "uri",
+        call_id: Option<String> => "callId",
+        passcode: Option<String> => "passcode",
+        secret: Option<String> => "secret",
+        call_leg_profile: Option<String> => "callLegProfile",
+        scope: Option<String> => "scope",
+        dial_in_security_profile: Option<String> => "dialInSecurityProfile",
     }
 }
 
-/// Parameters of `POST /api/v1/coSpaceTemplates/<id>/accessMethodTemplates`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewAccessMethodTemplate {
-    pub name: Option<String>,
-    pub uri_generator: Option<String>,
-    pub call_leg_profile: Option<String>,
-    pub generate_unique_call_id: Option<bool>,
-    pub dial_in_security_profile: Option<String>,
-    pub scope: Option<String>,
+form_params! {
+    /// Parameters of `POST /api/v1/coSpaceTemplates`.
+    pub struct NewCoSpaceTemplate {
+        name: Option<String> => "name",
+        description: Option<String> => "description",
+        call_profile: Option<String> => "callProfile",
+        call_leg_profile: Option<String> => "callLegProfile",
+        dial_in_security_profile: Option<String> => "dialInSecurityProfile",
+    }
 }
 
-impl NewAccessMethodTemplate {
-    pub fn to_form(&self) -> Form {
-        Form::new()
-            .set_opt("name", self.name.clone())
-            .set_opt("uriGenerator", self.uri_generator.clone())
-            .set_opt("callLegProfile", self.call_leg_profile.clone())
-            .set_opt(
-                "generateUniqueCallId",
-                self.generate_unique_call_id.map(|b| b.to_string()),
-            )
-            .set_opt(
-                "dialInSecurityProfile",
-                self.dial_in_security_profile.clone(),
-            )
-            .set_opt("scope", self.scope.clone())
+form_params! {
+    /// Parameters of `POST /api/v1/coSpaceTemplates/<id>/accessMethodTemplates`.
+    pub struct NewAccessMethodTemplate {
+        name: Option<String> => "name",
+        uri_generator: Option<String> => "uriGenerator",
+        call_leg_profile: Option<String> => "callLegProfile",
+        generate_unique_call_id: Option<bool> => "generateUniqueCallId",
+        dial_in_security_profile: Option<String> => "dialInSecurityProfile",
+        scope: Option<String> => "scope",
     }
 }
 
@@ -454,6 +437,41 @@ mod tests {
                 ("name".to_string(), "c".to_string()),
                 ("uri".into(), "".into())
             ]
+        );
+    }
+
+    #[test]
+    fn a_form_sends_set_fields_under_their_cms_names_in_order() {
+        let space = NewCoSpace {
+            name: Some("Weekly".into()),
+            secondary_uri: Some("88001".into()),
+            meeting_scheduler: Some("Sam".into()),
+            require_call_id: true,
+            ..Default::default()
+        };
+        let form = space.to_form();
+        let pairs: Vec<(&str, &str)> = form
+            .pairs()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("name", "Weekly"),
+                ("secondaryUri", "88001"),
+                ("meetingScheduler", "Sam"),
+                ("requireCallId", "true"),
+            ]
+        );
+        assert!(NewCoSpace::default().to_form().is_empty());
+        let template = NewAccessMethodTemplate {
+            generate_unique_call_id: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            template.to_form().get("generateUniqueCallId"),
+            Some("false")
         );
     }
 

@@ -39,8 +39,7 @@ pub fn parse_list<T: DeserializeOwned>(body: &str, item: &str) -> Result<Page<T>
     let mut in_root = false;
     let mut items = Vec::new();
     loop {
-        let before =
-            usize::try_from(reader.buffer_position()).map_err(|e| parse_error("position", e))?;
+        let before = position(&reader)?;
         match reader
             .read_event()
             .map_err(|e| parse_error("bad list", e))?
@@ -58,24 +57,20 @@ pub fn parse_list<T: DeserializeOwned>(body: &str, item: &str) -> Result<Page<T>
                 reader
                     .read_to_end(QName(&name))
                     .map_err(|e| parse_error("bad list item", e))?;
-                let end = usize::try_from(reader.buffer_position())
-                    .map_err(|e| parse_error("position", e))?;
-                if e.local_name().as_ref() == item {
-                    let slice = body
-                        .get(before..end)
-                        .ok_or_else(|| parse_error("bad list item", "out of range"))?;
-                    items.push(parse_object(slice)?);
-                }
+                let element = ListElement {
+                    start: before,
+                    end: position(&reader)?,
+                    tag: &e,
+                };
+                element.push_if(item, body, &mut items)?;
             }
             Event::Empty(e) => {
-                let end = usize::try_from(reader.buffer_position())
-                    .map_err(|e| parse_error("position", e))?;
-                if e.local_name().as_ref() == item {
-                    let slice = body
-                        .get(before..end)
-                        .ok_or_else(|| parse_error("bad list item", "out of range"))?;
-                    items.push(parse_object(slice)?);
-                }
+                let element = ListElement {
+                    start: before,
+                    end: position(&reader)?,
+                    tag: &e,
+                };
+                element.push_if(item, body, &mut items)?;
             }
             Event::End(_) | Event::Eof => break,
             _ => {}
@@ -86,6 +81,36 @@ pub fn parse_list<T: DeserializeOwned>(body: &str, item: &str) -> Result<Page<T>
     }
     let total = total.unwrap_or(items.len() as u64);
     Ok(Page { total, items })
+}
+
+fn position(reader: &Reader<&[u8]>) -> Result<usize, CallBridgeError> {
+    usize::try_from(reader.buffer_position()).map_err(|e| parse_error("position", e))
+}
+
+/// One child element of a list's root, from its first byte to past its end.
+struct ListElement<'a, 'b> {
+    start: usize,
+    end: usize,
+    tag: &'a BytesStart<'b>,
+}
+
+impl ListElement<'_, '_> {
+    /// Parses the element into `items` when it is named `item`.
+    fn push_if<T: DeserializeOwned>(
+        &self,
+        item: &str,
+        body: &str,
+        items: &mut Vec<T>,
+    ) -> Result<(), CallBridgeError> {
+        if self.tag.local_name().as_ref() != item {
+            return Ok(());
+        }
+        let slice = body
+            .get(self.start..self.end)
+            .ok_or_else(|| parse_error("bad list item", "out of range"))?;
+        items.push(parse_object(slice)?);
+        Ok(())
+    }
 }
 
 fn read_total(e: &BytesStart<'_>) -> Result<Option<u64>, CallBridgeError> {

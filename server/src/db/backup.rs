@@ -85,33 +85,37 @@ async fn inspect(path: &Path) -> Result<Contents, BackupError> {
     };
     let bytes = std::fs::metadata(path).map_err(io(path))?.len();
     let mut conn = open(path, "ro").await.map_err(|e| bad(e.to_string()))?;
-    let check: (String,) = sqlx::query_as("PRAGMA integrity_check")
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&mut conn)
         .await
         .map_err(|e| bad(e.to_string()))?;
-    if check.0 != "ok" {
-        return Err(bad(format!("integrity check: {}", check.0)));
+    if check != "ok" {
+        return Err(bad(format!("integrity check: {check}")));
     }
     let count = |table: &'static str| format!("SELECT COUNT(*) FROM {table}");
     let mut one = async |sql: String| -> Result<i64, BackupError> {
-        let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .fetch_one(&mut conn)
             .await
-            .map_err(|e| bad(format!("not a scheduler database ({e})")))?;
-        Ok(row.0)
+            .map_err(|e| bad(format!("not a scheduler database ({e})")))
     };
     let meetings = one(count("meetings")).await?;
     let users = one(count("users")).await?;
     let schema_version =
         one("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations".into()).await?;
     // A migration this release does not know: the backup is from a newer one.
-    let applied: Vec<(i64, Vec<u8>)> =
+    #[derive(sqlx::FromRow)]
+    struct Applied {
+        version: i64,
+        checksum: Vec<u8>,
+    }
+    let applied: Vec<Applied> =
         sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
             .fetch_all(&mut conn)
             .await
             .map_err(|e| bad(e.to_string()))?;
     let known = super::MIGRATOR.iter().collect::<Vec<_>>();
-    for (version, checksum) in &applied {
+    for Applied { version, checksum } in &applied {
         match known.iter().find(|m| m.version == *version) {
             None => {
                 return Err(bad(format!(

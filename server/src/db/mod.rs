@@ -102,9 +102,8 @@ pub fn backend(db: &Db) -> Backend {
     Backend::of(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
 }
 
-/// Begins a transaction that will write, and returns it with this
-/// process's turn at the database's writer (hold it until the transaction
-/// ends). On SQLite the writers of one process queue for their turn here,
+/// Begins a transaction that will write, holding this process's turn at
+/// the database's writer until it commits or is dropped (rolled back). On SQLite the writers of one process queue for their turn here,
 /// in order, instead of polling SQLite's lock in its busy handler (which
 /// sleeps up to 100 ms between tries, so that under load writers waited
 /// seconds for a lock that was free most of the time); the transaction then
@@ -112,12 +111,43 @@ pub fn backend(db: &Db) -> Backend {
 /// reads first and writes second fails at once with "database is locked"
 /// when another writer (another process) came in between. PostgreSQL needs
 /// neither.
-pub async fn begin_write(
-    db: &Db,
-) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Option<WriteTurn>), sqlx::Error> {
+pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
     match write_turn(db).await {
-        Some(turn) => Ok((db.begin_with("BEGIN IMMEDIATE").await?, Some(turn))),
-        None => Ok((db.begin().await?, None)),
+        Some(turn) => Ok(WriteTx {
+            tx: db.begin_with("BEGIN IMMEDIATE").await?,
+            _turn: Some(turn),
+        }),
+        None => Ok(WriteTx {
+            tx: db.begin().await?,
+            _turn: None,
+        }),
+    }
+}
+
+/// A write transaction and the writer's turn it holds: used as the
+/// connection it runs on (`&mut *tx`), ended by [`WriteTx::commit`].
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<WriteTurn>,
+}
+
+impl WriteTx {
+    /// Commits, then gives the writer's turn back.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
     }
 }
 

@@ -186,7 +186,7 @@ async fn sweep(
                 continue;
             }
         }
-        let (mut tx, _turn) = crate::db::begin_write(db).await?;
+        let mut tx = crate::db::begin_write(db).await?;
         sqlx::query("UPDATE meetings SET space_id = NULL WHERE space_id = $1")
             .bind(&space_id)
             .execute(&mut *tx)

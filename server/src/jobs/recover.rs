@@ -40,17 +40,22 @@ pub async fn sweep(
     cb: &CallBridgeClient,
     now: DateTime<Utc>,
 ) -> Result<RecoverReport, RecoverError> {
-    let stale: Vec<(String, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Intent {
+        request_id: String,
+        uri: String,
+    }
+    let stale: Vec<Intent> = sqlx::query_as(
         "SELECT request_id, uri FROM space_intents WHERE created_at <= $1 ORDER BY created_at",
     )
     .bind(to_millis(now - STALE_AFTER))
     .fetch_all(db)
     .await?;
     let mut report = RecoverReport::default();
-    for (request_id, uri) in stale {
+    for Intent { request_id, uri } in stale {
         // Stored after all (a race with the storing transaction): keep it.
-        let stored: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM meetings WHERE request_id = $1")
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT id FROM meetings WHERE request_id = $1")
                 .bind(&request_id)
                 .fetch_optional(db)
                 .await?;

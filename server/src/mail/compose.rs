@@ -41,6 +41,13 @@ pub struct Access {
     pub join_url: Option<String>,
 }
 
+/// One person a mail goes to, and the role they join with.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Recipient {
+    pub email: String,
+    pub role: String,
+}
+
 /// A snapshot of a meeting, enough to write to its attendees.
 #[derive(Debug, Clone)]
 pub struct MeetingMail {
@@ -52,8 +59,8 @@ pub struct MeetingMail {
     pub rrule: Option<String>,
     pub sequence: i64,
     pub organizer: Person,
-    /// (e-mail, role), in the meeting's order.
-    pub attendees: Vec<(String, String)>,
+    /// In the meeting's order.
+    pub attendees: Vec<Recipient>,
     pub access: Vec<Access>,
     /// Cancelled occurrences (original local starts in `tz`): EXDATE.
     pub exdates: Vec<NaiveDateTime>,
@@ -157,7 +164,7 @@ pub fn render(
     render_for(
         m,
         kind,
-        &Recipient {
+        &Addressee {
             email: recipient,
             role,
             lang,
@@ -168,9 +175,9 @@ pub fn render(
     )
 }
 
-/// Who one copy of a mail is for.
+/// Who one copy of a mail is for, in which language, with which answer links.
 #[derive(Debug, Clone, Copy)]
-pub struct Recipient<'a> {
+pub struct Addressee<'a> {
     pub email: &'a str,
     pub role: &'a str,
     pub lang: Lang,
@@ -184,7 +191,7 @@ pub struct Recipient<'a> {
 pub fn render_for(
     m: &MeetingMail,
     kind: Kind,
-    to: &Recipient<'_>,
+    to: &Addressee<'_>,
     sender: &Sender,
     stamp: DateTime<Utc>,
 ) -> Result<String, ComposeError> {
@@ -545,7 +552,10 @@ mod tests {
                 name: Some("Alice".into()),
                 email: "alice@example.com".into(),
             },
-            attendees: vec![("bob@example.com".into(), "Guest".into())],
+            attendees: vec![Recipient {
+                email: "bob@example.com".into(),
+                role: "Guest".into(),
+            }],
             access: vec![Access {
                 role: "Guest".into(),
                 uri: Some("rev.guest@example.com".into()),
@@ -658,7 +668,7 @@ mod tests {
                 url: "https://s.example.com/answer/DDD.222".into(),
             },
         ];
-        let to = Recipient {
+        let to = Addressee {
             email: "bob@example.com",
             role: "Guest",
             lang: Lang::En,

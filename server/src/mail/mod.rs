@@ -20,7 +20,7 @@ use crate::db::Db;
 use app::i18n::Lang;
 use backend::{FileBackend, MailBackend, SmtpBackend};
 use chrono_tz::Tz;
-use compose::{Access, Kind, MeetingMail, Sender};
+use compose::{Access, Kind, MeetingMail, Recipient, Sender};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{watch, Notify};
@@ -41,7 +41,7 @@ pub enum MailError {
 pub const DEFAULT_SENDER: &str = "scheduler@localhost.localdomain";
 
 /// The delivery state of the last message to one attendee.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeliveryRow {
     pub email: String,
     pub kind: String,
@@ -227,7 +227,7 @@ impl Mailer {
         conn: &mut sqlx::AnyConnection,
         m: &MeetingMail,
         kind: Kind,
-        recipients: &[(String, String)],
+        recipients: &[Recipient],
     ) -> Result<(), sqlx::Error> {
         let sender = self.sender();
         let now = self.clock.now();
@@ -236,21 +236,20 @@ impl Mailer {
             Kind::Cancel => Vec::new(),
             _ => crate::auth::signed::server_secret(conn, answers::SECRET, to_millis(now)).await?,
         };
-        for (email, role) in recipients {
-            let locale: Option<(String,)> =
-                sqlx::query_as("SELECT locale FROM users WHERE LOWER(email) = LOWER($1) LIMIT 1")
-                    .bind(email)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            let lang = locale
-                .and_then(|(l,)| Lang::from_code(&l))
-                .unwrap_or_default();
+        for Recipient { email, role } in recipients {
+            let locale: Option<String> = sqlx::query_scalar(
+                "SELECT locale FROM users WHERE LOWER(email) = LOWER($1) LIMIT 1",
+            )
+            .bind(email)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let lang = locale.and_then(|l| Lang::from_code(&l)).unwrap_or_default();
             // Answers are to the series: an occurrence's mail answers it too.
             let links = match kind {
                 Kind::Cancel => Vec::new(),
                 _ => answers::links(&public_url, &secret, &m.meeting_id, email, lang),
             };
-            let to = compose::Recipient {
+            let to = compose::Addressee {
                 email,
                 role,
                 lang,
@@ -284,18 +283,9 @@ impl Mailer {
         meeting_id: &str,
         emails: &[String],
     ) -> Result<Vec<Option<DeliveryRow>>, sqlx::Error> {
-        type Row = (
-            String,
-            String,
-            String,
-            i64,
-            Option<String>,
-            Option<i64>,
-            i64,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT recipient, kind, status, attempts, last_error, sent_at, next_attempt_at FROM mail_outbox \
-             WHERE meeting_id = $1 ORDER BY created_at, id",
+        let rows: Vec<DeliveryRow> = sqlx::query_as(
+            "SELECT recipient AS email, kind, status, attempts, last_error, sent_at, next_attempt_at \
+             FROM mail_outbox WHERE meeting_id = $1 ORDER BY created_at, id",
         )
         .bind(meeting_id)
         .fetch_all(&self.db)
@@ -305,15 +295,10 @@ impl Mailer {
             .map(|email| {
                 rows.iter()
                     .rev()
-                    .find(|r| r.0.eq_ignore_ascii_case(email))
+                    .find(|r| r.email.eq_ignore_ascii_case(email))
                     .map(|r| DeliveryRow {
                         email: email.clone(),
-                        kind: r.1.clone(),
-                        status: r.2.clone(),
-                        attempts: r.3,
-                        last_error: r.4.clone(),
-                        sent_at: r.5,
-                        next_attempt_at: r.6,
+                        ..r.clone()
                     })
             })
             .collect())
@@ -330,43 +315,37 @@ pub struct QueueSnapshot {
     pub newest: Vec<QueuedRow>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QueuedRow {
     pub created_at: i64,
     pub meeting_id: String,
     /// None when the meeting is gone (a cancellation outlives it).
     pub meeting_name: Option<String>,
+    #[sqlx(flatten)]
     pub row: DeliveryRow,
 }
 
 impl Mailer {
     /// How many mails wait, were sent, or failed, and the newest `limit`.
     pub async fn queue(&self, limit: i64) -> Result<QueueSnapshot, sqlx::Error> {
-        let counts: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, COUNT(*) FROM mail_outbox GROUP BY status")
+        #[derive(sqlx::FromRow)]
+        struct StatusCount {
+            status: String,
+            n: i64,
+        }
+        let counts: Vec<StatusCount> =
+            sqlx::query_as("SELECT status, COUNT(*) AS n FROM mail_outbox GROUP BY status")
                 .fetch_all(&self.db)
                 .await?;
         let count = |status: &str| {
             counts
                 .iter()
-                .find(|(s, _)| s == status)
-                .map_or(0, |(_, n)| *n)
+                .find(|c| c.status == status)
+                .map_or(0, |c| c.n)
         };
-        type Row = (
-            i64,
-            String,
-            Option<String>,
-            String,
-            String,
-            String,
-            i64,
-            Option<String>,
-            Option<i64>,
-            i64,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT o.created_at, o.meeting_id, m.name, o.recipient, o.kind, o.status, o.attempts, \
-             o.last_error, o.sent_at, o.next_attempt_at \
+        let newest: Vec<QueuedRow> = sqlx::query_as(
+            "SELECT o.created_at, o.meeting_id, m.name AS meeting_name, o.recipient AS email, o.kind, \
+             o.status, o.attempts, o.last_error, o.sent_at, o.next_attempt_at \
              FROM mail_outbox o LEFT JOIN meetings m ON m.id = o.meeting_id \
              ORDER BY o.created_at DESC, o.id DESC LIMIT $1",
         )
@@ -377,23 +356,7 @@ impl Mailer {
             pending: count("pending"),
             sent: count("sent"),
             failed: count("failed"),
-            newest: rows
-                .into_iter()
-                .map(|r| QueuedRow {
-                    created_at: r.0,
-                    meeting_id: r.1,
-                    meeting_name: r.2,
-                    row: DeliveryRow {
-                        email: r.3,
-                        kind: r.4,
-                        status: r.5,
-                        attempts: r.6,
-                        last_error: r.7,
-                        sent_at: r.8,
-                        next_attempt_at: r.9,
-                    },
-                })
-                .collect(),
+            newest,
         })
     }
 }
@@ -404,28 +367,41 @@ pub async fn snapshot(
     conn: &mut sqlx::AnyConnection,
     meeting_id: &str,
 ) -> Result<Option<MeetingMail>, sqlx::Error> {
-    type Row = (
-        String,
-        String,
-        i64,
-        i64,
-        Option<String>,
-        i64,
-        String,
-        String,
-        Option<String>,
-    );
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT m.name, m.time_zone, m.starts_at, m.ends_at, m.rrule, m.sequence, u.display_name, u.email, m.space_id \
+    #[derive(sqlx::FromRow)]
+    struct MeetingRow {
+        name: String,
+        time_zone: String,
+        starts_at: i64,
+        ends_at: i64,
+        rrule: Option<String>,
+        sequence: i64,
+        organizer_name: String,
+        organizer_email: String,
+        space_id: Option<String>,
+    }
+    let row: Option<MeetingRow> = sqlx::query_as(
+        "SELECT m.name, m.time_zone, m.starts_at, m.ends_at, m.rrule, m.sequence, \
+         u.display_name AS organizer_name, u.email AS organizer_email, m.space_id \
          FROM meetings m JOIN users u ON u.id = m.organizer_id WHERE m.id = $1",
     )
     .bind(meeting_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((name, tz, starts, ends, rrule, sequence, org_name, org_email, space_id)) = row else {
+    let Some(MeetingRow {
+        name,
+        time_zone: tz,
+        starts_at: starts,
+        ends_at: ends,
+        rrule,
+        sequence,
+        organizer_name: org_name,
+        organizer_email: org_email,
+        space_id,
+    }) = row
+    else {
         return Ok(None);
     };
-    let attendees: Vec<(String, String)> = sqlx::query_as(
+    let attendees: Vec<Recipient> = sqlx::query_as(
         "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
     )
     .bind(meeting_id)

@@ -55,7 +55,7 @@ impl OutboxOptions {
 }
 
 /// One claimed row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Claimed {
     pub id: String,
     pub recipient: String,
@@ -106,23 +106,14 @@ pub async fn claim(
         .bind(opts.batch)
         .execute(db)
         .await?;
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT id, recipient, message, attempts FROM mail_outbox \
          WHERE claimed_by = $1 AND claimed_until = $2 AND status = 'pending' ORDER BY created_at",
     )
     .bind(token)
     .bind(until)
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, recipient, message, attempts)| Claimed {
-            id,
-            recipient,
-            message,
-            attempts,
-        })
-        .collect())
+    .await
 }
 
 /// Records the outcome of one try. Only the holder of the claim may.

@@ -131,7 +131,7 @@ impl Meetings {
     /// (see [`Self::answer_request`]).
     pub async fn record_answer(&self, token: &str) -> Result<Option<AnswerRecorded>, PublicError> {
         let now = to_millis(self.now());
-        let (mut tx, _turn) = crate::db::begin_write(&self.db).await.map_err(internal)?;
+        let mut tx = crate::db::begin_write(&self.db).await.map_err(internal)?;
         let Some(request) = self.check(&mut tx, token).await.map_err(internal)? else {
             return Ok(None);
         };

@@ -302,7 +302,7 @@ impl Meetings {
         id: &str,
         input: MeetingInput,
     ) -> Result<MeetingOut, ApiError> {
-        let row: Option<(String,)> = sqlx::query_as(
+        let template_id: Option<String> = sqlx::query_scalar(
             "SELECT COALESCE(template_id, '') FROM meetings WHERE id = $1 AND organizer_id = $2",
         )
         .bind(id)
@@ -310,7 +310,7 @@ impl Meetings {
         .fetch_optional(&self.db)
         .await
         .map_err(|e| ApiError::from(internal(e)))?;
-        let Some((template_id,)) = row else {
+        let Some(template_id) = template_id else {
             return Err(ApiError::NotFound);
         };
         let d = draft_from(

@@ -10,6 +10,7 @@ use super::Meetings;
 use crate::auth::users::UserRecord;
 use crate::clock::to_millis;
 use crate::error::internal;
+use crate::mail::compose::Recipient;
 use app::api::ssr::PublicError;
 use app::model::Draft;
 
@@ -25,8 +26,8 @@ impl Meetings {
             return Err("no meeting to update".into());
         };
         let result: Result<bool, sqlx::Error> = async {
-            let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
-            let before: Vec<(String, String)> = sqlx::query_as(
+            let mut tx = crate::db::begin_write(&self.db).await?;
+            let before: Vec<Recipient> = sqlx::query_as(
                 "SELECT email, role FROM meeting_attendees WHERE meeting_id = $1 ORDER BY position",
             )
             .bind(&id)
@@ -74,14 +75,11 @@ impl Meetings {
             // cancellations to those removed: with the change or not at all.
             if let Some(m) = crate::mail::snapshot(&mut tx, &id).await? {
                 use crate::mail::compose::Kind;
-                let was = |e: &str| before.iter().any(|(b, _)| b.eq_ignore_ascii_case(e));
+                let among = |people: &[Recipient], e: &str| people.iter().any(|p| p.email.eq_ignore_ascii_case(e));
                 let (kept, added): (Vec<_>, Vec<_>) =
-                    m.attendees.iter().cloned().partition(|(e, _)| was(e));
-                let removed: Vec<(String, String)> = before
-                    .iter()
-                    .filter(|(b, _)| !m.attendees.iter().any(|(e, _)| e.eq_ignore_ascii_case(b)))
-                    .cloned()
-                    .collect();
+                    m.attendees.iter().cloned().partition(|a| among(&before, &a.email));
+                let removed: Vec<Recipient> =
+                    before.iter().filter(|b| !among(&m.attendees, &b.email)).cloned().collect();
                 self.mail.enqueue(&mut tx, &m, Kind::Update, &kept).await?;
                 self.mail.enqueue(&mut tx, &m, Kind::Invite, &added).await?;
                 self.mail.enqueue(&mut tx, &m, Kind::Cancel, &removed).await?;

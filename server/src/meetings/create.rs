@@ -24,8 +24,8 @@ impl Meetings {
         owner_jid: Option<String>,
     ) -> Result<String, String> {
         let lang = Lang::from_code(&user.locale).unwrap_or_default();
-        if let Ok(Some((id,))) =
-            sqlx::query_as::<_, (String,)>("SELECT id FROM meetings WHERE request_id = $1")
+        if let Ok(Some(id)) =
+            sqlx::query_scalar::<_, String>("SELECT id FROM meetings WHERE request_id = $1")
                 .bind(&d.id)
                 .fetch_optional(&self.db)
                 .await
@@ -125,7 +125,7 @@ impl Meetings {
         let meeting_id = uuid::Uuid::new_v4().to_string();
         let space_id = uuid::Uuid::new_v4().to_string();
         let temporary = space.origin != callbridge::SpaceOrigin::Existing;
-        let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
+        let mut tx = crate::db::begin_write(&self.db).await?;
         // The space is now the meeting's: no recovery for it.
         sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
             .bind(&d.id)
@@ -203,7 +203,7 @@ impl Meetings {
 }
 
 pub(super) async fn insert_attendees(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     meeting_id: &str,
     attendees: &[Attendee],
 ) -> Result<(), sqlx::Error> {
@@ -213,7 +213,7 @@ pub(super) async fn insert_attendees(
             .bind(i as i64)
             .bind(&a.email)
             .bind(&a.role)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())

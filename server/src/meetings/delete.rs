@@ -15,7 +15,13 @@ impl Meetings {
     /// goes first: if the Call Bridge refuses, the meeting stays and can be
     /// deleted again.
     pub async fn delete(&self, user: &UserRecord, id: &str) -> Result<(), PublicError> {
-        let row: Option<(Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct Stored {
+            space_id: Option<String>,
+            cospace_id: Option<String>,
+            temporary: Option<i64>,
+        }
+        let row: Option<Stored> = sqlx::query_as(
             "SELECT m.space_id, s.cospace_id, s.temporary FROM meetings m LEFT JOIN spaces s ON s.id = m.space_id \
              WHERE m.id = $1 AND m.organizer_id = $2",
         )
@@ -24,12 +30,17 @@ impl Meetings {
         .fetch_optional(&self.db)
         .await
         .map_err(internal)?;
-        let Some((space_id, cospace_id, temporary)) = row else {
+        let Some(Stored {
+            space_id,
+            cospace_id,
+            temporary,
+        }) = row
+        else {
             return Err(PublicError::NotFound);
         };
         // A space shared with the other part of a split series stays.
-        let shared: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM meetings WHERE space_id = $1 AND id <> $2 LIMIT 1")
+        let shared: Option<String> =
+            sqlx::query_scalar("SELECT id FROM meetings WHERE space_id = $1 AND id <> $2 LIMIT 1")
                 .bind(&space_id)
                 .bind(id)
                 .fetch_optional(&self.db)
@@ -69,7 +80,7 @@ impl Meetings {
     /// Deletes a meeting's rows (and its space's, when given) and writes
     /// the cancellations, in one transaction.
     async fn forget(&self, id: &str, space_id: Option<&str>) -> Result<(), sqlx::Error> {
-        let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
+        let mut tx = crate::db::begin_write(&self.db).await?;
         // What the cancellations need, read before the rows go.
         if let Some(mut m) = crate::mail::snapshot(&mut tx, id).await? {
             m.sequence += 1;

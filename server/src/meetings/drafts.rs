@@ -66,7 +66,7 @@ impl Meetings {
     }
 
     pub async fn load_draft(&self, user_id: &str, id: &str) -> Result<Option<Draft>, sqlx::Error> {
-        let row: Option<(String,)> = sqlx::query_as(
+        let data: Option<String> = sqlx::query_scalar(
             "SELECT data FROM meeting_drafts WHERE id = $1 AND user_id = $2 AND updated_at > $3",
         )
         .bind(id)
@@ -74,7 +74,7 @@ impl Meetings {
         .bind(to_millis(self.now()) - DRAFT_LIFETIME_MS)
         .fetch_optional(&self.db)
         .await?;
-        Ok(row.and_then(|(data,)| serde_json::from_str(&data).ok()))
+        Ok(data.and_then(|data| serde_json::from_str(&data).ok()))
     }
 
     async fn save_draft(&self, user_id: &str, d: &Draft) -> Result<(), sqlx::Error> {
@@ -348,14 +348,28 @@ impl Meetings {
         if !m.is_organizer {
             return Err(PublicError::NotFound);
         }
-        let row: (String, String, i64, String, Option<String>) = sqlx::query_as(
-            "SELECT local_start, time_zone, duration_minutes, COALESCE(template_id, ''), rrule FROM meetings WHERE id = $1",
+        #[derive(sqlx::FromRow)]
+        struct Stored {
+            local_start: String,
+            time_zone: String,
+            duration_minutes: i64,
+            template_id: String,
+            rrule: Option<String>,
+        }
+        let Stored {
+            local_start,
+            time_zone: tz,
+            duration_minutes: duration,
+            template_id,
+            rrule,
+        } = sqlx::query_as(
+            "SELECT local_start, time_zone, duration_minutes, COALESCE(template_id, '') AS template_id, rrule \
+             FROM meetings WHERE id = $1",
         )
         .bind(id)
         .fetch_one(&self.db)
         .await
         .map_err(internal)?;
-        let (local_start, tz, duration, template_id, rrule) = row;
         let (date, from) = local_start.split_once('T').unwrap_or(("", ""));
         let r = draft_repeat(rrule.as_deref(), &tz);
         let d = Draft {

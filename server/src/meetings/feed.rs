@@ -68,7 +68,7 @@ impl Meetings {
     /// working); returns its token, the only time it is visible.
     pub async fn renew_feed(&self, user: &UserRecord) -> Result<String, PublicError> {
         let token = random_token();
-        let (mut tx, _turn) = crate::db::begin_write(&self.db).await.map_err(internal)?;
+        let mut tx = crate::db::begin_write(&self.db).await.map_err(internal)?;
         sqlx::query(
             "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at",

@@ -152,8 +152,8 @@ impl Meetings {
         user: &UserRecord,
         meeting_id: &str,
     ) -> Result<Series, OccurrenceError> {
-        let mine: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM meetings WHERE id = $1 AND organizer_id = $2")
+        let mine: Option<String> =
+            sqlx::query_scalar("SELECT id FROM meetings WHERE id = $1 AND organizer_id = $2")
                 .bind(meeting_id)
                 .bind(&user.id)
                 .fetch_optional(&mut *tx)
@@ -177,7 +177,7 @@ impl Meetings {
         original: NaiveDateTime,
     ) -> Result<(), OccurrenceError> {
         let result: Result<Result<(), OccurrenceError>, sqlx::Error> = async {
-            let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
+            let mut tx = crate::db::begin_write(&self.db).await?;
             let mut series = match self.organizer_series(&mut tx, user, meeting_id).await {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
@@ -235,7 +235,7 @@ impl Meetings {
             ));
         }
         let result: Result<Result<(), OccurrenceError>, sqlx::Error> = async {
-            let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
+            let mut tx = crate::db::begin_write(&self.db).await?;
             let mut series = match self.organizer_series(&mut tx, user, meeting_id).await {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
@@ -293,14 +293,15 @@ impl Meetings {
                 "The occurrence must last from 1 minute to 31 days.".into(),
             ));
         }
-        let tz: Option<(String,)> =
-            sqlx::query_as("SELECT time_zone FROM meetings WHERE id = $1 AND organizer_id = $2")
-                .bind(meeting_id)
-                .bind(&user.id)
-                .fetch_optional(&self.db)
-                .await
-                .map_err(|e| OccurrenceError::Internal(internal(e)))?;
-        let Some((tz,)) = tz else {
+        let tz: Option<String> = sqlx::query_scalar(
+            "SELECT time_zone FROM meetings WHERE id = $1 AND organizer_id = $2",
+        )
+        .bind(meeting_id)
+        .bind(&user.id)
+        .fetch_optional(&self.db)
+        .await
+        .map_err(|e| OccurrenceError::Internal(internal(e)))?;
+        let Some(tz) = tz else {
             return Err(OccurrenceError::NotFound);
         };
         let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
@@ -333,7 +334,7 @@ impl Meetings {
     ) -> Result<String, OccurrenceError> {
         let new_id = uuid::Uuid::new_v4().to_string();
         let result: Result<Result<(), OccurrenceError>, sqlx::Error> = async {
-            let (mut tx, _turn) = crate::db::begin_write(&self.db).await?;
+            let mut tx = crate::db::begin_write(&self.db).await?;
             let series = match self.organizer_series(&mut tx, user, meeting_id).await {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod join;
 pub mod middleware;
 pub mod plain;
+pub mod request_id;
 pub mod rest;
 pub mod wizard;
 
@@ -144,5 +145,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(1 << 20))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(request_id::request_id))
         .with_state(state)
 }

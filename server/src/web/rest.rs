@@ -151,18 +151,48 @@ fn time_param(
     }
 }
 
+/// What every list query has: a time range and a maximum, under the name
+/// that query gives it.
+trait RangedQuery {
+    /// The maximum's parameter name (`maxMeetings`).
+    const MAX_NAME: &'static str;
+    fn starts(&self) -> Option<&str>;
+    fn ends(&self) -> Option<&str>;
+    fn max(&self) -> Option<u32>;
+}
+
+impl RangedQuery for ListQuery {
+    const MAX_NAME: &'static str = "maxMeetings";
+    fn starts(&self) -> Option<&str> {
+        self.from_time.as_deref()
+    }
+    fn ends(&self) -> Option<&str> {
+        self.until_time.as_deref()
+    }
+    fn max(&self) -> Option<u32> {
+        self.max_meetings
+    }
+}
+
+impl RangedQuery for OccurrenceQuery {
+    const MAX_NAME: &'static str = "maxOccurrences";
+    fn starts(&self) -> Option<&str> {
+        self.from_time.as_deref()
+    }
+    fn ends(&self) -> Option<&str> {
+        self.until_time.as_deref()
+    }
+    fn max(&self) -> Option<u32> {
+        self.max_occurrences
+    }
+}
+
 /// `fromTime` (default now), `untilTime` (default a year after it, and after
 /// it) and a maximum (1 to MAX_LIST, default 100) of a list query.
 #[allow(clippy::result_large_err)]
-fn range_and_max(
-    now: DateTime<Utc>,
-    from_time: Option<&str>,
-    until_time: Option<&str>,
-    max_name: &str,
-    max: Option<u32>,
-) -> Result<ListRange, Response> {
-    let from = time_param("fromTime", from_time, now)?;
-    let until = time_param("untilTime", until_time, from + chrono::Duration::days(365))?;
+fn range_and_max<Q: RangedQuery>(now: DateTime<Utc>, q: &Q) -> Result<ListRange, Response> {
+    let from = time_param("fromTime", q.starts(), now)?;
+    let until = time_param("untilTime", q.ends(), from + chrono::Duration::days(365))?;
     if until <= from {
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -170,12 +200,12 @@ fn range_and_max(
             "untilTime must be after fromTime",
         ));
     }
-    let max = max.unwrap_or(100);
+    let max = q.max().unwrap_or(100);
     if max == 0 || max > MAX_LIST {
         return Err(error(
             StatusCode::BAD_REQUEST,
             "badRequest",
-            &format!("{max_name} must be between 1 and {MAX_LIST}"),
+            &format!("{} must be between 1 and {MAX_LIST}", Q::MAX_NAME),
         ));
     }
     Ok(ListRange { from, until, max })
@@ -188,10 +218,10 @@ struct ListRange {
     max: u32,
 }
 
-/// The start of every list request: the signed-in person and a query that
-/// parsed, or the error answer.
+/// The start of every list request: the signed-in person, a query that
+/// parsed and its range, or the error answer.
 #[allow(clippy::result_large_err)]
-async fn list_request<Q>(
+async fn list_request<Q: RangedQuery>(
     st: &AppState,
     auth: &RequestAuth,
     query: Result<Query<Q>, axum::extract::rejection::QueryRejection>,
@@ -204,13 +234,19 @@ async fn list_request<Q>(
             "Bad query parameters.",
         ));
     };
-    Ok(ListRequest { user, query: q })
+    let range = range_and_max(st.clock.now(), &q)?;
+    Ok(ListRequest {
+        user,
+        query: q,
+        range,
+    })
 }
 
-/// Who asks for a list, and what they asked.
+/// Who asks for a list, what they asked, and the range it names.
 struct ListRequest<Q> {
     user: UserRecord,
     query: Q,
+    range: ListRange,
 }
 
 async fn list(
@@ -218,17 +254,11 @@ async fn list(
     Extension(auth): Extension<RequestAuth>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let ListRequest { user, query: q } = match list_request(&st, &auth, query).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let ListRange { from, until, max } = match range_and_max(
-        st.clock.now(),
-        q.from_time.as_deref(),
-        q.until_time.as_deref(),
-        "maxMeetings",
-        q.max_meetings,
-    ) {
+    let ListRequest {
+        user,
+        query: q,
+        range: ListRange { from, until, max },
+    } = match list_request(&st, &auth, query).await {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -363,17 +393,11 @@ async fn occurrences(
     Path(id): Path<String>,
     query: Result<Query<OccurrenceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let ListRequest { user, query: q } = match list_request(&st, &auth, query).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let ListRange { from, until, max } = match range_and_max(
-        st.clock.now(),
-        q.from_time.as_deref(),
-        q.until_time.as_deref(),
-        "maxOccurrences",
-        q.max_occurrences,
-    ) {
+    let ListRequest {
+        user,
+        range: ListRange { from, until, max },
+        ..
+    } = match list_request(&st, &auth, query).await {
         Ok(r) => r,
         Err(r) => return r,
     };

@@ -101,7 +101,7 @@ end_to_end() {
     cat "$log" "$down_data/server.log" >&2
     return 1
   fi
-  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" CB_DOWN_URL="http://127.0.0.1:$down_port" npx playwright test); then
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" CB_DOWN_URL="http://127.0.0.1:$down_port" MAIL_DIR="$data/mail" npx playwright test); then
     echo "--- server log ---" >&2
     tail -n 50 "$log" >&2
     return 1

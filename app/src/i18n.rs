@@ -101,6 +101,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("login.error.other", "Sign-in failed. Please try again.", "La connexion a échoué. Veuillez réessayer."),
     ("home.title", "{name}'s Home", "Accueil de {name}"),
     ("home.join", "Join a meeting", "Rejoindre une réunion"),
+    ("home.feed", "Calendar feed", "Flux d'agenda"),
     ("home.schedule", "Schedule meeting", "Planifier une réunion"),
     ("home.meetings", "My scheduled meetings", "Mes réunions planifiées"),
     ("home.no_meetings", "You have no upcoming meetings. Select Schedule meeting to book one.", "Vous n'avez aucune réunion à venir. Choisissez Planifier une réunion pour en réserver une."),

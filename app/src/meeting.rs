@@ -252,6 +252,7 @@ fn Deliveries(deliveries: Vec<crate::model::Delivery>, lang: Lang) -> impl IntoV
                         <th scope="col">{l(lang, "Attendee", "Participant")}</th>
                         <th scope="col">{l(lang, "Status", "État")}</th>
                         <th scope="col">{l(lang, "Details", "Détails")}</th>
+                        <th scope="col">{l(lang, "Answer", "Réponse")}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -263,6 +264,9 @@ fn Deliveries(deliveries: Vec<crate::model::Delivery>, lang: Lang) -> impl IntoV
                                     <th scope="row" class="email">{d.email}</th>
                                     <td class="status">{d.status_text}</td>
                                     <td class="detail">{d.detail}</td>
+                                    <td class="answer" data-answer=d.answer.clone()>
+                                        {d.answer_text}
+                                    </td>
                                 </tr>
                             }
                         })

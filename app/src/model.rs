@@ -62,6 +62,10 @@ pub struct MeetingRow {
     /// "You", or the organizer's display name.
     pub organized_by: String,
     pub join_url: Option<String>,
+    /// For the organizer: the attendees' answers so far ("2 accepted,
+    /// 1 declined"); empty when none answered or for an attendee.
+    #[serde(default)]
+    pub answers: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,6 +245,13 @@ pub struct Delivery {
     /// Localized words: the status, when it was sent or the last error.
     pub status_text: String,
     pub detail: String,
+    /// The attendee's answer: "accepted", "tentative", "declined", or
+    /// "none" (none given yet).
+    #[serde(default)]
+    pub answer: String,
+    /// The answer in words.
+    #[serde(default)]
+    pub answer_text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

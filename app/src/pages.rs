@@ -224,6 +224,7 @@ fn Home(data: HomeData, lang: Lang) -> impl IntoView {
                     <p class="last-login">{last_login}</p>
                 </div>
                 <div class="home-actions">
+                    <a class="button secondary" href="/calendar-feed" rel="external">{t(lang, "home.feed")}</a>
                     <a class="button secondary" href="/join">{t(lang, "home.join")}</a>
                     <a class="button primary" href="/schedule">{t(lang, "home.schedule")}</a>
                 </div>
@@ -318,6 +319,7 @@ fn Meeting(meeting: MeetingRow, lang: Lang) -> impl IntoView {
         space,
         organized_by,
         join_url,
+        answers,
     } = meeting;
     let join_label = format!("{} {name}", t(lang, "meeting.join"));
     view! {
@@ -327,6 +329,7 @@ fn Meeting(meeting: MeetingRow, lang: Lang) -> impl IntoView {
             {now.then(|| view! { <span class="badge now">{t(lang, "meeting.now")}</span> })}
             <span class="space">{t(lang, "meeting.space")} {space}</span>
             <span class="organizer">{t(lang, "meeting.organized_by")} {organized_by}</span>
+            {(!answers.is_empty()).then(|| view! { <span class="answers">{answers}</span> })}
             {join_url
                 .map(|url| {
                     view! {

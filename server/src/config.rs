@@ -35,6 +35,12 @@ pub struct ServeConfig {
     )]
     pub join_base_url: String,
 
+    /// Where people reach this server (e.g. `https://scheduler.example.com`):
+    /// the answer links in invitations and the calendar feed addresses are
+    /// built on it. Unset: `http://` and the listening address.
+    #[arg(long, env = "SCHEDULER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// The Call Bridge API on this host. Unset: `https://127.0.0.1:443`, or
     /// the built-in simulator in demo mode.
     #[arg(long, env = "SCHEDULER_CALLBRIDGE_URL")]
@@ -90,6 +96,7 @@ impl ServeConfig {
             site_root: "target/site".into(),
             secure_cookies: false,
             join_base_url: "https://join.example.com".into(),
+            public_url: None,
             callbridge_url: None,
             callbridge_username: "scheduler".into(),
             callbridge_simulator: true,

@@ -150,6 +150,12 @@ impl Application {
             cfg.data_dir.clone(),
             cfg.demo,
         ));
+        mail.set_public_url(
+            cfg.public_url
+                .as_deref()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or(&format!("http://{addr}")),
+        );
         let meetings = Arc::new(meetings::Meetings {
             db: db.clone(),
             clock: clock.clone(),

@@ -6,6 +6,10 @@
 //     -> one object per calendar: METHOD, its VTIMEZONE ids, and each
 //        VEVENT's properties as ical.js reads them; the occurrences ical.js
 //        expands (EXDATE and RECURRENCE-ID exceptions applied), in UTC.
+//   {"mode": "feed", "calendar": text, "from": iso, "until": iso}
+//     -> a calendar feed: METHOD, name, VTIMEZONE ids, and per UID its
+//        occurrences overlapping [from, until) as ical.js expands them
+//        (EXDATE and RECURRENCE-ID applied), in UTC, with their names.
 //   {"mode": "offsets", "calendar": text, "tzid": id, "start": unix, "hours": n}
 //     -> the UTC offset (seconds) ical.js gives for each hour from `start`:
 //        "utc": for the UTC instant, from the zone's expanded changes;
@@ -150,8 +154,60 @@ function offsets(req) {
   return { utc: runs(utc), local: runs(local) };
 }
 
+function readFeed(source, from, until) {
+  const root = new ICAL.Component(ICAL.parse(source));
+  const lo = Date.parse(from) / 1000;
+  const hi = Date.parse(until) / 1000;
+  const byUid = new Map();
+  for (const v of root.getAllSubcomponents("vevent")) {
+    const uid = text(v, "uid");
+    if (!byUid.has(uid)) byUid.set(uid, []);
+    byUid.get(uid).push(v);
+  }
+  const meetings = {};
+  for (const [uid, vevents] of byUid) {
+    const master = vevents.find((v) => !v.hasProperty("recurrence-id"));
+    const exceptions = vevents.filter((v) => v.hasProperty("recurrence-id"));
+    const event = new ICAL.Event(master, { strictExceptions: true, exceptions });
+    const occurrences = [];
+    const keep = (start, end, summary) => {
+      if (end.toUnixTime() > lo && start.toUnixTime() < hi) {
+        occurrences.push({ start: iso(start), end: iso(end), name: summary });
+      }
+    };
+    if (event.isRecurring()) {
+      const it = event.iterator();
+      // Moved occurrences may leave their place: look a year past the end.
+      for (let next = it.next(); next && next.toUnixTime() < hi + 366 * 86400; next = it.next()) {
+        const d = event.getOccurrenceDetails(next);
+        keep(d.startDate, d.endDate, d.item.summary);
+      }
+    } else {
+      keep(event.startDate, event.endDate, event.summary);
+    }
+    occurrences.sort((a, b) => a.start.localeCompare(b.start));
+    meetings[uid] = {
+      attendees: people(master, "attendee").length,
+      organizer: people(master, "organizer")[0]?.value ?? null,
+      dtstartZoneFound:
+        master.getFirstProperty("dtstart").getParameter("tzid") == null ||
+        master.getFirstPropertyValue("dtstart").zone?.tzid ===
+          master.getFirstProperty("dtstart").getParameter("tzid"),
+      occurrences,
+    };
+  }
+  return {
+    method: root.getFirstPropertyValue("method"),
+    name: root.getFirstPropertyValue("x-wr-calname"),
+    vtimezones: root.getAllSubcomponents("vtimezone").map((z) => z.getFirstPropertyValue("tzid")),
+    meetings,
+  };
+}
+
 let answer;
-if (request.mode === "mail") {
+if (request.mode === "feed") {
+  answer = readFeed(request.calendar, request.from, request.until);
+} else if (request.mode === "mail") {
   answer = request.calendars.map((c) => readMail(c, request.max ?? 500));
 } else if (request.mode === "offsets") {
   answer = offsets(request);

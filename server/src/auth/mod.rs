@@ -7,6 +7,7 @@ pub mod ldap;
 pub mod password;
 pub mod ratelimit;
 pub mod session;
+pub mod signed;
 pub mod tokens;
 pub mod users;
 

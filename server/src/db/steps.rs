@@ -29,7 +29,7 @@ pub const SERIES_ON_RULE: &str = "series-on-rule";
 
 /// Runs the steps not yet recorded. `now` stamps what they write.
 pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    let (mut tx, _turn) = super::begin_write(db).await?;
+    let mut tx = super::begin_write(db).await?;
     let claimed = sqlx::query(
         "INSERT INTO data_steps (name, done_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
     )
@@ -111,14 +111,14 @@ pub fn split_off_rule(series: &Series) -> Option<Split> {
 }
 
 async fn series_on_rule(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     let rows: Vec<StoredSeries> = sqlx::query_as(
         "SELECT id, name, rrule, time_zone, local_start, duration_minutes FROM meetings \
          WHERE rrule IS NOT NULL AND rrule <> '' ORDER BY id",
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let mut moved = 0;
     for row in rows {
@@ -130,7 +130,7 @@ async fn series_on_rule(
         ) else {
             continue;
         };
-        let exceptions = load_exceptions(&mut **tx, &row.id).await?;
+        let exceptions = load_exceptions(&mut *tx, &row.id).await?;
         apply(&mut series, &exceptions);
         let Some(split) = split_off_rule(&series) else {
             continue;
@@ -153,11 +153,11 @@ async fn series_on_rule(
                 .bind((first.end - first.start).num_minutes())
                 .bind(to_millis(now))
                 .bind(&row.id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM meeting_exceptions WHERE meeting_id = $1")
                     .bind(&row.id)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await?;
                 moved += 1;
                 continue;
@@ -183,7 +183,7 @@ async fn series_on_rule(
             .bind((first.end - first.start).num_minutes())
             .bind(to_millis(now))
             .bind(&row.id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
             sqlx::query(
                 "INSERT INTO meeting_attendees (meeting_id, position, email, role) \
@@ -191,13 +191,13 @@ async fn series_on_rule(
             )
             .bind(&id)
             .bind(&row.id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         sqlx::query("DELETE FROM meeting_exceptions WHERE meeting_id = $1 AND original = $2")
             .bind(&row.id)
             .bind(&old_start)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         let at = resolve_local(rest.tz(), rest.start());
         sqlx::query(
@@ -210,7 +210,7 @@ async fn series_on_rule(
         .bind(rest.rule().to_rrule())
         .bind(to_millis(now))
         .bind(&row.id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         moved += 1;
     }

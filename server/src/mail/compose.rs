@@ -3,6 +3,7 @@
 //! multipart/alternative (plain text, HTML, `text/calendar; method=...`)
 //! and the same calendar attached as `invite.ics`.
 
+use super::answers::AnswerLink;
 use super::ics::{self, Method, Person};
 use crate::address::valid_email;
 use app::i18n::Lang;
@@ -149,7 +150,8 @@ fn mailbox(name: Option<&str>, email: &str) -> Result<Mailbox, ComposeError> {
     Ok(Mailbox::new(name, address))
 }
 
-/// Renders the message for `recipient` (whose role is `role`).
+/// Renders the message for `recipient` (whose role is `role`), without
+/// answer links.
 pub fn render(
     m: &MeetingMail,
     kind: Kind,
@@ -159,6 +161,41 @@ pub fn render(
     sender: &Sender,
     stamp: DateTime<Utc>,
 ) -> Result<String, ComposeError> {
+    render_for(
+        m,
+        kind,
+        &Addressee {
+            email: recipient,
+            role,
+            lang,
+            answers: &[],
+        },
+        sender,
+        stamp,
+    )
+}
+
+/// Who one copy of a mail is for, in which language, with which answer links.
+#[derive(Debug, Clone, Copy)]
+pub struct Addressee<'a> {
+    pub email: &'a str,
+    pub role: &'a str,
+    pub lang: Lang,
+    /// Their Accept / Tentative / Decline links (none in a cancellation).
+    pub answers: &'a [AnswerLink],
+}
+
+/// Renders the message for one recipient, with their answer links in the
+/// text and HTML parts (not in the calendar: clients answer it with their
+/// own buttons, by a REPLY to the ORGANIZER).
+pub fn render_for(
+    m: &MeetingMail,
+    kind: Kind,
+    to: &Addressee<'_>,
+    sender: &Sender,
+    stamp: DateTime<Utc>,
+) -> Result<String, ComposeError> {
+    let (recipient, role, lang) = (to.email, to.role, to.lang);
     let access = m.access.iter().find(|a| a.role == role);
     let (occ_start, occ_end, occ_name) = m.subject_occurrence();
     let name = header_text(&occ_name);
@@ -268,6 +305,30 @@ pub fn render(
         ));
     }
     html.push_str("</table>\n");
+    if kind != Kind::Cancel && !to.answers.is_empty() {
+        let ask = l(
+            lang,
+            "Will you attend? Answer with one of these links:",
+            "Serez-vous présent(e) ? Répondez avec l'un de ces liens :",
+        );
+        text.push_str(&format!("\n{ask}\n"));
+        html.push_str(&format!(
+            "<p class=\"answers\">{}<br>\n",
+            crate::error::escape(ask)
+        ));
+        let mut anchors = Vec::new();
+        for a in to.answers {
+            text.push_str(&format!("{}: {}\n", a.answer.verb(lang), a.url));
+            anchors.push(format!(
+                "<a href=\"{}\" data-answer=\"{}\">{}</a>",
+                crate::error::escape(&a.url),
+                a.answer.word(),
+                crate::error::escape(a.answer.verb(lang))
+            ));
+        }
+        html.push_str(&anchors.join(" &middot; \n"));
+        html.push_str("</p>\n");
+    }
     if !join_rows.is_empty() {
         let heading = l(lang, "How to join", "Comment rejoindre");
         text.push_str(&format!("\n{heading}\n"));
@@ -411,6 +472,68 @@ pub fn render(
     String::from_utf8(message.formatted()).map_err(|e| ComposeError::Build(e.to_string()))
 }
 
+/// A meeting's events as a calendar feed publishes them for one person:
+/// the same UID, SEQUENCE, times, RRULE, EXDATE and edited occurrences
+/// (RECURRENCE-ID) as its invitations, so a client merges the two; with
+/// the person's own way to join (`role`; None for the organizer, who gets
+/// every role's) and no ATTENDEE lines (attendees do not see each other).
+pub fn feed_events(m: &MeetingMail, role: Option<&str>, stamp: DateTime<Utc>) -> Vec<ics::Event> {
+    let mine: Vec<&Access> = m
+        .access
+        .iter()
+        .filter(|a| role.is_none_or(|r| a.role == r))
+        .collect();
+    let location = mine
+        .iter()
+        .find_map(|a| a.join_url.clone().or_else(|| a.uri.clone()))
+        .unwrap_or_default();
+    let description = mine
+        .iter()
+        .flat_map(|a| {
+            [
+                ("Role", Some(a.role.clone())),
+                ("Video address (URI)", a.uri.clone()),
+                ("Call ID", a.call_id.clone()),
+                ("Passcode", a.passcode.clone()),
+                ("Join from a browser", a.join_url.clone()),
+            ]
+        })
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}: {v}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let base = ics::Event {
+        method: Method::Publish,
+        uid: uid(&m.meeting_id),
+        sequence: m.sequence,
+        stamp,
+        tz: m.tz,
+        start: m.start,
+        end: m.end,
+        rrule: m.rrule.clone(),
+        summary: m.name.clone(),
+        location,
+        description,
+        organizer: m.organizer.clone(),
+        sent_by: None,
+        attendees: Vec::new(),
+        exdates: m.exdates.clone(),
+        recurrence_id: None,
+    };
+    let mut events = vec![base.clone()];
+    if m.rrule.is_some() {
+        events.extend(m.overrides.iter().map(|o| ics::Event {
+            start: o.start,
+            end: o.end,
+            summary: o.name.clone().unwrap_or_else(|| m.name.clone()),
+            rrule: None,
+            exdates: Vec::new(),
+            recurrence_id: Some(o.original),
+            ..base.clone()
+        }));
+    }
+    events
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,6 +651,67 @@ mod tests {
             }
         }
         String::from_utf8(out).unwrap()
+    }
+
+    /// The answer links go in the text and the HTML, never in the calendar
+    /// (clients answer it themselves, to the ORGANIZER), and not in a
+    /// cancellation.
+    #[test]
+    fn answer_links_in_text_and_html_only() {
+        let links = vec![
+            AnswerLink {
+                answer: crate::mail::answers::Answer::Accepted,
+                url: "https://s.example.com/answer/AAA.111".into(),
+            },
+            AnswerLink {
+                answer: crate::mail::answers::Answer::Declined,
+                url: "https://s.example.com/answer/DDD.222".into(),
+            },
+        ];
+        let to = Addressee {
+            email: "bob@example.com",
+            role: "Guest",
+            lang: Lang::En,
+            answers: &links,
+        };
+        let msg = render_for(&meeting(), Kind::Invite, &to, &sender(), Utc::now()).unwrap();
+        let text = part_after(&msg, "Content-Type: text/plain");
+        let html = part_after(&msg, "Content-Type: text/html");
+        let calendar = part_after(&msg, "method=REQUEST\r\n");
+        assert!(
+            text.contains("Accept: https://s.example.com/answer/AAA.111"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Decline: https://s.example.com/answer/DDD.222"),
+            "{text}"
+        );
+        assert!(html.contains(
+            "<a href=\"https://s.example.com/answer/AAA.111\" data-answer=\"accepted\">Accept</a>"
+        ));
+        assert!(!calendar.contains("/answer/"), "{calendar}");
+        assert!(calendar.contains("ORGANIZER;CN=\"Alice\""), "{calendar}");
+        let msg = render_for(&meeting(), Kind::Cancel, &to, &sender(), Utc::now()).unwrap();
+        assert!(!msg.contains("/answer/"));
+    }
+
+    /// The feed's events: the invitation's UID and SEQUENCE, no ATTENDEE,
+    /// the person's own way to join.
+    #[test]
+    fn feed_events_share_the_invitation_uid() {
+        let m = meeting();
+        let events = feed_events(&m, Some("Guest"), Utc::now());
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].uid, uid("m1"));
+        assert_eq!(events[0].sequence, 2);
+        assert!(events[0].attendees.is_empty());
+        assert_eq!(
+            events[0].location,
+            "https://wb.example.com/meeting/123456?secret=s"
+        );
+        assert!(feed_events(&m, Some("Host"), Utc::now())[0]
+            .location
+            .is_empty());
     }
 
     /// Every kind of mail: multipart/mixed holding the alternative and the

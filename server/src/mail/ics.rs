@@ -7,11 +7,12 @@ use chrono_tz::{OffsetComponents, OffsetName, Tz};
 
 pub mod vtimezone;
 
-/// REQUEST (invitation or update) or CANCEL.
+/// REQUEST (invitation or update), CANCEL, or PUBLISH (a calendar feed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Request,
     Cancel,
+    Publish,
 }
 
 impl Method {
@@ -19,6 +20,7 @@ impl Method {
         match self {
             Method::Request => "REQUEST",
             Method::Cancel => "CANCEL",
+            Method::Publish => "PUBLISH",
         }
     }
 }
@@ -343,6 +345,45 @@ pub fn write_all(events: &[Event]) -> String {
     lines.iter().map(|l| fold(l)).collect()
 }
 
+/// A calendar feed (METHOD:PUBLISH) named `name`: every meeting's events
+/// (series with their edited occurrences), one VTIMEZONE per zone covering
+/// the years of that zone's events, and a refresh hint for subscribers.
+pub fn write_feed(name: &str, events: &[Event]) -> String {
+    let mut lines: Vec<String> = vec![
+        "BEGIN:VCALENDAR".into(),
+        "PRODID:-//CMS Scheduler//Meeting Scheduler//EN".into(),
+        "VERSION:2.0".into(),
+        "CALSCALE:GREGORIAN".into(),
+        format!("METHOD:{}", Method::Publish.word()),
+        format!("X-WR-CALNAME:{}", escape_text(name)),
+        "X-PUBLISHED-TTL:PT1H".into(),
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H".into(),
+    ];
+    let mut zones: Vec<Tz> = events
+        .iter()
+        .map(|e| e.tz)
+        .filter(|tz| *tz != Tz::UTC)
+        .collect();
+    zones.sort_by_key(|tz| tz.name());
+    zones.dedup();
+    for tz in zones {
+        let spans: Vec<(i32, i32)> = events
+            .iter()
+            .filter(|e| e.tz == tz)
+            .map(|e| match e.recurrence_id {
+                None => years(e.start, e.rrule.as_deref()),
+                Some(_) => (e.start.year(), e.end.year()),
+            })
+            .collect();
+        lines.extend(vtimezone_for(tz, &spans));
+    }
+    for ev in events {
+        vevent(&mut lines, ev, ev.tz == Tz::UTC);
+    }
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold(l)).collect()
+}
+
 /// A DATE-TIME property in the event's zone (or UTC).
 fn zoned(prop: &str, ev: &Event, local: NaiveDateTime, utc: bool) -> String {
     if utc {
@@ -419,7 +460,7 @@ fn vevent(lines: &mut Vec<String>, ev: &Event, utc: bool) {
     // (without these Outlook may show the slot free, or keep a cancelled
     // one busy). TRANSP stays OPAQUE, as in Outlook's cancellations.
     let (status, busy) = match ev.method {
-        Method::Request => ("CONFIRMED", "BUSY"),
+        Method::Request | Method::Publish => ("CONFIRMED", "BUSY"),
         Method::Cancel => ("CANCELLED", "FREE"),
     };
     lines.push(format!("STATUS:{status}"));
@@ -715,5 +756,33 @@ mod tests {
         assert!(cancel
             .iter()
             .any(|l| l.starts_with("ATTENDEE") && l.contains(";RSVP=TRUE:")));
+    }
+
+    /// A feed: METHOD:PUBLISH, one VTIMEZONE per zone (none for UTC), each
+    /// event in its own zone, busy.
+    #[test]
+    fn a_feed_holds_every_zone_once() {
+        let mut paris = event("Europe/Paris".parse().unwrap(), Some("FREQ=WEEKLY;COUNT=3"));
+        paris.method = Method::Publish;
+        let mut paris2 = paris.clone();
+        paris2.uid = "m-2@cms-scheduler".into();
+        let mut ny = event("America/New_York".parse().unwrap(), None);
+        ny.method = Method::Publish;
+        ny.uid = "m-3@cms-scheduler".into();
+        let mut utc = event(Tz::UTC, None);
+        utc.method = Method::Publish;
+        utc.uid = "m-4@cms-scheduler".into();
+        let feed = write_feed("Alice, meetings", &[paris, paris2, ny, utc]);
+        let flat = feed.replace("\r\n ", "");
+        assert!(flat.contains("\r\nMETHOD:PUBLISH\r\n"));
+        assert!(flat.contains("\r\nX-WR-CALNAME:Alice\\, meetings\r\n"));
+        assert_eq!(flat.matches("BEGIN:VTIMEZONE").count(), 2, "{flat}");
+        assert_eq!(flat.matches("TZID:Europe/Paris\r\n").count(), 1);
+        assert_eq!(flat.matches("TZID:America/New_York\r\n").count(), 1);
+        assert_eq!(flat.matches("BEGIN:VEVENT").count(), 4);
+        assert_eq!(flat.matches("X-MICROSOFT-CDO-BUSYSTATUS:BUSY").count(), 4);
+        assert!(flat.contains("DTSTART;TZID=America/New_York:"));
+        assert!(!flat.contains("STATUS:CANCELLED"));
+        assert!(feed.lines().all(|l| l.len() <= 75));
     }
 }

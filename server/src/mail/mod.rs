@@ -6,6 +6,7 @@
 //! SMTP (configured with `scheduler email ...`), a directory of `.eml`
 //! files (demo mode: `<data-dir>/mail/`), or memory (tests). See docs/mail.md.
 
+pub mod answers;
 pub mod backend;
 pub mod compose;
 pub mod ics;
@@ -64,7 +65,12 @@ pub struct Mailer {
     /// The SMTP backend built from the configuration it was built from.
     smtp: Mutex<Option<(EmailConfig, Arc<dyn MailBackend>)>>,
     wake: Notify,
+    /// Where people reach this server (answer links, calendar feeds).
+    public_url: Mutex<String>,
 }
+
+/// The public address when none is set.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 
 impl Mailer {
     pub fn new(db: Db, clock: Arc<dyn Clock>, data_dir: impl Into<PathBuf>, demo: bool) -> Self {
@@ -77,7 +83,23 @@ impl Mailer {
             forced: Mutex::new(None),
             smtp: Mutex::new(None),
             wake: Notify::new(),
+            public_url: Mutex::new(DEFAULT_PUBLIC_URL.to_string()),
         }
+    }
+
+    /// Sets where people reach this server (`--public-url`): answer links
+    /// and calendar feed addresses are built on it.
+    pub fn set_public_url(&self, url: &str) {
+        *self.public_url.lock().unwrap_or_else(|e| e.into_inner()) =
+            url.trim_end_matches('/').to_string();
+    }
+
+    /// Where people reach this server, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Demo mode's mail catcher.
@@ -209,6 +231,11 @@ impl Mailer {
     ) -> Result<(), sqlx::Error> {
         let sender = self.sender();
         let now = self.clock.now();
+        let public_url = self.public_url();
+        let secret = match kind {
+            Kind::Cancel => Vec::new(),
+            _ => crate::auth::signed::server_secret(conn, answers::SECRET, to_millis(now)).await?,
+        };
         for Recipient { email, role } in recipients {
             let locale: Option<String> = sqlx::query_scalar(
                 "SELECT locale FROM users WHERE LOWER(email) = LOWER($1) LIMIT 1",
@@ -217,11 +244,21 @@ impl Mailer {
             .fetch_optional(&mut *conn)
             .await?;
             let lang = locale.and_then(|l| Lang::from_code(&l)).unwrap_or_default();
-            let (message, status, error) =
-                match compose::render(m, kind, email, role, lang, &sender, now) {
-                    Ok(msg) => (msg, "pending", None),
-                    Err(e) => (String::new(), "failed", Some(e.to_string())),
-                };
+            // Answers are to the series: an occurrence's mail answers it too.
+            let links = match kind {
+                Kind::Cancel => Vec::new(),
+                _ => answers::links(&public_url, &secret, &m.meeting_id, email, lang),
+            };
+            let to = compose::Addressee {
+                email,
+                role,
+                lang,
+                answers: &links,
+            };
+            let (message, status, error) = match compose::render_for(m, kind, &to, &sender, now) {
+                Ok(msg) => (msg, "pending", None),
+                Err(e) => (String::new(), "failed", Some(e.to_string())),
+            };
             sqlx::query(
                 "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, status, attempts, \
                  next_attempt_at, last_error, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $7)",

@@ -26,6 +26,8 @@ pub fn delivery(
             status: "none".into(),
             status_text: if en { "Not sent" } else { "Non envoyé" }.into(),
             detail: String::new(),
+            answer: "none".into(),
+            answer_text: String::new(),
         };
     };
     let what = match (r.kind.as_str(), en) {
@@ -87,5 +89,7 @@ pub fn delivery(
         status: r.status,
         status_text,
         detail,
+        answer: "none".into(),
+        answer_text: String::new(),
     }
 }

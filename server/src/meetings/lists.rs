@@ -31,6 +31,8 @@ pub struct Upcoming {
     pub join_url: Option<String>,
     /// None when the viewer organizes it.
     pub organizer: Option<String>,
+    /// The attendees' answers in words (the organizer's lists only).
+    pub answers: String,
 }
 
 /// Groups meetings (sorted by start) into days in `tz`. A meeting running
@@ -56,6 +58,7 @@ pub fn group_by_day(
                 .organizer
                 .unwrap_or_else(|| app::i18n::t(lang, "wizard.you").to_string()),
             join_url: m.join_url,
+            answers: m.answers,
         };
         match days.last_mut() {
             Some((d, group)) if *d == day => group.meetings.push(row),
@@ -126,6 +129,7 @@ impl Meetings {
         user: &UserRecord,
         offset: i64,
         limit: i64,
+        lang: Lang,
     ) -> Result<Vec<Upcoming>, PublicError> {
         let now = self.now();
         let wanted = (offset + limit + 1).max(0);
@@ -171,6 +175,7 @@ impl Meetings {
             ends_at: r.ends_at,
             space: r.space_name,
             join_url: r.join_url,
+            answers: String::new(),
         };
         let mut all: Vec<Upcoming> = singles.into_iter().map(to_upcoming).collect();
         for s in series {
@@ -199,11 +204,26 @@ impl Meetings {
             }
         }
         all.sort_by(|a, b| (a.starts_at, &a.id).cmp(&(b.starts_at, &b.id)));
-        Ok(all
+        let mut shown: Vec<Upcoming> = all
             .into_iter()
             .skip(offset.max(0) as usize)
             .take((limit + 1).max(0) as usize)
-            .collect())
+            .collect();
+        // The organizer sees how the attendees answered.
+        let mut organized: Vec<String> = shown
+            .iter()
+            .filter(|u| u.organizer.is_none())
+            .map(|u| u.id.clone())
+            .collect();
+        organized.sort_unstable();
+        organized.dedup();
+        let counts = self.answer_counts(&organized).await.map_err(internal)?;
+        for u in shown.iter_mut().filter(|u| u.organizer.is_none()) {
+            if let Some(c) = counts.get(&u.id) {
+                u.answers = c.text(lang);
+            }
+        }
+        Ok(shown)
     }
 
     /// The home page: the next meetings by day, and the user's own spaces
@@ -211,7 +231,7 @@ impl Meetings {
     pub async fn home_page(&self, user: &UserRecord, lang: Lang) -> Result<HomeData, PublicError> {
         let now = self.now();
         let tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
-        let mut meetings = self.upcoming(user, 0, HOME_LIMIT).await?;
+        let mut meetings = self.upcoming(user, 0, HOME_LIMIT, lang).await?;
         let has_more = meetings.len() as i64 > HOME_LIMIT;
         meetings.truncate(HOME_LIMIT as usize);
         let (spaces, spaces_notice) = match self.own_spaces(user).await {
@@ -255,7 +275,7 @@ impl Meetings {
         let tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
         let page = page.clamp(1, 10_000);
         let offset = i64::from(page - 1) * PAGE_SIZE;
-        let mut meetings = self.upcoming(user, offset, PAGE_SIZE).await?;
+        let mut meetings = self.upcoming(user, offset, PAGE_SIZE, lang).await?;
         let has_next = meetings.len() as i64 > PAGE_SIZE;
         meetings.truncate(PAGE_SIZE as usize);
         Ok(MeetingsPage {
@@ -287,6 +307,7 @@ mod tests {
             space: None,
             join_url: None,
             organizer: None,
+            answers: String::new(),
         };
         let days = group_by_day(
             vec![

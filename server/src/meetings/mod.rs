@@ -13,6 +13,7 @@
 //! - [`validate`]: the checks of what was typed; [`api`]: the JSON face
 //!   used by `web::rest` and C2W.
 
+pub mod answers;
 pub mod api;
 pub mod change;
 pub mod choices;
@@ -21,6 +22,7 @@ pub mod create;
 pub mod delete;
 pub mod directory;
 pub mod drafts;
+pub mod feed;
 pub mod lists;
 pub mod occurrences;
 pub mod read;

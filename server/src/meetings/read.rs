@@ -183,13 +183,33 @@ impl Meetings {
         let viewer_tz: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
         let deliveries = if is_organizer {
             let emails: Vec<String> = v.attendees.iter().map(|a| a.email.clone()).collect();
+            let answers = self
+                .answers_of(&[id.to_string()])
+                .await
+                .map_err(internal)?
+                .remove(id)
+                .unwrap_or_default();
             self.mail
                 .deliveries(id, &emails)
                 .await
                 .map_err(internal)?
                 .into_iter()
                 .zip(emails)
-                .map(|(row, email)| crate::mail::status::delivery(email, row, viewer_tz, lang))
+                .map(|(row, email)| {
+                    let answer = answers.get(&email.to_ascii_lowercase()).copied();
+                    let mut d = crate::mail::status::delivery(email, row, viewer_tz, lang);
+                    if let Some(a) = answer {
+                        d.answer = a.word().to_string();
+                        d.answer_text = a.done(lang).to_string();
+                    } else {
+                        d.answer_text = match lang {
+                            Lang::En => "No answer yet",
+                            Lang::Fr => "Pas encore de réponse",
+                        }
+                        .to_string();
+                    }
+                    d
+                })
                 .collect()
         } else {
             Vec::new()

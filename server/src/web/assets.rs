@@ -35,6 +35,28 @@ pub fn hash_file(site_root: &Path) -> Option<PathBuf> {
     std::path::absolute(&file).ok()
 }
 
+/// The style sheet's address for the server's own plain pages: the
+/// content-hashed name the build wrote (as the app's pages link it), else
+/// the plain name.
+pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
+    let name = &options.output_name;
+    let pkg = &options.site_pkg_dir;
+    let hash = hash_file(Path::new(&*options.site_root))
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("css:").map(|h| h.trim().to_string()))
+        })
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+    match hash {
+        Some(h) => format!("/{pkg}/{name}.{h}.css"),
+        None => format!("/{pkg}/{name}.css"),
+    }
+}
+
 /// The service for the pkg directory, nested under `/pkg` by the router.
 /// No session middleware: these files are the same for everyone, and a
 /// `Set-Cookie` has no place in a response every cache may keep.

@@ -17,7 +17,11 @@ const MAX_FORM: usize = 1 << 20;
 
 /// Pages a guest may not see: they are sent to sign in first.
 fn requires_sign_in(path: &str) -> bool {
-    path == "/" || path == "/schedule" || path == "/meetings" || path.starts_with("/meetings/")
+    path == "/"
+        || path == "/schedule"
+        || path == "/meetings"
+        || path.starts_with("/meetings/")
+        || path == "/calendar-feed"
 }
 
 fn is_unsafe(method: &Method) -> bool {
@@ -205,6 +209,9 @@ mod tests {
         assert!(requires_sign_in("/"));
         assert!(requires_sign_in("/schedule"));
         assert!(requires_sign_in("/meetings/abc"));
+        assert!(requires_sign_in("/calendar-feed"));
+        assert!(!requires_sign_in("/feed/x.ics"));
+        assert!(!requires_sign_in("/answer/x"));
         assert!(!requires_sign_in("/login"));
         assert!(!requires_sign_in("/join"));
         assert!(!requires_sign_in("/pkg/cms-scheduler.js"));

@@ -1,13 +1,16 @@
 //! The HTTP side: the router, the shared state and the plain routes.
 
+pub mod answers;
 pub mod assets;
 pub mod auth_routes;
 pub mod backend;
 pub mod cookies;
+pub mod feed;
 pub mod join;
 pub mod metrics;
 pub mod middleware;
 pub mod observe;
+pub mod plain;
 pub mod rest;
 pub mod wizard;
 
@@ -83,6 +86,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth_routes::login))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/join/go", get(join::go))
+        .route("/answer/{token}", get(answers::show))
+        .route("/answer", post(answers::record))
+        .route("/feed/{file}", get(feed::serve))
+        .route("/calendar-feed", get(feed::page_get).post(feed::page_renew))
         .route("/lang/{code}", get(auth_routes::set_lang))
         .route("/schedule", post(wizard::post_schedule))
         .route("/meetings/{id}/delete", post(wizard::post_delete))

@@ -21,7 +21,7 @@ fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp")
 }
 
-fn require_python() {
+pub(crate) fn require_python() {
     let ok = Command::new("python3")
         .args(["-c", "import aiosmtpd, icalendar, dateutil"])
         .stdout(Stdio::null())
@@ -35,7 +35,7 @@ fn require_python() {
     );
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -43,13 +43,13 @@ fn free_port() -> u16 {
 }
 
 /// aiosmtpd writing what it receives to `dir`; killed on drop.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     dir: tempfile::TempDir,
 }
 
 impl SmtpSink {
-    fn start(port: u16) -> Self {
+    pub(crate) fn start(port: u16) -> Self {
         Self::start_with(port, &[])
     }
 
@@ -87,7 +87,7 @@ impl SmtpSink {
     }
 
     /// Waits for `n` messages, then parses them all (in arrival order).
-    async fn messages(&self, n: usize) -> Vec<Value> {
+    pub(crate) async fn messages(&self, n: usize) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(30);
         while self.count() < n {
             assert!(
@@ -133,7 +133,7 @@ impl Drop for SmtpSink {
 }
 
 /// Points the scheduler at 127.0.0.1:port (plain SMTP, no STARTTLS).
-fn configure_smtp(app: &TestApp, port: u16) {
+pub(crate) fn configure_smtp(app: &TestApp, port: u16) {
     let store = ConfigStore::new(app.data_dir());
     let mut cfg = store.load().expect("config loads");
     cfg.email.server = Some(EmailServer {
@@ -243,7 +243,11 @@ async fn step3(
 }
 
 /// Schedules "Weekly review; Q3, été" with the guest and the colleague.
-async fn schedule(app: &TestApp, c: &reqwest::Client, attendees: &[(&str, &str)]) -> String {
+pub(crate) async fn schedule(
+    app: &TestApp,
+    c: &reqwest::Client,
+    attendees: &[(&str, &str)],
+) -> String {
     let csrf = form_field(&get(c, app.url("/schedule")).await, "csrf").unwrap();
     let draft = general_and_time(app, c, &csrf, "", "Weekly review; Q3, été", "10:00").await;
     for (email, role) in attendees {
@@ -267,7 +271,7 @@ async fn access(app: &TestApp, meeting: &str, role: &str) -> (String, String, St
     .expect("access row")
 }
 
-fn by_recipient<'a>(msgs: &'a [Value], to: &str) -> Vec<&'a Value> {
+pub(crate) fn by_recipient<'a>(msgs: &'a [Value], to: &str) -> Vec<&'a Value> {
     msgs.iter()
         .filter(|m| m["envelope_to"].as_array().unwrap().iter().any(|r| r == to))
         .collect()
@@ -748,11 +752,11 @@ async fn occurrence_changes_reach_a_real_smtp_server() {
 // ------------------------------------ SPEC §8, read by two parsers -----
 
 /// The folder of the ical.js reader (its package.json and node_modules).
-fn ical_js_dir() -> PathBuf {
+pub(crate) fn ical_js_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ical")
 }
 
-fn require_ical_js() {
+pub(crate) fn require_ical_js() {
     let installed = ical_js_dir()
         .join("node_modules/ical.js/package.json")
         .exists();
@@ -769,7 +773,7 @@ fn require_ical_js() {
 }
 
 /// Runs tests/ical/read.mjs on `request`; its JSON answer.
-fn ical_js(request: &Value) -> Value {
+pub(crate) fn ical_js(request: &Value) -> Value {
     use std::io::Write;
     let mut child = Command::new("node")
         .arg(ical_js_dir().join("read.mjs"))

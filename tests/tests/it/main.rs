@@ -3,10 +3,12 @@
 //! server once instead of once per file.
 
 mod admin_page;
+mod answers;
 mod cleanup;
 mod cluster;
 mod directory;
 mod faults;
+mod feed;
 mod first_on_rule;
 mod home;
 mod hostile;

@@ -54,6 +54,11 @@ pub struct ServeConfig {
     #[arg(long, env = "SCHEDULER_CALLBRIDGE_SIMULATOR", default_value_t = false)]
     pub callbridge_simulator: bool,
 
+    /// The simulator's seed (JSON, see `callbridge::sim::seed`) instead of
+    /// the built-in one.
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_SEED")]
+    pub callbridge_seed: Option<PathBuf>,
+
     /// Demo mode: create the demo organizer account if it is missing.
     #[arg(long, env = "SCHEDULER_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -88,6 +93,7 @@ impl ServeConfig {
             callbridge_url: None,
             callbridge_username: "scheduler".into(),
             callbridge_simulator: true,
+            callbridge_seed: None,
             demo: false,
             callbridge_password: None,
         }

@@ -6,6 +6,8 @@ use crate::db::Db;
 pub const USERNAME: &str = "demo";
 pub const PASSWORD: &str = "demo-scheduler";
 pub const DISPLAY_NAME: &str = "Demo Organizer";
+/// The demo organizer's Call Bridge user (the simulator's seed).
+pub const JID: &str = "demo@example.com";
 
 /// Creates the demo organizer (an administrator) unless it exists. Returns
 /// true when created.
@@ -16,6 +18,7 @@ pub async fn ensure_demo_user(db: &Db, now_ms: i64) -> Result<bool, UserError> {
         email: "demo.organizer@example.com",
         password: Some(PASSWORD),
         time_zone: "Europe/Paris",
+        jid: Some(JID),
     };
     let created = match users::create(db, user, now_ms).await {
         Ok(_) => true,
@@ -25,6 +28,13 @@ pub async fn ensure_demo_user(db: &Db, now_ms: i64) -> Result<bool, UserError> {
     // The demo organizer is also the administrator, so a person trying the
     // demo can see the administrators' page.
     users::set_admin(db, USERNAME, true).await?;
+    // A demo account made before local accounts had a JID gets it now.
+    if users::find_by_username(db, USERNAME)
+        .await?
+        .is_some_and(|u| u.jid.is_none())
+    {
+        users::set_jid(db, USERNAME, Some(JID)).await?;
+    }
     Ok(created)
 }
 

@@ -207,3 +207,37 @@ fn make_pki(dir: &std::path::Path) -> Result<(), DemoBridgeError> {
     // Last: its presence means the set is complete.
     write("ca.pem", &ca.pem(), false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_demo_organizer_has_the_simulators_demo_jid_even_when_made_before_jids() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = crate::db::connect(&url, dir.path()).await.unwrap();
+        // A demo account from an older release: no JID.
+        users::create(
+            &db,
+            NewUser {
+                username: USERNAME,
+                display_name: DISPLAY_NAME,
+                email: "demo.organizer@example.com",
+                password: Some(PASSWORD),
+                time_zone: "Europe/Paris",
+                jid: None,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        assert!(!ensure_demo_user(&db, 0).await.unwrap(), "not made again");
+        let demo = users::find_by_username(&db, USERNAME)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(demo.jid.as_deref(), Some(JID));
+        assert!(demo.is_admin);
+    }
+}

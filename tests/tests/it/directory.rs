@@ -466,9 +466,19 @@ async fn the_call_bridge_user_is_found_by_the_mapped_jid() {
     let c = app.client();
     assert_eq!(location(&app.sign_in(&c, "alice", ALICE_PW).await), "/");
     let wizard = app.page(&c, "/schedule").await;
-    assert!(
-        wizard.contains("Your account has no video spaces yet; ask your administrator."),
-        "{wizard}"
+    assert_eq!(
+        texts(&wizard, ".notice"),
+        vec!["Your account has no video spaces yet; ask your administrator."]
+    );
+    // In French too.
+    c.get(app.url("/lang/fr?next=/schedule"))
+        .send()
+        .await
+        .unwrap();
+    let wizard = app.page(&c, "/schedule").await;
+    assert_eq!(
+        texts(&wizard, ".notice"),
+        vec!["Votre compte n'a pas encore d'espaces vidéo ; demandez à votre administrateur."]
     );
 }
 

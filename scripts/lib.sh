@@ -96,6 +96,12 @@ ensure_slapd() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null
   fi
+  # The end-to-end directory's test CA (scripts/e2e_directory.sh).
+  if ! command -v openssl >/dev/null 2>&1; then
+    say "installing openssl"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+  fi
 }
 
 ensure_end2end_packages() {

@@ -95,15 +95,35 @@ end_to_end() {
   "$SERVER_BIN" serve --demo --listen "127.0.0.1:$down_port" --data-dir "$down_data" --site-root "$SITE_ROOT" \
     --callbridge-url "http://127.0.0.1:9" >"$down_data/server.log" 2>&1 &
   local down_pid=$!
+  # A third scheduler whose people come from a throwaway slapd only (no
+  # local account), with the simulator's seed plus the source document's
+  # personal space (end2end/directory-seed.json).
+  local ldap_port ldap_data ldap_dir ldap_pid=""
+  ldap_port="$(free_port)"
+  ldap_data="$(mktemp -d)"
+  ldap_dir="$(mktemp -d)"
   # shellcheck disable=SC2064
-  trap "kill $pid $down_pid 2>/dev/null; wait $pid $down_pid 2>/dev/null; rm -rf '$data' '$down_data'; report" EXIT
-  if ! wait_healthy "http://127.0.0.1:$port" 60 || ! wait_healthy "http://127.0.0.1:$down_port" 60; then
-    cat "$log" "$down_data/server.log" >&2
+  trap "kill $pid $down_pid 2>/dev/null; wait $pid $down_pid 2>/dev/null; '$ROOT/scripts/e2e_directory.sh' stop '$ldap_dir'; rm -rf '$data' '$down_data' '$ldap_data' '$ldap_dir'; report" EXIT
+  if ! SERVER_BIN="$SERVER_BIN" "$ROOT/scripts/e2e_directory.sh" start "$ldap_dir" "$ldap_data" >/dev/null; then
+    echo "the end-to-end directory did not start" >&2
     return 1
   fi
-  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" CB_DOWN_URL="http://127.0.0.1:$down_port" MAIL_DIR="$data/mail" npx playwright test); then
+  "$SERVER_BIN" serve --listen "127.0.0.1:$ldap_port" --data-dir "$ldap_data" --site-root "$SITE_ROOT" \
+    --callbridge-simulator --callbridge-seed "$ROOT/end2end/directory-seed.json" >"$ldap_data/server.log" 2>&1 &
+  ldap_pid=$!
+  # shellcheck disable=SC2064
+  trap "kill $pid $down_pid $ldap_pid 2>/dev/null; wait $pid $down_pid $ldap_pid 2>/dev/null; '$ROOT/scripts/e2e_directory.sh' stop '$ldap_dir'; rm -rf '$data' '$down_data' '$ldap_data' '$ldap_dir'; report" EXIT
+  if ! wait_healthy "http://127.0.0.1:$port" 60 || ! wait_healthy "http://127.0.0.1:$down_port" 60 \
+    || ! wait_healthy "http://127.0.0.1:$ldap_port" 60; then
+    cat "$log" "$down_data/server.log" "$ldap_data/server.log" >&2
+    return 1
+  fi
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" CB_DOWN_URL="http://127.0.0.1:$down_port" \
+    LDAP_BASE_URL="http://127.0.0.1:$ldap_port" MAIL_DIR="$data/mail" npx playwright test); then
     echo "--- server log ---" >&2
     tail -n 50 "$log" >&2
+    echo "--- directory server log ---" >&2
+    tail -n 50 "$ldap_data/server.log" >&2
     return 1
   fi
   say "schemathesis against the REST API"

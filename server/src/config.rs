@@ -65,6 +65,11 @@ pub struct ServeConfig {
     #[arg(long, env = "SCHEDULER_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
 
+    /// The simulator's seed (JSON, see `callbridge::sim::seed`) instead of
+    /// the built-in one.
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_SEED")]
+    pub callbridge_seed: Option<PathBuf>,
+
     /// Demo mode: create the demo organizer account if it is missing.
     #[arg(long, env = "SCHEDULER_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -100,6 +105,7 @@ impl ServeConfig {
             callbridge_url: None,
             callbridge_username: "scheduler".into(),
             callbridge_simulator: true,
+            callbridge_seed: None,
             demo: false,
             callbridge_password: None,
             metrics_listen: None,

@@ -6,6 +6,8 @@ use crate::db::Db;
 pub const USERNAME: &str = "demo";
 pub const PASSWORD: &str = "demo-scheduler";
 pub const DISPLAY_NAME: &str = "Demo Organizer";
+/// The demo organizer's Call Bridge user (the simulator's seed).
+pub const JID: &str = "demo@example.com";
 
 /// Creates the demo organizer (an administrator) unless it exists. Returns
 /// true when created.
@@ -16,6 +18,7 @@ pub async fn ensure_demo_user(db: &Db, now_ms: i64) -> Result<bool, UserError> {
         email: "demo.organizer@example.com",
         password: Some(PASSWORD),
         time_zone: "Europe/Paris",
+        jid: Some(JID),
     };
     let created = match users::create(db, user, now_ms).await {
         Ok(_) => true,
@@ -25,6 +28,13 @@ pub async fn ensure_demo_user(db: &Db, now_ms: i64) -> Result<bool, UserError> {
     // The demo organizer is also the administrator, so a person trying the
     // demo can see the administrators' page.
     users::set_admin(db, USERNAME, true).await?;
+    // A demo account made before local accounts had a JID gets it now.
+    if users::find_by_username(db, USERNAME)
+        .await?
+        .is_some_and(|u| u.jid.is_none())
+    {
+        users::set_jid(db, USERNAME, Some(JID)).await?;
+    }
     Ok(created)
 }
 
@@ -196,4 +206,38 @@ fn make_pki(dir: &std::path::Path) -> Result<(), DemoBridgeError> {
     }
     // Last: its presence means the set is complete.
     write("ca.pem", &ca.pem(), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_demo_organizer_has_the_simulators_demo_jid_even_when_made_before_jids() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = crate::db::connect(&url, dir.path()).await.unwrap();
+        // A demo account from an older release: no JID.
+        users::create(
+            &db,
+            NewUser {
+                username: USERNAME,
+                display_name: DISPLAY_NAME,
+                email: "demo.organizer@example.com",
+                password: Some(PASSWORD),
+                time_zone: "Europe/Paris",
+                jid: None,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        assert!(!ensure_demo_user(&db, 0).await.unwrap(), "not made again");
+        let demo = users::find_by_username(&db, USERNAME)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(demo.jid.as_deref(), Some(JID));
+        assert!(demo.is_admin);
+    }
 }

@@ -118,9 +118,12 @@ impl Application {
             .build();
         let (cb_config, callbridge_sim) = if cfg.uses_simulator() {
             let password = auth::random_token();
+            let seed = match &cfg.callbridge_seed {
+                Some(file) => callbridge::sim::Seed::from_file(file),
+                None => callbridge::sim::Seed::source_document(),
+            };
             let sim = callbridge::sim::CallBridgeSim::start(
-                callbridge::sim::Seed::source_document()
-                    .map_err(callbridge::sim::SimError::from)?,
+                seed.map_err(callbridge::sim::SimError::from)?,
                 callbridge::sim::SimCredentials::new("scheduler", password),
             )
             .await?;

@@ -115,6 +115,15 @@ enum UserCommand {
         /// Make the user an administrator (the /admin page).
         #[arg(long)]
         admin: bool,
+        /// The JID of their Call Bridge user (its templates and spaces are
+        /// theirs); without it the account has no Call Bridge user.
+        #[arg(long)]
+        jid: Option<String>,
+    },
+    /// Set a local user's Call Bridge JID, or with no JID clear it.
+    Jid {
+        username: String,
+        jid: Option<String>,
     },
     /// Make a user an administrator, or with --revoke no longer one.
     Admin {
@@ -234,6 +243,7 @@ async fn main() -> anyhow::Result<()> {
                     email,
                     time_zone,
                     admin,
+                    jid,
                 } => {
                     let password = read_password()?;
                     let user = NewUser {
@@ -242,6 +252,7 @@ async fn main() -> anyhow::Result<()> {
                         email: &email,
                         password: Some(&password),
                         time_zone: &time_zone,
+                        jid: jid.as_deref(),
                     };
                     users::create(&db, user, to_millis(SystemClock.now()))
                         .await
@@ -254,6 +265,16 @@ async fn main() -> anyhow::Result<()> {
                         users::normalize_username(&username),
                         if admin { " (administrator)" } else { "" }
                     );
+                }
+                UserCommand::Jid { username, jid } => {
+                    if !users::set_jid(&db, &username, jid.as_deref()).await? {
+                        anyhow::bail!("no local user named {username}");
+                    }
+                    let name = users::normalize_username(&username);
+                    match jid.as_deref().and_then(users::normalize_jid) {
+                        Some(jid) => println!("{name}'s Call Bridge user is {jid}"),
+                        None => println!("{name} has no Call Bridge user"),
+                    }
                 }
                 UserCommand::Admin { username, revoke } => {
                     if !users::set_admin(&db, &username, !revoke).await? {

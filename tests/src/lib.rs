@@ -24,6 +24,9 @@ pub struct TestApp {
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The JID of the Call Bridge simulator's demo user (the seed's).
+pub const DEMO_JID: &str = "demo@example.com";
+
 /// The seed's template `CoSpaceTemp-Scheduler` on the Call Bridge simulator.
 pub const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
 
@@ -169,6 +172,36 @@ impl TestApp {
         email: &str,
         time_zone: &str,
     ) -> String {
+        self.add_local_user(username, display_name, email, time_zone, None)
+            .await
+    }
+
+    /// Adds a local user whose Call Bridge user is the simulator's demo
+    /// user (JID [`DEMO_JID`]): its template and space are theirs.
+    pub async fn add_call_bridge_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        time_zone: &str,
+    ) -> String {
+        self.add_local_user(
+            username,
+            display_name,
+            &format!("{username}@example.com"),
+            time_zone,
+            Some(DEMO_JID),
+        )
+        .await
+    }
+
+    async fn add_local_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        email: &str,
+        time_zone: &str,
+        jid: Option<&str>,
+    ) -> String {
         users::create(
             &self.db,
             NewUser {
@@ -177,6 +210,7 @@ impl TestApp {
                 email,
                 password: Some(PASSWORD),
                 time_zone,
+                jid,
             },
             to_millis(self.clock.now()),
         )
@@ -196,13 +230,15 @@ impl TestApp {
     }
 
     /// Adds the local user `demo` with the Call Bridge simulator's user
-    /// address `demo.organizer@example.com` and [`PASSWORD`]; its id.
+    /// address `demo.organizer@example.com`, its JID [`DEMO_JID`] and
+    /// [`PASSWORD`]; its id.
     pub async fn add_demo_organizer(&self, time_zone: &str) -> String {
-        self.add_user_with_email(
+        self.add_local_user(
             "demo",
             "Demo Organizer",
             "demo.organizer@example.com",
             time_zone,
+            Some(DEMO_JID),
         )
         .await
     }

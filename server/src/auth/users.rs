@@ -16,7 +16,10 @@ pub struct UserRecord {
     pub is_admin: bool,
     /// The directory entry this user signs in as; `None` for local accounts.
     pub directory_dn: Option<String>,
-    /// The JID the directory's mapping gave (their Call Bridge user).
+    /// Their Call Bridge user's JID: for a directory person the one the
+    /// directory's mapping gave, for a local account the one set with
+    /// `server user add --jid` (or `server user jid`). None: no Call
+    /// Bridge user.
     pub jid: Option<String>,
     /// When the directory last confirmed this user (ms).
     pub directory_checked_at: Option<i64>,
@@ -47,6 +50,16 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub password: Option<&'a str>,
     pub time_zone: &'a str,
+    /// The JID of their Call Bridge user (a local account has none unless
+    /// given one).
+    pub jid: Option<&'a str>,
+}
+
+/// A JID as stored: trimmed and lower-cased (CMS compares JIDs without
+/// case); an empty one is none.
+pub fn normalize_jid(jid: &str) -> Option<String> {
+    let jid = jid.trim().to_lowercase();
+    (!jid.is_empty()).then_some(jid)
 }
 
 /// Usernames are case-insensitive: stored and looked up in lower case.
@@ -112,8 +125,8 @@ pub async fn create(db: &Db, u: NewUser<'_>, now_ms: i64) -> Result<String, User
     };
     let id = uuid::Uuid::new_v4().to_string();
     let result = sqlx::query(
-        "INSERT INTO users (id, username, display_name, email, password_hash, time_zone, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO users (id, username, display_name, email, password_hash, time_zone, jid, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&id)
     .bind(&username)
@@ -121,6 +134,7 @@ pub async fn create(db: &Db, u: NewUser<'_>, now_ms: i64) -> Result<String, User
     .bind(u.email.trim())
     .bind(hash)
     .bind(u.time_zone)
+    .bind(u.jid.and_then(normalize_jid))
     .bind(now_ms)
     .execute(db)
     .await;
@@ -230,6 +244,19 @@ pub async fn set_admin(db: &Db, username: &str, admin: bool) -> Result<bool, sql
     Ok(done.rows_affected() == 1)
 }
 
+/// Sets (or with `None` clears) the Call Bridge JID of a local account.
+/// Answers whether there is such a local account (a directory person's JID
+/// comes from the directory's mapping only).
+pub async fn set_jid(db: &Db, username: &str, jid: Option<&str>) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE users SET jid = $1 WHERE username = $2 AND directory_dn IS NULL")
+            .bind(jid.and_then(normalize_jid))
+            .bind(normalize_username(username))
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Records a successful sign-in: the last one becomes the previous one.
 pub async fn record_login(db: &Db, id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -292,6 +319,7 @@ pub async fn store_directory_person(
         email: &p.email,
         password: None,
         time_zone: tz,
+        jid: None,
     })?;
     let updated = sqlx::query(
         "UPDATE users SET display_name = $1, email = $2, is_admin = $3, directory_dn = $4, \
@@ -383,6 +411,7 @@ mod tests {
             email,
             password: Some("long enough"),
             time_zone: tz,
+            jid: None,
         }
     }
 

@@ -379,6 +379,7 @@ async fn a_relayed_request_creates_a_real_meeting() {
             email: "demo.organizer@example.com",
             password: None,
             time_zone: "Europe/Paris",
+            jid: Some("demo@example.com"),
         },
         0,
     )

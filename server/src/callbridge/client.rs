@@ -6,9 +6,9 @@ use super::config::CallBridgeConfig;
 use super::error::CallBridgeError;
 use super::model::{
     AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLeg, CallLegProfile, CallProfile,
-    CoSpace, CoSpaceTemplate, CoSpaceUser, Form, NewAccessMethod, NewAccessMethodTemplate,
-    NewCoSpace, NewCoSpaceTemplate, Page, Participant, SystemStatus, User, UserCoSpaceTemplate,
-    WebBridge,
+    CoSpace, CoSpaceTemplate, CoSpaceUser, Form, LdapUserCoSpaceTemplateSource, NewAccessMethod,
+    NewAccessMethodTemplate, NewCoSpace, NewCoSpaceTemplate, Page, Participant, SystemStatus, User,
+    UserCoSpace, UserCoSpaceTemplate, WebBridge,
 };
 use super::xml;
 use reqwest::{Method, StatusCode, Url};
@@ -582,6 +582,22 @@ impl CallBridgeClient {
                 .as_deref()
                 .is_some_and(|j| j.eq_ignore_ascii_case(jid))
         }))
+    }
+
+    /// `GET /api/v1/users/<id>/usercoSpaces`: the coSpaces the user is a
+    /// member of (their own, and those they were added to).
+    pub async fn user_cospaces(&self, user_id: &str) -> Result<Vec<UserCoSpace>, CallBridgeError> {
+        self.list_all(&["users", user_id, "usercoSpaces"], &[])
+            .await
+    }
+
+    /// `GET /api/v1/ldapUserCoSpaceTemplateSources`: which coSpace template
+    /// the Call Bridge gives the users of which LDAP source.
+    pub async fn ldap_user_cospace_template_sources(
+        &self,
+    ) -> Result<Vec<LdapUserCoSpaceTemplateSource>, CallBridgeError> {
+        self.list_all(&["ldapUserCoSpaceTemplateSources"], &[])
+            .await
     }
 
     /// `GET /api/v1/users/<id>/userCoSpaceTemplates`.

@@ -21,9 +21,9 @@ pub use config::{CallBridgeConfig, Password, RetryPolicy, TlsOptions, DEFAULT_BA
 pub use error::{CallBridgeError, FailureDetail};
 pub use model::{
     AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLeg, CallLegProfile, CallProfile,
-    CoSpace, CoSpaceTemplate, CoSpaceUser, Form, NewAccessMethod, NewAccessMethodTemplate,
-    NewCoSpace, NewCoSpaceTemplate, Page, Participant, SystemStatus, User, UserCoSpaceTemplate,
-    WebBridge,
+    CoSpace, CoSpaceTemplate, CoSpaceUser, Form, LdapUserCoSpaceTemplateSource, NewAccessMethod,
+    NewAccessMethodTemplate, NewCoSpace, NewCoSpaceTemplate, Page, Participant, SystemStatus, User,
+    UserCoSpace, UserCoSpaceTemplate, WebBridge,
 };
 pub use saga::{
     create_meeting_space, delete_meeting_space, find_request_space, space_uri, Compensation,

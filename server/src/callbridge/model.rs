@@ -155,6 +155,44 @@ api_object!(
     "userCoSpaceTemplate"
 );
 
+/// One entry of `/api/v1/users/<id>/usercoSpaces`: a coSpace the user is
+/// a member of. The coSpace's id is `coSpaceId` (the element's own id is
+/// taken when a server leaves `coSpaceId` out).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCoSpace {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub co_space_id: Option<String>,
+    pub auto_generated: Option<bool>,
+}
+api_object!(UserCoSpace, "userCoSpaces", "userCoSpace");
+
+impl UserCoSpace {
+    /// The id of the coSpace this membership is in.
+    pub fn cospace_id(&self) -> &str {
+        self.co_space_id.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// `/api/v1/ldapUserCoSpaceTemplateSources/<id>`: the coSpace template the
+/// Call Bridge assigns to the users an LDAP source imports whose entry
+/// matches `filter`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LdapUserCoSpaceTemplateSource {
+    #[serde(rename = "@id")]
+    pub id: String,
+    pub co_space_template: Option<String>,
+    pub ldap_source: Option<String>,
+    pub filter: Option<String>,
+}
+api_object!(
+    LdapUserCoSpaceTemplateSource,
+    "ldapUserCoSpaceTemplateSources",
+    "ldapUserCoSpaceTemplateSource"
+);
+
 /// `/api/v1/webBridges/<id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,12 +1,22 @@
-//! What a person may choose from on the Call Bridge: their Call Bridge user,
-//! the coSpace templates assigned to it (with the roles of each) and their
-//! own spaces. Read by the wizard (`drafts`) and the home page (`lists`),
-//! through the 30-second cache in `directory`.
+//! What a person may choose from on the Call Bridge: their Call Bridge user
+//! (found by JID), the coSpace templates assigned to it (with the roles of
+//! each) and their own spaces. Read by the wizard (`drafts`), the home page
+//! (`lists`) and the REST API; the spaces through the per-user cache in
+//! `directory`.
 
 use super::Meetings;
 use crate::auth::users::UserRecord;
 use crate::callbridge;
 use app::model::{SpaceChoice, TemplateChoice};
+
+/// Why the choices could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ChoicesError {
+    #[error(transparent)]
+    CallBridge(#[from] callbridge::CallBridgeError),
+    #[error("reading the spaces the scheduler made: {0}")]
+    Db(#[from] sqlx::Error),
+}
 
 /// What the user may choose from on the Call Bridge.
 pub struct Choices {
@@ -16,68 +26,37 @@ pub struct Choices {
 }
 
 impl Meetings {
-    /// The Call Bridge user that is this user. A directory person: the one
-    /// with the JID the directory's mapping gave (none without a mapping).
-    /// A local account: same e-mail, or a JID that is the e-mail or starts
-    /// with the username.
-    async fn cb_user(
+    /// The Call Bridge user that is this person: the one whose `userJid` is
+    /// the person's JID (a directory person's from the directory's mapping,
+    /// a local account's as set with `server user`), looked up with
+    /// `GET /users?filter=<jid>`. The filter matches substrings, so the one
+    /// whose JID is exactly that (in any case) is taken. No JID: none.
+    pub async fn cb_user(
         &self,
         user: &UserRecord,
     ) -> Result<Option<callbridge::User>, callbridge::CallBridgeError> {
-        let users = self.directory.users(&self.cb).await?;
-        if user.is_directory_user() {
-            let Some(jid) = user.jid.as_deref() else {
-                return Ok(None);
-            };
-            return Ok(users
-                .iter()
-                .find(|u| {
-                    u.user_jid
-                        .as_deref()
-                        .is_some_and(|j| j.eq_ignore_ascii_case(jid))
-                })
-                .cloned());
+        match user.jid.as_deref().filter(|j| !j.trim().is_empty()) {
+            Some(jid) => self.cb.user_by_jid(jid.trim()).await,
+            None => Ok(None),
         }
-        Ok(users
-            .iter()
-            .find(|u| {
-                u.email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(&user.email))
-                    || u.user_jid.as_deref().is_some_and(|j| {
-                        j.eq_ignore_ascii_case(&user.email)
-                            || j.split('@')
-                                .next()
-                                .is_some_and(|local| local.eq_ignore_ascii_case(&user.username))
-                    })
-            })
-            .cloned())
     }
 
     /// The user's own spaces on the Call Bridge (not those the scheduler
     /// made): what the home page lists under "My spaces".
-    pub async fn own_spaces(
-        &self,
-        user: &UserRecord,
-    ) -> Result<Vec<SpaceChoice>, callbridge::CallBridgeError> {
-        let Some(jid) = self.cb_user(user).await?.and_then(|u| u.user_jid) else {
+    pub async fn own_spaces(&self, user: &UserRecord) -> Result<Vec<SpaceChoice>, ChoicesError> {
+        let Some(cb_user) = self.cb_user(user).await? else {
             return Ok(Vec::new());
         };
-        self.spaces_of(&jid).await
+        self.spaces_of(&cb_user.id).await
     }
 
-    async fn spaces_of(&self, jid: &str) -> Result<Vec<SpaceChoice>, callbridge::CallBridgeError> {
+    async fn spaces_of(&self, cb_user_id: &str) -> Result<Vec<SpaceChoice>, ChoicesError> {
         let base = reqwest::Url::parse(&self.join_base_url).ok();
         Ok(self
             .directory
-            .spaces(&self.cb)
+            .spaces_of(&self.cb, &self.db, cb_user_id)
             .await?
             .iter()
-            .filter(|s| {
-                s.owner_jid
-                    .as_deref()
-                    .is_some_and(|o| o.eq_ignore_ascii_case(jid))
-            })
             .map(|s| SpaceChoice {
                 name: s.name.clone().unwrap_or_else(|| s.id.clone()),
                 uri: s.uri.clone().unwrap_or_default(),
@@ -93,7 +72,7 @@ impl Meetings {
     }
 
     /// The user's templates (with their roles) and own spaces on the Call Bridge.
-    pub async fn choices(&self, user: &UserRecord) -> Result<Choices, callbridge::CallBridgeError> {
+    pub async fn choices(&self, user: &UserRecord) -> Result<Choices, ChoicesError> {
         let Some(cb_user) = self.cb_user(user).await? else {
             return Ok(Choices {
                 templates: Vec::new(),
@@ -117,15 +96,11 @@ impl Meetings {
                 roles,
             });
         }
-        let jid = cb_user.user_jid.clone();
-        let spaces = match &jid {
-            Some(jid) => self.spaces_of(jid).await?,
-            None => Vec::new(),
-        };
+        let spaces = self.spaces_of(&cb_user.id).await?;
         Ok(Choices {
             templates,
             spaces,
-            cb_user_jid: jid,
+            cb_user_jid: cb_user.user_jid,
         })
     }
 }

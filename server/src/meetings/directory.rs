@@ -1,71 +1,111 @@
-//! What the home page and the wizard read about the Call Bridge's users and
-//! spaces. The Call Bridge lists them ten at a time, so reading every
-//! coSpace on each render cost one request per ten spaces: with 1,700
-//! meetings' spaces the home page made 170 Call Bridge requests and took
-//! seconds under load. Both lists change rarely (users come from LDAP; the
-//! spaces listed are those not made by the scheduler), so a node keeps one
-//! copy of each for [`TTL`]; one caller reads it again while the others
+//! A person's own spaces on the Call Bridge, as the home page and the wizard
+//! list them, kept for a short while per Call Bridge user.
+//!
+//! A CMS lists a user's spaces at `/users/<id>/usercoSpaces` (the coSpaces
+//! they are a member of, ten per page, ids only); a coSpace list's items
+//! carry neither `ownerJid` nor `cdrTag`. The scheduler makes its organizer
+//! a member of every space it makes for a meeting, so those memberships are
+//! dropped: first the ones the database knows as temporary meeting spaces
+//! (no request), then, reading each remaining coSpace, any with the
+//! scheduler's `cdrTag` marker (a half-made one, see
+//! [`crate::callbridge::saga::request_marker`]). A person with many meetings
+//! still costs one request per ten memberships, so each user's list is kept
+//! for [`TTL`]; one caller reads it again while the others for that user
 //! wait for that read instead of starting their own.
 
-use crate::callbridge::{CallBridgeClient, CallBridgeError, CoSpace, User};
+use super::choices::ChoicesError;
+use crate::callbridge::{self, CallBridgeClient, CoSpace};
+use crate::db::Db;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
-/// How long a copy is used before it is read again.
+/// How long a user's list is used before it is read again.
 pub const TTL: Duration = Duration::from_secs(30);
 
-type Slot<T> = Mutex<Option<(Instant, Arc<Vec<T>>)>>;
+type Slot = Arc<Mutex<Option<(Instant, Arc<Vec<CoSpace>>)>>>;
 
+/// The per-user copies, by Call Bridge user id.
 #[derive(Default)]
 pub struct Directory {
-    users: Slot<User>,
-    spaces: Slot<CoSpace>,
+    slots: std::sync::Mutex<HashMap<String, Slot>>,
 }
 
 impl Directory {
-    /// The Call Bridge's users.
-    pub async fn users(&self, cb: &CallBridgeClient) -> Result<Arc<Vec<User>>, CallBridgeError> {
-        cached(&self.users, || cb.users(None)).await
+    fn slot(&self, user_id: &str) -> Slot {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Expired copies of other users go, so the map stays small.
+        slots.retain(|id, slot| {
+            id == user_id
+                || slot.try_lock().map_or(true, |s| {
+                    s.as_ref().is_some_and(|(at, _)| at.elapsed() < TTL)
+                })
+        });
+        slots.entry(user_id.to_string()).or_default().clone()
     }
 
-    /// The coSpaces not made by the scheduler (its own carry its `cdrTag`
-    /// marker, see [`crate::callbridge::saga::request_marker`]).
-    pub async fn spaces(
+    /// The coSpaces the Call Bridge user `user_id` is a member of, except
+    /// those the scheduler made for meetings.
+    pub async fn spaces_of(
         &self,
         cb: &CallBridgeClient,
-    ) -> Result<Arc<Vec<CoSpace>>, CallBridgeError> {
-        cached(&self.spaces, || async {
-            Ok(cb
-                .cospaces(None)
-                .await?
-                .into_iter()
-                .filter(|s| {
-                    !s.cdr_tag
-                        .as_deref()
-                        .is_some_and(crate::callbridge::saga::is_request_marker)
-                })
-                .collect())
-        })
-        .await
+        db: &Db,
+        user_id: &str,
+    ) -> Result<Arc<Vec<CoSpace>>, ChoicesError> {
+        let slot = self.slot(user_id);
+        // Held across the read: the others wait for it and then use its copy.
+        let mut slot = slot.lock().await;
+        if let Some((at, list)) = slot.as_ref() {
+            if at.elapsed() < TTL {
+                return Ok(list.clone());
+            }
+        }
+        let list = Arc::new(read_spaces(cb, db, user_id).await?);
+        *slot = Some((Instant::now(), list.clone()));
+        Ok(list)
     }
 }
 
-async fn cached<T, F, Fut>(slot: &Slot<T>, read: F) -> Result<Arc<Vec<T>>, CallBridgeError>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<T>, CallBridgeError>>,
-{
-    // Held across the read: the others wait for it and then use its copy.
-    let mut slot = slot.lock().await;
-    if let Some((at, list)) = slot.as_ref() {
-        if at.elapsed() < TTL {
-            return Ok(list.clone());
+async fn read_spaces(
+    cb: &CallBridgeClient,
+    db: &Db,
+    user_id: &str,
+) -> Result<Vec<CoSpace>, ChoicesError> {
+    let memberships = cb.user_cospaces(user_id).await?;
+    let made: HashSet<String> = sqlx::query_scalar::<_, String>(
+        "SELECT cospace_id FROM spaces WHERE temporary = 1 AND cospace_id IS NOT NULL",
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect();
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for m in memberships {
+        let id = m.cospace_id().to_string();
+        if made.contains(&id) || !seen.insert(id.clone()) {
+            continue;
+        }
+        match cb.cospace(&id).await {
+            Ok(space)
+                if !space
+                    .cdr_tag
+                    .as_deref()
+                    .is_some_and(callbridge::saga::is_request_marker) =>
+            {
+                out.push(space)
+            }
+            Ok(_) => {}
+            // Deleted between the two reads: not listed.
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
         }
     }
-    let list = Arc::new(read().await?);
-    *slot = Some((Instant::now(), list.clone()));
-    Ok(list)
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -73,7 +113,7 @@ mod tests {
     use super::*;
     use crate::callbridge::sim::{CallBridgeSim, RequestMatcher, Seed, SimCredentials};
 
-    async fn sim() -> (crate::callbridge::sim::SimHandle, CallBridgeClient) {
+    async fn sim() -> (crate::callbridge::sim::SimHandle, CallBridgeClient, Db) {
         let sim = CallBridgeSim::start(
             Seed::source_document().unwrap(),
             SimCredentials::new("api", "pw"),
@@ -81,35 +121,68 @@ mod tests {
         .await
         .unwrap();
         let client = CallBridgeClient::new(sim.client_config()).unwrap();
-        (sim, client)
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = crate::db::connect(&url, dir.path()).await.unwrap();
+        std::mem::forget(dir);
+        (sim, client, db)
+    }
+
+    fn demo_id(sim: &crate::callbridge::sim::SimHandle) -> String {
+        sim.objects("users")
+            .into_iter()
+            .find(|u| u.get("userJid") == Some("demo@example.com"))
+            .unwrap()
+            .id
     }
 
     #[tokio::test]
-    async fn concurrent_readers_share_one_read_and_errors_are_not_kept() {
-        let (sim, cb) = sim().await;
+    async fn a_members_spaces_come_from_usercospaces_without_the_schedulers() {
+        let (sim, cb, db) = sim().await;
+        let demo = demo_id(&sim);
+        let dir = Directory::default();
+        let names = |l: &[CoSpace]| -> Vec<String> {
+            l.iter().filter_map(|s| s.name.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&dir.spaces_of(&cb, &db, &demo).await.unwrap()),
+            vec!["Demo Organizer's space"],
+            "the seed's personal space, and not Saiacano's"
+        );
+        // A space the scheduler half-made (its marker, not in the database)
+        // with the demo user as member is not theirs to list.
+        let made = cb
+            .create_cospace(&crate::callbridge::NewCoSpace {
+                name: Some("Meeting".into()),
+                uri: Some("meeting.made".into()),
+                cdr_tag: Some(crate::callbridge::saga::request_marker("r1")),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        cb.add_cospace_user(&made, "demo@example.com")
+            .await
+            .unwrap();
+        let dir = Directory::default();
+        assert_eq!(dir.spaces_of(&cb, &db, &demo).await.unwrap().len(), 1);
+
+        // Concurrent readers share one read of the memberships.
         let dir = Directory::default();
         sim.clear_requests();
-        let reads = futures_util::future::join_all((0..20).map(|_| dir.spaces(&cb))).await;
-        let first = reads[0].as_ref().unwrap().clone();
-        assert!(reads
-            .iter()
-            .all(|r| r.as_ref().unwrap().len() == first.len()));
+        let reads =
+            futures_util::future::join_all((0..20).map(|_| dir.spaces_of(&cb, &db, &demo))).await;
+        assert!(reads.iter().all(|r| r.as_ref().unwrap().len() == 1));
         let listed = sim
             .requests()
             .iter()
-            .filter(|r| {
-                r.method == "GET"
-                    && r.path.starts_with("/api/v1/coSpaces")
-                    && !r.path["/api/v1/coSpaces".len()..].starts_with('/')
-            })
+            .filter(|r| r.method == "GET" && r.path.contains("/usercoSpaces"))
             .count();
-        let pages = first.len().div_ceil(10).max(1);
-        assert_eq!(listed, pages, "one read of every page, not twenty");
+        assert_eq!(listed, 1, "one read, not twenty");
         // A failed read is reported and not kept: the next caller tries again.
         let dir = Directory::default();
-        sim.busy_next(100, RequestMatcher::new("GET /api/v1/users"));
-        assert!(dir.users(&cb).await.is_err());
+        sim.busy_next(100, RequestMatcher::new("GET /api/v1/users/**"));
+        assert!(dir.spaces_of(&cb, &db, &demo).await.is_err());
         sim.clear_faults();
-        assert!(!dir.users(&cb).await.unwrap().is_empty());
+        assert_eq!(dir.spaces_of(&cb, &db, &demo).await.unwrap().len(), 1);
     }
 }

@@ -72,7 +72,7 @@ async fn only_administrators_see_the_page_and_it_lists_the_outbox() {
     let app = TestApp::spawn().await;
     app.add_user("bob", "Bob", "UTC").await;
     let root_id = app
-        .add_user_with_email("root", "Root", "demo.organizer@example.com", "Europe/Paris")
+        .add_call_bridge_user("root", "Root", "Europe/Paris")
         .await;
 
     // A plain user: no link in the header, and the page says no.
@@ -317,9 +317,7 @@ async fn the_demo_runs_three_web_bridges_and_the_mesh_comes_up() {
 #[tokio::test]
 async fn an_administrator_runs_the_cleanup_on_demand() {
     let app = TestApp::spawn().await;
-    let root_id = app
-        .add_user_with_email("root", "Root", "demo.organizer@example.com", "UTC")
-        .await;
+    let root_id = app.add_call_bridge_user("root", "Root", "UTC").await;
     users::set_admin(&app.db, "root", true).await.unwrap();
     app.add_user("bob", "Bob", "UTC").await;
     let token = server::auth::tokens::create(&app.db, &root_id, "t", 0)

@@ -7,7 +7,7 @@
 //! `SCHEDULER_TEST_LDAP=required` (set by scripts/test.sh), which makes a
 //! missing slapd a failure.
 
-use integration_tests::{location, texts, TestApp};
+use integration_tests::{form_field, location, post_form, texts, TestApp, TEMPLATE};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
@@ -23,6 +23,7 @@ const SERVICE_DN: &str = "cn=scheduler,ou=services,dc=example,dc=com";
 const SERVICE_PW: &str = "service-secret-pw";
 const ADMINS: &str = "cn=scheduler-admins,ou=groups,dc=example,dc=com";
 const ALICE_PW: &str = "alice directory pw";
+const SAI_PW: &str = "sai directory pw";
 
 type Ca = CertifiedIssuer<'static, KeyPair>;
 
@@ -78,6 +79,13 @@ fn seed() -> String {
             "dana directory pw",
         )
         .replace("uid: dana\n", "uid: dana\nemployeeNumber: demo\n"),
+    );
+    // The source document's person: the Call Bridge simulator's seed has
+    // the LDAP user saiacano@example.com, given the template by the LDAP
+    // template source. Only in the directory, not a local account.
+    s.push_str(
+        &person("saiacano", "Saiacano", "saiacano@example.com", SAI_PW)
+            .replace("displayName: Saiacano\n", "displayName: Sai acano\n"),
     );
     s.push_str(&person(
         "twin1",
@@ -458,8 +466,241 @@ async fn the_call_bridge_user_is_found_by_the_mapped_jid() {
     let c = app.client();
     assert_eq!(location(&app.sign_in(&c, "alice", ALICE_PW).await), "/");
     let wizard = app.page(&c, "/schedule").await;
-    assert!(
-        wizard.contains("Your account has no video spaces yet; ask your administrator."),
-        "{wizard}"
+    assert_eq!(
+        texts(&wizard, ".notice"),
+        vec!["Your account has no video spaces yet; ask your administrator."]
     );
+    // In French too.
+    c.get(app.url("/lang/fr?next=/schedule"))
+        .send()
+        .await
+        .unwrap();
+    let wizard = app.page(&c, "/schedule").await;
+    assert_eq!(
+        texts(&wizard, ".notice"),
+        vec!["Votre compte n'a pas encore d'espaces vidéo ; demandez à votre administrateur."]
+    );
+}
+
+/// Gives the simulator's LDAP user saiacano@example.com their personal
+/// space, as an LDAP sync with a coSpace mapping does: "Saiacano's space",
+/// with them as its member. Answers its id.
+async fn saiacano_space(app: &TestApp) -> String {
+    let cb = server::callbridge::CallBridgeClient::new(app.cb.client_config()).unwrap();
+    let id = cb
+        .create_cospace(&server::callbridge::NewCoSpace {
+            name: Some("Saiacano's space".into()),
+            uri: Some("saiacano.space".into()),
+            call_id: Some("100200301".into()),
+            owner_jid: Some("saiacano@example.com".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    cb.add_cospace_user(&id, "saiacano@example.com")
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_person_only_in_the_directory_books_a_meeting_and_is_admin_only_through_the_group() {
+    let Some((slapd, app)) = setup().await else {
+        return;
+    };
+    let space = saiacano_space(&app).await;
+    assert!(server::auth::users::find_by_username(&app.db, "saiacano")
+        .await
+        .unwrap()
+        .is_none());
+    let c = app.client();
+    assert_eq!(location(&app.sign_in(&c, "saiacano", SAI_PW).await), "/");
+
+    // Their home: their name from the directory, their space from the
+    // Call Bridge (their membership, found by the mapped JID).
+    let home = app.page(&c, "/").await;
+    assert_eq!(texts(&home, "h1"), vec!["Sai acano's Home"]);
+    assert_eq!(
+        texts(&home, ".spaces .space-row .name"),
+        vec!["Saiacano's space"]
+    );
+    // Their template (through the LDAP template source) and their space.
+    let wizard = app.page(&c, "/schedule").await;
+    assert!(wizard.contains("CoSpaceTemp-Scheduler"), "{wizard}");
+    assert!(wizard.contains(&space), "their space is offered: {wizard}");
+    assert!(!wizard.contains("no video spaces yet"));
+
+    // The wizard, step by step, with a new space from the template.
+    let csrf = form_field(&wizard, "csrf").unwrap();
+    let loc = post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", ""),
+            ("step", "1"),
+            ("name", "Test-XRP"),
+            ("space_mode", "new"),
+            ("template_id", TEMPLATE),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let draft = loc
+        .trim_start_matches("/schedule?draft=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "2"),
+            ("date", "2030-08-21"),
+            ("from", "20:00"),
+            ("to", "21:00"),
+            ("duration", "1:00"),
+            ("prev_to", "21:00"),
+            ("prev_duration", "1:00"),
+            ("time_zone", "Europe/Paris"),
+            ("repeat", "none"),
+            ("repeat_end", "never"),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    let loc = post_form(
+        &c,
+        &app.url("/schedule"),
+        &[
+            ("csrf", &csrf),
+            ("draft", &draft),
+            ("step", "3"),
+            ("new_email", "ivrman@s.com"),
+            ("new_role", "ExternalAccessMeth"),
+            ("action", "create"),
+        ],
+    )
+    .await;
+    assert!(loc.starts_with("/?created="), "{loc}");
+    let meeting = loc.trim_start_matches("/?created=").to_string();
+
+    // They are its organizer: in the database, on the page, and on the
+    // Call Bridge (the space's member and meetingScheduler).
+    let me = server::auth::users::find_by_username(&app.db, "saiacano")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(me.is_directory_user());
+    let organizer: String = sqlx::query_scalar("SELECT organizer_id FROM meetings WHERE id = $1")
+        .bind(&meeting)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(organizer, me.id);
+    let home = app.page(&c, "/").await;
+    assert!(home.contains("Test-XRP"), "{home}");
+    assert!(
+        texts(&home, "li")
+            .iter()
+            .any(|t| t.contains("Test-XRP") && t.contains("You")),
+        "organized by: You"
+    );
+    let made = app
+        .cb
+        .cospaces()
+        .into_iter()
+        .find(|s| s.get("name") == Some("Test-XRP"))
+        .expect("the meeting's space");
+    assert_eq!(made.get("meetingScheduler"), Some("Sai acano"));
+    let members: Vec<String> = app
+        .cb
+        .cospace_users(&made.id)
+        .into_iter()
+        .filter_map(|m| m.get("userJid").map(str::to_string))
+        .collect();
+    assert_eq!(members, vec!["saiacano@example.com"]);
+    // Their meeting's space is not one of "their spaces".
+    let home = app.page(&c, "/").await;
+    assert_eq!(
+        texts(&home, ".spaces .space-row .name"),
+        vec!["Saiacano's space"]
+    );
+
+    // Not an administrator...
+    let only = "Only administrators can see this page.";
+    assert!(app.page(&c, "/admin").await.contains(only));
+    assert!(!me.is_admin);
+    // ...until the directory's group has them, at the next re-check.
+    slapd
+        .root()
+        .await
+        .modify(
+            ADMINS,
+            vec![ldap3::Mod::Add(
+                "member",
+                std::collections::HashSet::from(["uid=saiacano,ou=people,dc=example,dc=com"]),
+            )],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    app.clock.advance(chrono::Duration::seconds(61));
+    let r = c.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "an administrator through the group"
+    );
+}
+
+#[tokio::test]
+async fn the_directory_stopped_mid_run_keeps_signed_in_people_signed_in() {
+    let Some((slapd, app)) = setup().await else {
+        return;
+    };
+    let c = app.client();
+    assert_eq!(location(&app.sign_in(&c, "alice", ALICE_PW).await), "/");
+    slapd.stop();
+    // Past the re-check interval the directory cannot be asked: alice
+    // stays signed in (an outage does not sign everybody out)...
+    app.clock.advance(chrono::Duration::seconds(61));
+    let r = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Alice Directory"));
+    // ...and a new sign-in is told the directory cannot be reached.
+    let c2 = app.client();
+    let r = app.sign_in(&c2, "bob", "bob directory pw").await;
+    assert!(location(&r).starts_with("/login?error=directory"));
+    assert_eq!(
+        alert(&app, &c2, &r).await,
+        vec!["The directory cannot be reached. Try again later."]
+    );
+}
+
+#[tokio::test]
+async fn the_sign_in_lockout_applies_to_directory_people() {
+    let Some((_slapd, app)) = setup().await else {
+        return;
+    };
+    let c = app.client();
+    for _ in 0..5 {
+        let r = app.sign_in(&c, "bob", "not bob's password").await;
+        assert!(location(&r).starts_with("/login?error=invalid"));
+    }
+    // Locked: even the right password is not tried against the directory.
+    let r = app.sign_in(&c, "bob", "bob directory pw").await;
+    assert!(
+        location(&r).starts_with("/login?error=locked"),
+        "{}",
+        location(&r)
+    );
+    assert!(server::auth::users::find_by_username(&app.db, "bob")
+        .await
+        .unwrap()
+        .is_none());
 }

@@ -112,3 +112,17 @@ async fn pages_finish_while_other_servers_start_in_the_process() {
     }
     starting.await.unwrap();
 }
+
+#[tokio::test]
+async fn the_demo_organizers_own_space_is_under_my_spaces() {
+    let app = TestApp::spawn().await;
+    let c = app.signed_in_demo().await;
+    let home = app.page(&c, "/").await;
+    // Their membership on the Call Bridge (`/users/<id>/usercoSpaces`);
+    // a coSpace list's items carry no ownerJid to go by.
+    assert_eq!(
+        integration_tests::texts(&home, ".spaces .space-row .name"),
+        vec!["Demo Organizer's space"]
+    );
+    assert!(!home.contains("Saiacano's space"));
+}

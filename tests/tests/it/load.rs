@@ -29,15 +29,10 @@ async fn many_users_browse_and_create_meetings_at_once() {
     let seconds = env_or("LOAD_SECONDS", 4);
     let app = TestApp::spawn().await;
     let spaces_before = app.cb.cospaces().len();
-    // Every user is a Call Bridge user (the seed's organizer address).
+    // Every user is a Call Bridge user (the seed's demo user's JID).
     for i in 0..users {
-        app.add_user_with_email(
-            &format!("user{i}"),
-            &format!("User {i}"),
-            "demo.organizer@example.com",
-            "Europe/Paris",
-        )
-        .await;
+        app.add_call_bridge_user(&format!("user{i}"), &format!("User {i}"), "Europe/Paris")
+            .await;
     }
     let mut clients = Vec::new();
     for i in 0..users {

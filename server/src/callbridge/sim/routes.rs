@@ -136,6 +136,8 @@ enum Target {
     TopObject(&'static Kind, String),
     Sub(&'static Kind, String),
     SubObject(&'static Kind, String, String),
+    /// `/users/<id>/usercoSpaces`: the coSpaces the user is a member of.
+    UserCoSpaces(String),
     /// `/calls/<id>/callLegs`: the objects whose field equals the parent id.
     View {
         parent: &'static Kind,
@@ -168,6 +170,9 @@ fn target(path: &str) -> Result<Target, ApiFailure> {
         [c, id] => Target::TopObject(top(c)?, id.clone()),
         [c, id, sub] => {
             let parent = top(c)?;
+            if parent.collection == "users" && sub.eq_ignore_ascii_case("usercoSpaces") {
+                return Ok(Target::UserCoSpaces(id.clone()));
+            }
             match kinds::sub_kind(parent.collection, sub) {
                 Some(kind) => Target::Sub(kind, id.clone()),
                 None => match kinds::view(parent.collection, sub) {
@@ -214,7 +219,7 @@ fn handle(
     let is_list = matches!(
         (&target, method),
         (
-            Target::Top(_) | Target::Sub(..) | Target::View { .. },
+            Target::Top(_) | Target::Sub(..) | Target::View { .. } | Target::UserCoSpaces(_),
             &Method::GET
         )
     );
@@ -265,6 +270,10 @@ fn handle(
             let mut q = ListQuery::parse(kind, &query, strict)?;
             q.equal.push((field, parent_id));
             store.list(kind, None, &q).map(xml)
+        }
+        (Target::UserCoSpaces(user), Method::GET) => {
+            let q = ListQuery::parse(&kinds::USER_COSPACES, &query, strict)?;
+            store.user_cospaces(&user, &q).map(xml)
         }
         (Target::SubObject(kind, pid, id), Method::GET) => {
             store.get(kind, Some(&pid), &id).map(xml)

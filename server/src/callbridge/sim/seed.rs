@@ -5,12 +5,24 @@
 //!   "callLegProfiles": [ {"id": "..", "name": ".."} ],
 //!   "coSpaceTemplates": [ {"id": "..", "name": "..",
 //!       "accessMethodTemplates": [ {"name": "..", "uriGenerator": "$.guest"} ]} ],
-//!   "users": [ {"userJid": "..", "name": "..", "coSpaceTemplates": ["<template id or name>"]} ],
+//!   "ldapServers": [ {"address": "..", "portNumber": 636, "secure": true} ],
+//!   "ldapMappings": [ {"jidMapping": "$uid$@example.com"} ],
+//!   "ldapSources": [ {"server": "<id>", "mapping": "<id>", "baseDn": ".."} ],
+//!   "ldapUserCoSpaceTemplateSources": [ {"ldapSource": "<id>", "coSpaceTemplate": "<id>", "filter": ".."} ],
+//!   "users": [ {"userJid": "..", "name": "..", "coSpaceTemplates": ["<template id or name>"],
+//!               "ldapUserCoSpaceTemplateSources": ["<source id>"]} ],
 //!   "webBridges": [ {"url": "https://10.106.80.34:8443"} ],
-//!   "coSpaces": [ {"name": "..", "uri": "..", "accessMethods": [ {..} ]} ],
+//!   "coSpaces": [ {"name": "..", "uri": "..", "accessMethods": [ {..} ],
+//!                  "coSpaceUsers": [ {"userJid": ".."} ]} ],
 //!   "calls": [ {"coSpace": "<coSpace id>",
 //!               "callLegs": [ {"name": "..", "remoteParty": ".."} ]} ] }
 //! ```
+//!
+//! A user's `coSpaceTemplates` are assigned to them one by one
+//! (`/users/<id>/userCoSpaceTemplates`); its `ldapUserCoSpaceTemplateSources`
+//! are the template sources whose filter matched the user's directory entry
+//! at the last LDAP sync (the simulator has no directory to evaluate them
+//! against), and give the user each source's template, as a sync does.
 //!
 //! Every section is optional. An object's keys are the API's parameter names;
 //! values may be strings, numbers or booleans; `id` is optional (a random
@@ -61,6 +73,14 @@ pub struct Seed {
     pub call_leg_profiles: Vec<SeedObject>,
     #[serde(default)]
     pub co_space_templates: Vec<SeedObject>,
+    #[serde(default)]
+    pub ldap_servers: Vec<SeedObject>,
+    #[serde(default)]
+    pub ldap_mappings: Vec<SeedObject>,
+    #[serde(default)]
+    pub ldap_sources: Vec<SeedObject>,
+    #[serde(default)]
+    pub ldap_user_co_space_template_sources: Vec<SeedObject>,
     #[serde(default)]
     pub users: Vec<SeedObject>,
     #[serde(default)]
@@ -113,6 +133,15 @@ impl Seed {
             let children = children(obj, "accessMethodTemplates", "coSpaceTemplates")?;
             load(store, &kinds::ACCESS_METHOD_TEMPLATES, Some(id), &children)?;
         }
+        load(store, &kinds::LDAP_SERVERS, None, &self.ldap_servers)?;
+        load(store, &kinds::LDAP_MAPPINGS, None, &self.ldap_mappings)?;
+        load(store, &kinds::LDAP_SOURCES, None, &self.ldap_sources)?;
+        load(
+            store,
+            &kinds::LDAP_USER_COSPACE_TEMPLATE_SOURCES,
+            None,
+            &self.ldap_user_co_space_template_sources,
+        )?;
         let users = load(store, &kinds::USERS, None, &self.users)?;
         for (index, (id, obj)) in users.iter().zip(&self.users).enumerate() {
             let invalid = |reason: String| SeedError::Invalid {
@@ -120,22 +149,45 @@ impl Seed {
                 index,
                 reason,
             };
-            let Some(list) = obj.fields.get("coSpaceTemplates") else {
-                continue;
+            let names = |key: &str| -> Result<Vec<String>, SeedError> {
+                let Some(list) = obj.fields.get(key) else {
+                    return Ok(Vec::new());
+                };
+                list.as_array()
+                    .ok_or_else(|| invalid(format!("{key} must be a list")))?
+                    .iter()
+                    .map(|t| {
+                        t.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| invalid(format!("{key} holds ids or names")))
+                    })
+                    .collect()
             };
-            let list = list
-                .as_array()
-                .ok_or_else(|| invalid("coSpaceTemplates must be a list".into()))?;
-            for t in list {
-                let t = t.as_str().ok_or_else(|| {
-                    invalid("coSpaceTemplates holds template ids or names".into())
-                })?;
+            let mut templates = Vec::new();
+            for t in names("coSpaceTemplates")? {
                 let template_id = store
                     .all("coSpaceTemplates")
                     .into_iter()
-                    .find(|o| o.id == t || o.get("name") == Some(t))
+                    .find(|o| o.id == t || o.get("name") == Some(t.as_str()))
                     .map(|o| o.id)
                     .ok_or_else(|| invalid(format!("no coSpaceTemplate {t:?}")))?;
+                templates.push(template_id);
+            }
+            // What the last LDAP sync gave the user through the sources.
+            for source in names("ldapUserCoSpaceTemplateSources")? {
+                let template_id = store
+                    .all("ldapUserCoSpaceTemplateSources")
+                    .into_iter()
+                    .find(|o| o.id == source)
+                    .and_then(|o| o.get("coSpaceTemplate").map(str::to_string))
+                    .ok_or_else(|| {
+                        invalid(format!("no ldapUserCoSpaceTemplateSource {source:?}"))
+                    })?;
+                if !templates.contains(&template_id) {
+                    templates.push(template_id);
+                }
+            }
+            for template_id in templates {
                 store
                     .create(
                         &kinds::USER_COSPACE_TEMPLATES,
@@ -150,8 +202,10 @@ impl Seed {
         load(store, &kinds::WEB_BRIDGES, None, &self.web_bridges)?;
         let spaces = load(store, &kinds::COSPACES, None, &self.co_spaces)?;
         for (id, obj) in spaces.iter().zip(&self.co_spaces) {
-            let children = children(obj, "accessMethods", "coSpaces")?;
-            load(store, &kinds::ACCESS_METHODS, Some(id), &children)?;
+            let methods = children(obj, "accessMethods", "coSpaces")?;
+            load(store, &kinds::ACCESS_METHODS, Some(id), &methods)?;
+            let members = children(obj, "coSpaceUsers", "coSpaces")?;
+            load(store, &kinds::COSPACE_USERS, Some(id), &members)?;
         }
         let calls = load(store, &kinds::CALLS, None, &self.calls)?;
         for (id, obj) in calls.iter().zip(&self.calls) {
@@ -171,6 +225,8 @@ const CHILD_KEYS: &[&str] = &[
     "accessMethodTemplates",
     "accessMethods",
     "coSpaceTemplates",
+    "ldapUserCoSpaceTemplateSources",
+    "coSpaceUsers",
     "callLegs",
 ];
 
@@ -242,7 +298,13 @@ mod tests {
             .unwrap();
         assert_eq!(store.all("webBridges").len(), 3);
         assert_eq!(store.all("accessMethodTemplates").len(), 2);
-        assert_eq!(store.all("userCoSpaceTemplates").len(), 1);
+        assert_eq!(
+            store.all("userCoSpaceTemplates").len(),
+            2,
+            "both users, through the LDAP template source"
+        );
+        assert_eq!(store.all("ldapUserCoSpaceTemplateSources").len(), 1);
+        assert_eq!(store.all("coSpaceUsers").len(), 1);
         let t = &store.all("coSpaceTemplates")[0];
         assert_eq!(t.get("name"), Some("CoSpaceTemp-Scheduler"));
         assert_eq!(t.get("description"), Some("CST-External/Internal Access"));
@@ -256,5 +318,42 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("uriGenerator"), "{err}");
         assert!(Seed::from_json(r#"{"nope":[]}"#).is_err());
+    }
+
+    #[tokio::test]
+    async fn ldap_users_get_the_template_of_their_source_and_are_found_by_exact_jid() {
+        use crate::callbridge::sim::{CallBridgeSim, SimCredentials};
+        let sim = CallBridgeSim::start(
+            Seed::source_document().unwrap(),
+            SimCredentials::new("api", "pw"),
+        )
+        .await
+        .unwrap();
+        let cb = crate::callbridge::CallBridgeClient::new(sim.client_config()).unwrap();
+        let sources = cb.ldap_user_cospace_template_sources().await.unwrap();
+        assert_eq!(sources.len(), 1);
+        let template = sources[0].co_space_template.clone().unwrap();
+        assert!(sources[0].filter.as_deref().unwrap().contains("memberOf"));
+        // The filter matches substrings: "acano@example" finds saiacano,
+        // but only the exact JID is the person.
+        assert_eq!(cb.users(Some("ACANO@example")).await.unwrap().len(), 1);
+        assert!(cb.user_by_jid("acano@example.com").await.unwrap().is_none());
+        let sai = cb
+            .user_by_jid("SaiAcano@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sai.name.as_deref(), Some("Sai acano"));
+        let templates = cb.templates_of_user(&sai.id).await.unwrap();
+        assert_eq!(templates.len(), 1);
+        assert_eq!(templates[0].id, template);
+        assert_eq!(templates[0].name.as_deref(), Some("CoSpaceTemp-Scheduler"));
+        // The demo user is a member of their own space.
+        let demo = cb.user_by_jid("demo@example.com").await.unwrap().unwrap();
+        let spaces = cb.user_cospaces(&demo.id).await.unwrap();
+        assert_eq!(spaces.len(), 1);
+        let space = cb.cospace(spaces[0].cospace_id()).await.unwrap();
+        assert_eq!(space.name.as_deref(), Some("Demo Organizer's space"));
+        assert!(cb.user_cospaces(&sai.id).await.unwrap().is_empty());
     }
 }

@@ -200,7 +200,7 @@ async fn both_nodes_keep_a_c2w_link_to_all_three_web_bridges() {
         let mut serve = server::config::ServeConfig::for_tests(dir.path().to_path_buf());
         serve.database_url = Some(database_url.clone());
         serve.callbridge_simulator = false;
-        serve.callbridge_url = Some(cb.base_url.clone());
+        serve.callbridge_url = vec![cb.base_url.clone()];
         serve.callbridge_password = Some("cluster-secret".into());
         let app = server::Application::build(serve, Arc::new(server::clock::SystemClock))
             .await

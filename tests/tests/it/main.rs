@@ -3,6 +3,7 @@
 //! server once instead of once per file.
 
 mod admin_page;
+mod callbridge_tls;
 mod cleanup;
 mod cluster;
 mod directory;

@@ -318,6 +318,7 @@ fn Meeting(meeting: MeetingRow, lang: Lang) -> impl IntoView {
         space,
         organized_by,
         join_url,
+        live,
     } = meeting;
     let join_label = format!("{} {name}", t(lang, "meeting.join"));
     view! {
@@ -327,6 +328,7 @@ fn Meeting(meeting: MeetingRow, lang: Lang) -> impl IntoView {
             {now.then(|| view! { <span class="badge now">{t(lang, "meeting.now")}</span> })}
             <span class="space">{t(lang, "meeting.space")} {space}</span>
             <span class="organizer">{t(lang, "meeting.organized_by")} {organized_by}</span>
+            {live.map(|live| view! { <crate::meeting::Live live lang/> })}
             {join_url
                 .map(|url| {
                     view! {

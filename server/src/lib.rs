@@ -160,6 +160,7 @@ impl Application {
             join_base_url: cfg.join_base_url.clone(),
             mail,
             directory: Default::default(),
+            live: Default::default(),
         });
         let admin_slot = Arc::new(std::sync::OnceLock::new());
         let backend = web::backend::SchedulerBackend {

@@ -10,6 +10,7 @@ mod directory;
 mod faults;
 mod home;
 mod hostile;
+mod live;
 mod load;
 mod mail;
 mod occurrences;

@@ -83,7 +83,25 @@ pub struct ServeConfig {
     /// its host name (tests: the client then verifies it like a real one,
     /// with `callbridge_trust` and `callbridge_resolve`).
     #[arg(skip)]
-    pub callbridge_simulator_tls: Option<crate::callbridge::sim::SimTls>,
+    pub callbridge_simulator_tls: Option<SimulatorCert>,
+}
+
+/// A certificate for the built-in Call Bridge simulator to serve.
+#[derive(Clone)]
+pub struct SimulatorCert {
+    /// PEM, leaf first.
+    pub chain_pem: String,
+    pub key_pem: String,
+    /// The host name its URL uses (one the certificate names).
+    pub host: String,
+}
+
+impl std::fmt::Debug for SimulatorCert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatorCert")
+            .field("host", &self.host)
+            .finish()
+    }
 }
 
 impl ServeConfig {

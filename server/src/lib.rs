@@ -111,12 +111,17 @@ impl Application {
                 .map_err(callbridge::sim::SimError::from)?;
             let credentials = callbridge::sim::SimCredentials::new("scheduler", password);
             let sim = match &cfg.callbridge_simulator_tls {
-                Some(tls) => {
+                Some(cert) => {
+                    let tls = callbridge::sim::SimTls::from_pem(
+                        &cert.chain_pem,
+                        &cert.key_pem,
+                        &cert.host,
+                    )?;
                     callbridge::sim::CallBridgeSim::start_https(
                         SocketAddr::from(([127, 0, 0, 1], 0)),
                         seed,
                         credentials,
-                        tls.clone(),
+                        tls,
                     )
                     .await?
                 }
@@ -142,6 +147,9 @@ impl Application {
             let cb_config = callbridge::setup::client_config(&cfg, &stored, &store, env_password)?;
             (cb_config, None)
         };
+        if let (Some(sim), true) = (&callbridge_sim, cfg.demo) {
+            demo::start_demo_call(sim)?;
+        }
         let web_bridge_sims = match (&callbridge_sim, cfg.demo) {
             (Some(sim), true) => demo::start_web_bridges(&cfg.data_dir, sim).await?,
             _ => Vec::new(),

@@ -1029,6 +1029,17 @@ fn the_service_refuses_plain_http_off_loopback_naming_the_setting() {
     );
     assert_eq!(code, 1);
     assert!(err.starts_with("invalid Call Bridge URL: "), "{err}");
+    let (code, _, err) = server_bin(
+        dir.path(),
+        &[
+            "callbridge",
+            "server",
+            "https://api:S3cret-In-Url@cms1.example.com",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("must not carry credentials"), "{err}");
+    assert!(!err.contains("S3cret-In-Url"), "{err}");
     let store = server::admin::config::ConfigStore::new(dir.path());
     let mut cfg = store.load().unwrap();
     cfg.callbridge.servers = vec!["http://cms1.example.com".into()];

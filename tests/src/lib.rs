@@ -64,12 +64,6 @@ impl TestPki {
         static PKI: std::sync::OnceLock<TestPki> = std::sync::OnceLock::new();
         PKI.get_or_init(|| TestPki::new(&[CALLBRIDGE_HOST]))
     }
-
-    /// The simulator's TLS with this certificate, on `host`.
-    pub fn sim_tls(&self, host: &str) -> server::callbridge::sim::SimTls {
-        server::callbridge::sim::SimTls::from_pem(&self.chain_pem, &self.key_pem, host)
-            .expect("simulator TLS")
-    }
 }
 
 /// Makes `cfg` run the Call Bridge simulator over HTTPS on `host` with
@@ -84,7 +78,11 @@ pub fn callbridge_over_https(
 ) {
     let ca = dir.join("callbridge-ca.pem");
     std::fs::write(&ca, &trusted.ca_pem).expect("write the test CA");
-    cfg.callbridge_simulator_tls = Some(served.sim_tls(host));
+    cfg.callbridge_simulator_tls = Some(server::config::SimulatorCert {
+        chain_pem: served.chain_pem.clone(),
+        key_pem: served.key_pem.clone(),
+        host: host.to_string(),
+    });
     cfg.callbridge_trust = Some(ca);
     cfg.callbridge_resolve = vec![format!("{host}=127.0.0.1")];
 }

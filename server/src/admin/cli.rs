@@ -258,7 +258,20 @@ pub async fn execute(
         Command::LdapJid(mapping) => cfg.ldap.jid = mapping,
         Command::LdapAdmins(group) => cfg.ldap.admins = group,
         Command::LdapRecheck(seconds) => cfg.ldap.recheck_seconds = seconds,
-        Command::CallBridgeServers(urls) => cfg.callbridge.servers = urls,
+        Command::CallBridgeServers(urls) => {
+            for u in &urls {
+                crate::callbridge::check_url(u).map_err(|e| {
+                    CliError::Callbridge(format!(
+                        "invalid Call Bridge URL: {}",
+                        match e {
+                            crate::callbridge::CallBridgeError::Config(m) => m,
+                            other => other.to_string(),
+                        }
+                    ))
+                })?;
+            }
+            cfg.callbridge.servers = urls;
+        }
         Command::CallBridgeUsername(name) => cfg.callbridge.username = name,
         Command::CallBridgePasswordFile(file) => {
             if let Some(f) = &file {

@@ -28,21 +28,6 @@ pub async fn ensure_demo_user(db: &Db, now_ms: i64) -> Result<bool, UserError> {
     Ok(created)
 }
 
-/// The demo organizer's own space in the built-in seed.
-pub const DEMO_SPACE_ID: &str = "7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8";
-
-/// The demo's live call: two people in the demo organizer's own space, as
-/// on the Call Bridge's Active Calls page at the end of the source
-/// document; a meeting scheduled in that space shows them while it runs.
-pub fn start_demo_call(
-    cb: &crate::callbridge::sim::SimHandle,
-) -> Result<(), crate::callbridge::sim::SimError> {
-    let call = cb.start_call(DEMO_SPACE_ID)?;
-    cb.join_call(&call, "Alice Martin", "alice.martin@example.com")?;
-    cb.join_call(&call, "Bob Durand", "sip:bob.durand@partner.example")?;
-    Ok(())
-}
-
 /// How many web bridges the demo runs (the source document's three).
 pub const DEMO_WEB_BRIDGES: usize = 3;
 

@@ -147,9 +147,6 @@ impl Application {
             let cb_config = callbridge::setup::client_config(&cfg, &stored, &store, env_password)?;
             (cb_config, None)
         };
-        if let (Some(sim), true) = (&callbridge_sim, cfg.demo) {
-            demo::start_demo_call(sim)?;
-        }
         let web_bridge_sims = match (&callbridge_sim, cfg.demo) {
             (Some(sim), true) => demo::start_web_bridges(&cfg.data_dir, sim).await?,
             _ => Vec::new(),

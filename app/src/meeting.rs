@@ -80,6 +80,33 @@ fn CopyButton(text: String, label: String, lang: Lang) -> impl IntoView {
     }
 }
 
+/// A running meeting's space live on the Call Bridge: "Live now · 2
+/// participants: Alice, Bob" (home rows and the meeting page).
+#[component]
+pub fn Live(live: crate::model::LiveView, lang: Lang) -> impl IntoView {
+    let n = live.participants;
+    let count = format!(
+        "{n} {}",
+        t(
+            lang,
+            if n == 1 {
+                "meeting.participant"
+            } else {
+                "meeting.participants"
+            }
+        )
+    );
+    let names = (!live.names.is_empty()).then(|| live.names.join(", "));
+    view! {
+        <p class="live" role="status" data-participants=n.to_string()>
+            <span class="badge live-badge">{t(lang, "meeting.live")}</span>
+            " "
+            <span class="count">{count}</span>
+            {names.map(|names| view! { ": " <span class="names">{names}</span> })}
+        </p>
+    }
+}
+
 #[component]
 fn Meeting(
     m: MeetingDetails,
@@ -110,6 +137,7 @@ fn Meeting(
         deliveries,
         occurrences,
         meeting_time_zone,
+        live,
         ..
     } = m;
     let occurrences_view = (!occurrences.is_empty()).then(|| {
@@ -133,6 +161,7 @@ fn Meeting(
                 {name.clone()}
                 {now.then(|| view! { " " <span class="badge now">{t(lang, "meeting.now")}</span> })}
             </h1>
+            {live.map(|live| view! { <Live live lang/> })}
             {error.map(|message| view! { <ErrorBox message/> })}
             {confirm
                 .then(|| {

@@ -66,6 +66,18 @@ pub struct MeetingRow {
     /// 1 declined"); empty when none answered or for an attendee.
     #[serde(default)]
     pub answers: String,
+    /// Who is in its space right now (running meetings only; none when the
+    /// Call Bridge does not answer).
+    #[serde(default)]
+    pub live: Option<LiveView>,
+}
+
+/// A meeting's space live on the Call Bridge: how many are in, and who.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveView {
+    pub participants: u32,
+    /// Their names as the Call Bridge shows them (at most 20).
+    pub names: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +226,9 @@ pub struct MeetingDetails {
     /// The meeting's own zone: occurrences are moved in it.
     #[serde(default)]
     pub meeting_time_zone: String,
+    /// Who is in its space right now (see [`MeetingRow::live`]).
+    #[serde(default)]
+    pub live: Option<LiveView>,
 }
 
 /// One upcoming occurrence of a repeating meeting.

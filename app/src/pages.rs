@@ -320,6 +320,7 @@ fn Meeting(meeting: MeetingRow, lang: Lang) -> impl IntoView {
         organized_by,
         join_url,
         answers,
+        live,
     } = meeting;
     let join_label = format!("{} {name}", t(lang, "meeting.join"));
     view! {
@@ -330,6 +331,7 @@ fn Meeting(meeting: MeetingRow, lang: Lang) -> impl IntoView {
             <span class="space">{t(lang, "meeting.space")} {space}</span>
             <span class="organizer">{t(lang, "meeting.organized_by")} {organized_by}</span>
             {(!answers.is_empty()).then(|| view! { <span class="answers">{answers}</span> })}
+            {live.map(|live| view! { <crate::meeting::Live live lang/> })}
             {join_url
                 .map(|url| {
                     view! {

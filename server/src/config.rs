@@ -41,19 +41,35 @@ pub struct ServeConfig {
     #[arg(long, env = "SCHEDULER_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// The Call Bridge API on this host. Unset: `https://127.0.0.1:443`, or
-    /// the built-in simulator in demo mode.
-    #[arg(long, env = "SCHEDULER_CALLBRIDGE_URL")]
-    pub callbridge_url: Option<String>,
+    /// The Call Bridge API: `https://cms1.example.com:445` (any host; plain
+    /// `http://` only on loopback). Several, comma-separated, for the Call
+    /// Bridges of a cluster, the preferred first. Unset: `scheduler
+    /// callbridge server`, else `https://127.0.0.1:443`, or the built-in
+    /// simulator in demo mode.
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_URL", value_delimiter = ',')]
+    pub callbridge_url: Vec<String>,
 
-    /// The Call Bridge API user; its password comes from the environment
-    /// variable SCHEDULER_CALLBRIDGE_PASSWORD only.
-    #[arg(
-        long,
-        env = "SCHEDULER_CALLBRIDGE_USERNAME",
-        default_value = "scheduler"
-    )]
-    pub callbridge_username: String,
+    /// The Call Bridge API user (unset: `scheduler callbridge username`,
+    /// else `scheduler`). Its password is never on the command line: it
+    /// comes from SCHEDULER_CALLBRIDGE_PASSWORD or a password file.
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_USERNAME")]
+    pub callbridge_username: Option<String>,
+
+    /// A file holding the Call Bridge API password, readable by the
+    /// service user only (unset: `scheduler callbridge password-file`).
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_PASSWORD_FILE")]
+    pub callbridge_password_file: Option<PathBuf>,
+
+    /// PEM certificates the Call Bridge's certificate must chain to (unset:
+    /// `scheduler callbridge trust`, else the system's roots).
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_TRUST")]
+    pub callbridge_trust: Option<PathBuf>,
+
+    /// `host=address`: resolve this Call Bridge host name to this address
+    /// without DNS (tests and labs; the certificate is still checked
+    /// against the host name). Comma-separated for several.
+    #[arg(long, env = "SCHEDULER_CALLBRIDGE_RESOLVE", value_delimiter = ',')]
+    pub callbridge_resolve: Vec<String>,
 
     /// Run the built-in Call Bridge simulator (seeded with the source
     /// document's objects) and talk to it.
@@ -75,9 +91,33 @@ pub struct ServeConfig {
     pub demo: bool,
 
     /// The Call Bridge API password when set by code (tests); otherwise it
-    /// comes from SCHEDULER_CALLBRIDGE_PASSWORD.
+    /// comes from SCHEDULER_CALLBRIDGE_PASSWORD or a password file.
     #[arg(skip)]
     pub callbridge_password: Option<String>,
+
+    /// Serve the built-in simulator over HTTPS with this certificate, on
+    /// its host name (tests: the client then verifies it like a real one,
+    /// with `callbridge_trust` and `callbridge_resolve`).
+    #[arg(skip)]
+    pub callbridge_simulator_tls: Option<SimulatorCert>,
+}
+
+/// A certificate for the built-in Call Bridge simulator to serve.
+#[derive(Clone)]
+pub struct SimulatorCert {
+    /// PEM, leaf first.
+    pub chain_pem: String,
+    pub key_pem: String,
+    /// The host name its URL uses (one the certificate names).
+    pub host: String,
+}
+
+impl std::fmt::Debug for SimulatorCert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatorCert")
+            .field("host", &self.host)
+            .finish()
+    }
 }
 
 impl ServeConfig {
@@ -89,7 +129,7 @@ impl ServeConfig {
 
     /// Should this process run the Call Bridge simulator?
     pub fn uses_simulator(&self) -> bool {
-        self.callbridge_simulator || (self.demo && self.callbridge_url.is_none())
+        self.callbridge_simulator || (self.demo && self.callbridge_url.is_empty())
     }
 
     /// A configuration for tests: a fresh data directory, port 0, the simulator.
@@ -102,13 +142,17 @@ impl ServeConfig {
             secure_cookies: false,
             join_base_url: "https://join.example.com".into(),
             public_url: None,
-            callbridge_url: None,
-            callbridge_username: "scheduler".into(),
+            callbridge_url: Vec::new(),
+            callbridge_username: None,
+            callbridge_password_file: None,
+            callbridge_trust: None,
+            callbridge_resolve: Vec::new(),
             callbridge_simulator: true,
             callbridge_seed: None,
             demo: false,
             callbridge_password: None,
             metrics_listen: None,
+            callbridge_simulator_tls: None,
         }
     }
 }

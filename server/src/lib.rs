@@ -51,9 +51,14 @@ pub enum StartError {
     Simulator(#[from] callbridge::sim::SimError),
     #[error("bad Call Bridge configuration: {0}")]
     CallBridge(#[from] callbridge::CallBridgeError),
+    #[error("bad Call Bridge setting {0}")]
+    CallBridgeSetting(#[from] callbridge::setup::SetupError),
     #[error("the demo web bridges could not start: {0}")]
     DemoWebBridges(#[from] demo::DemoBridgeError),
 }
+
+/// How often each Call Bridge is asked for its status.
+pub const CALLBRIDGE_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A built, bound, not yet running scheduler.
 pub struct Application {
@@ -121,26 +126,45 @@ impl Application {
             let seed = match &cfg.callbridge_seed {
                 Some(file) => callbridge::sim::Seed::from_file(file),
                 None => callbridge::sim::Seed::source_document(),
+            }
+            .map_err(callbridge::sim::SimError::from)?;
+            let credentials = callbridge::sim::SimCredentials::new("scheduler", password);
+            let sim = match &cfg.callbridge_simulator_tls {
+                Some(cert) => {
+                    let tls = callbridge::sim::SimTls::from_pem(
+                        &cert.chain_pem,
+                        &cert.key_pem,
+                        &cert.host,
+                    )?;
+                    callbridge::sim::CallBridgeSim::start_https(
+                        SocketAddr::from(([127, 0, 0, 1], 0)),
+                        seed,
+                        credentials,
+                        tls,
+                    )
+                    .await?
+                }
+                None => callbridge::sim::CallBridgeSim::start(seed, credentials).await?,
             };
-            let sim = callbridge::sim::CallBridgeSim::start(
-                seed.map_err(callbridge::sim::SimError::from)?,
-                callbridge::sim::SimCredentials::new("scheduler", password),
-            )
-            .await?;
             tracing::info!("Call Bridge simulator listening on {}", sim.base_url);
-            (sim.client_config(), Some(sim))
+            let mut cb_config = sim.client_config();
+            if let Some(trust) = &cfg.callbridge_trust {
+                cb_config.tls = callbridge::TlsOptions::with_trust_bundle_file(trust)?;
+            }
+            cb_config.resolve = callbridge::setup::resolve_overrides(&cfg.callbridge_resolve)?;
+            (cb_config, Some(sim))
         } else {
-            let password = cfg.callbridge_password.clone().unwrap_or_else(|| {
-                std::env::var("SCHEDULER_CALLBRIDGE_PASSWORD").unwrap_or_default()
-            });
-            let url = cfg
-                .callbridge_url
-                .clone()
-                .unwrap_or_else(|| callbridge::DEFAULT_BASE_URL.to_string());
-            (
-                callbridge::CallBridgeConfig::new(url, cfg.callbridge_username.clone(), password),
-                None,
-            )
+            let store = admin::config::ConfigStore::new(&cfg.data_dir);
+            let stored = store
+                .load()
+                .map_err(|e| callbridge::setup::SetupError {
+                    setting: admin::config::CONFIG_FILE.to_string(),
+                    message: e.to_string(),
+                })?
+                .callbridge;
+            let env_password = std::env::var(callbridge::setup::PASSWORD_ENV).ok();
+            let cb_config = callbridge::setup::client_config(&cfg, &stored, &store, env_password)?;
+            (cb_config, None)
         };
         let web_bridge_sims = match (&callbridge_sim, cfg.demo) {
             (Some(sim), true) => demo::start_web_bridges(&cfg.data_dir, sim).await?,
@@ -166,6 +190,7 @@ impl Application {
             join_base_url: cfg.join_base_url.clone(),
             mail,
             directory: Default::default(),
+            live: Default::default(),
         });
         let admin_slot = Arc::new(std::sync::OnceLock::new());
         let backend = web::backend::SchedulerBackend {
@@ -191,6 +216,7 @@ impl Application {
         let router = web::router(state.clone());
         let admin = admin::Admin::bind(&cfg.data_dir, router.clone(), &state.db).await?;
         let _ = admin_slot.set(admin.handle());
+        admin.handle().set_callbridge((*state.meetings.cb).clone());
         Ok(Self {
             listener,
             metrics_listener,
@@ -239,6 +265,14 @@ impl Application {
             self.state.clock.clone(),
             node,
         ));
+        // Each Call Bridge's state and version, and the first one back in
+        // use once it recovers.
+        let (stop_probe, probe_stopped) = tokio::sync::watch::channel(false);
+        let probe = tokio::spawn(
+            (*self.state.meetings.cb)
+                .clone()
+                .watch(CALLBRIDGE_PROBE_EVERY, probe_stopped),
+        );
         // Half-made spaces of a node that died mid-creation.
         let recover = tokio::spawn(jobs::recover::run_periodic(
             self.state.db.clone(),
@@ -273,6 +307,8 @@ impl Application {
         if let Some(metrics) = metrics {
             metrics.abort();
         }
+        let _ = stop_probe.send(true);
+        let _ = probe.await;
         admin.shutdown().await;
         let _ = stop_mail.send(true);
         if let Err(e) = mail_worker.await {

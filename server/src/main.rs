@@ -370,9 +370,14 @@ async fn serve(
     log_format: server::admin::logging::LogFormat,
 ) -> anyhow::Result<()> {
     let demo = cfg.demo;
-    let app = Application::build(cfg, Arc::new(SystemClock))
-        .await
-        .context("the scheduler could not start")?;
+    let app = match Application::build(cfg, Arc::new(SystemClock)).await {
+        Ok(app) => app,
+        Err(e) => {
+            // One line, naming the setting when a setting is the cause.
+            eprintln!("the scheduler could not start: {e}");
+            std::process::exit(1);
+        }
+    };
     app.admin.set_log_reload(log_reload);
     let url = format!("http://{}", app.addr);
     tracing::info!("CmsWebSchedulerApplication - Started, listening on {url}");

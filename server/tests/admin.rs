@@ -770,8 +770,33 @@ async fn running_service_answers_on_its_control_socket_and_serves_https() {
         let _ = stopped.await;
     }));
 
+    // The Call Bridge (the simulator) is probed at start: in use, UP, its version.
+    let mut text = ok(&ctx, &["status"]).await;
+    for _ in 0..50 {
+        if text.contains(" UP since ") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text = ok(&ctx, &["status"]).await;
+    }
+    let mut status = lines(&text);
+    let cb: Vec<&&str> = status
+        .iter()
+        .filter(|l| l.contains("Call Bridge") || l.contains("callbridge"))
+        .collect();
+    assert_eq!(cb.len(), 2, "{status:?}");
+    assert!(
+        cb[0].starts_with("Call Bridge http://127.0.0.1:"),
+        "{status:?}"
+    );
+    assert!(cb[0].ends_with(" in use (1 configured)"), "{status:?}");
+    assert!(
+        cb[1].contains(" UP since ") && cb[1].contains(", version "),
+        "{status:?}"
+    );
+    status.retain(|l| !l.contains("Call Bridge") && !l.contains("callbridge"));
     assert_eq!(
-        lines(&ok(&ctx, &["status"]).await),
+        status,
         [
             "Status: disabled",
             "Running",
@@ -809,7 +834,8 @@ async fn running_service_answers_on_its_control_socket_and_serves_https() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let status = lines(&status);
+    let mut status = lines(&status);
+    status.retain(|l| !l.contains("Call Bridge") && !l.contains("callbridge"));
     assert_eq!(
         status[..5],
         [
@@ -946,4 +972,126 @@ async fn stale_socket_is_replaced_and_public_plain_listen_refused() {
         .expect("must refuse")
         .to_string();
     assert!(err.contains("not a loopback address"), "{err}");
+}
+
+/// `server serve` with a Call Bridge setting it must refuse: exit 1, one
+/// line naming the setting, nothing served, no secret printed.
+fn serve_refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = Process::new(env!("CARGO_BIN_EXE_server"));
+    cmd.arg("serve")
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("SCHEDULER_CALLBRIDGE_URL")
+        .env_remove("SCHEDULER_CALLBRIDGE_PASSWORD")
+        .env("RUST_LOG", "off");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
+#[test]
+fn the_service_refuses_plain_http_off_loopback_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = serve_refused(
+        dir.path(),
+        &["--callbridge-url", "http://cms1.example.com:80"],
+        &[],
+    );
+    assert!(
+        err.contains(
+            "--callbridge-url (SCHEDULER_CALLBRIDGE_URL): http://cms1.example.com:80 is plain http"
+        ),
+        "{err}"
+    );
+    let err = serve_refused(
+        dir.path(),
+        &[],
+        &[(
+            "SCHEDULER_CALLBRIDGE_URL",
+            "https://cms1.example.com:445,http://10.0.0.2",
+        )],
+    );
+    assert!(err.contains("SCHEDULER_CALLBRIDGE_URL"), "{err}");
+    assert!(err.contains("10.0.0.2"), "{err}");
+    // Through the stored configuration, named as its command.
+    let (code, _, err) = server_bin(
+        dir.path(),
+        &["callbridge", "server", "http://cms1.example.com"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.starts_with("invalid Call Bridge URL: "), "{err}");
+    let (code, _, err) = server_bin(
+        dir.path(),
+        &[
+            "callbridge",
+            "server",
+            "https://api:S3cret-In-Url@cms1.example.com",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("must not carry credentials"), "{err}");
+    assert!(!err.contains("S3cret-In-Url"), "{err}");
+    let store = server::admin::config::ConfigStore::new(dir.path());
+    let mut cfg = store.load().unwrap();
+    cfg.callbridge.servers = vec!["http://cms1.example.com".into()];
+    store.save(&cfg).unwrap();
+    let err = serve_refused(dir.path(), &[], &[]);
+    assert!(err.contains("scheduler callbridge server: "), "{err}");
+}
+
+#[test]
+fn a_readable_password_file_is_refused_and_the_password_never_shows() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pw = d.join("cb.pw");
+    std::fs::write(&pw, "Secr3t-CB-Pw\n").unwrap();
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (code, out, err) = server_bin(d, &["callbridge", "password-file", "cb.pw"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("group or others"), "{err}");
+    let err = serve_refused(
+        d,
+        &["--callbridge-url", "https://cms1.example.com:445"],
+        &[("SCHEDULER_CALLBRIDGE_PASSWORD_FILE", pw.to_str().unwrap())],
+    );
+    assert!(
+        err.contains("--callbridge-password-file (SCHEDULER_CALLBRIDGE_PASSWORD_FILE): "),
+        "{err}"
+    );
+    assert!(!err.contains("Secr3t-CB-Pw"));
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for words in [
+        &[
+            "callbridge",
+            "server",
+            "https://cms1.example.com:445",
+            "https://cms2.example.com:445",
+        ][..],
+        &["callbridge", "username", "schedapi"],
+        &["callbridge", "password-file", "cb.pw"],
+    ] {
+        let (code, _, err) = server_bin(d, words);
+        assert_eq!(code, 0, "{words:?}: {err}");
+    }
+    let (code, out, _) = server_bin(d, &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Call Bridge Servers"), "{out}");
+    assert!(out.contains("https://cms2.example.com:445"), "{out}");
+    assert!(
+        out.contains("Call Bridge Password            : from file cb.pw"),
+        "{out}"
+    );
+    assert!(!out.contains("Secr3t-CB-Pw"));
+    let (_, out, _) = server_bin(d, &["status"]);
+    assert!(!out.contains("Secr3t-CB-Pw"));
 }

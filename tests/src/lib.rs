@@ -27,6 +27,69 @@ pub const PASSWORD: &str = "correct horse battery";
 /// The JID of the Call Bridge simulator's demo user (the seed's).
 pub const DEMO_JID: &str = "demo@example.com";
 
+/// The host name the Call Bridge simulator serves HTTPS on in the suite;
+/// the scheduler resolves it to 127.0.0.1 (`--callbridge-resolve`) and
+/// checks the certificate against it.
+pub const CALLBRIDGE_HOST: &str = "cms.test";
+
+/// A test CA and a server certificate it issued, as PEM.
+pub struct TestPki {
+    pub ca_pem: String,
+    pub chain_pem: String,
+    pub key_pem: String,
+}
+
+impl TestPki {
+    /// A new CA and a certificate it signs for `names`.
+    pub fn new(names: &[&str]) -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+        let mut p = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.distinguished_name
+            .push(DnType::CommonName, "Scheduler test suite CA");
+        let ca = CertifiedIssuer::self_signed(p, KeyPair::generate().expect("CA key"))
+            .expect("CA certificate");
+        let key = KeyPair::generate().expect("server key");
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let cert = CertificateParams::new(names)
+            .expect("server params")
+            .signed_by(&key, &ca)
+            .expect("server certificate");
+        Self {
+            ca_pem: ca.pem(),
+            chain_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
+    /// The suite's: one CA for the whole run, a certificate for `cms.test`.
+    pub fn suite() -> &'static TestPki {
+        static PKI: std::sync::OnceLock<TestPki> = std::sync::OnceLock::new();
+        PKI.get_or_init(|| TestPki::new(&[CALLBRIDGE_HOST]))
+    }
+}
+
+/// Makes `cfg` run the Call Bridge simulator over HTTPS on `host` with
+/// `served`'s certificate, and the scheduler trust `trusted`'s CA (written
+/// to `dir`) and resolve `host` to 127.0.0.1.
+pub fn callbridge_over_https(
+    cfg: &mut ServeConfig,
+    dir: &std::path::Path,
+    served: &TestPki,
+    trusted: &TestPki,
+    host: &str,
+) {
+    let ca = dir.join("callbridge-ca.pem");
+    std::fs::write(&ca, &trusted.ca_pem).expect("write the test CA");
+    cfg.callbridge_simulator_tls = Some(server::config::SimulatorCert {
+        chain_pem: served.chain_pem.clone(),
+        key_pem: served.key_pem.clone(),
+        host: host.to_string(),
+    });
+    cfg.callbridge_trust = Some(ca);
+    cfg.callbridge_resolve = vec![format!("{host}=127.0.0.1")];
+}
+
 /// The seed's template `CoSpaceTemp-Scheduler` on the Call Bridge simulator.
 pub const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
 
@@ -111,6 +174,9 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut cfg = ServeConfig::for_tests(dir.path().to_path_buf());
         cfg.database_url = database_url;
+        // The real TLS path: verified HTTPS on a host name, not an IP.
+        let pki = TestPki::suite();
+        callbridge_over_https(&mut cfg, dir.path(), pki, pki, CALLBRIDGE_HOST);
         if let Some(site_root) = site_root {
             cfg.site_root = site_root.display().to_string();
         }
@@ -149,6 +215,13 @@ impl TestApp {
     /// data directory.
     pub async fn another_node(&self) -> Self {
         Self::spawn_on(Some(self.database_url.clone())).await
+    }
+
+    /// A Call Bridge client configuration like the server's own: the
+    /// simulator over verified HTTPS (its URL, the test CA, `cms.test`
+    /// resolved to 127.0.0.1).
+    pub fn callbridge_config(&self) -> server::callbridge::CallBridgeConfig {
+        self.meetings.cb.config().clone()
     }
 
     /// The server's data directory (scheduler.json lives there).

@@ -101,6 +101,8 @@ pub enum CliError {
     },
     #[error("{0}")]
     Password(String),
+    #[error("{0}")]
+    Callbridge(String),
     #[error("the scheduler service is not running")]
     NotRunning,
     #[error(transparent)]
@@ -256,6 +258,37 @@ pub async fn execute(
         Command::LdapJid(mapping) => cfg.ldap.jid = mapping,
         Command::LdapAdmins(group) => cfg.ldap.admins = group,
         Command::LdapRecheck(seconds) => cfg.ldap.recheck_seconds = seconds,
+        Command::CallBridgeServers(urls) => {
+            for u in &urls {
+                crate::callbridge::check_url(u).map_err(|e| {
+                    CliError::Callbridge(format!(
+                        "invalid Call Bridge URL: {}",
+                        match e {
+                            crate::callbridge::CallBridgeError::Config(m) => m,
+                            other => other.to_string(),
+                        }
+                    ))
+                })?;
+            }
+            cfg.callbridge.servers = urls;
+        }
+        Command::CallBridgeUsername(name) => cfg.callbridge.username = name,
+        Command::CallBridgePasswordFile(file) => {
+            if let Some(f) = &file {
+                crate::callbridge::read_password_file(&store.resolve(f))
+                    .map_err(|e| CliError::Callbridge(e.to_string()))?;
+            }
+            cfg.callbridge.password_file = file;
+        }
+        Command::CallBridgeTrust(bundle) => {
+            if let Some(b) = &bundle {
+                readable(store, b)?;
+                let tls = crate::callbridge::TlsOptions::with_trust_bundle_file(&store.resolve(b))
+                    .map_err(|e| CliError::Callbridge(e.to_string()))?;
+                crate::callbridge::setup::check_bundle(&tls).map_err(CliError::Callbridge)?;
+            }
+            cfg.callbridge.trust = bundle;
+        }
         Command::TimedLogging { subsystem, seconds } => {
             if seconds == 0 {
                 cfg.timed_logging.remove(&subsystem);
@@ -370,6 +403,7 @@ pub fn status_lines(st: &ServiceStatus) -> Vec<String> {
         (false, _) => "C2W not configured".to_owned(),
     });
     lines.extend(st.c2w.links.iter().map(link_line));
+    lines.extend(callbridge_lines(&st.callbridges));
     lines.push(
         if st.email_configured {
             "Email server configured"
@@ -380,6 +414,33 @@ pub fn status_lines(st: &ServiceStatus) -> Vec<String> {
     );
     if let Some(e) = &st.config_error {
         lines.push(format!("Configuration not applied: {e}"));
+    }
+    lines
+}
+
+/// `Call Bridge <url> in use`, then one line per Call Bridge: its state
+/// since when, its software version, its last error.
+pub fn callbridge_lines(nodes: &[crate::callbridge::NodeReport]) -> Vec<String> {
+    let Some(current) = nodes.iter().find(|n| n.in_use) else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!(
+        "Call Bridge {} in use ({} configured)",
+        current.url,
+        nodes.len()
+    )];
+    for n in nodes {
+        let mut line = format!("  callbridge {} {}", n.url, n.state.word());
+        if let Some(since) = n.since {
+            line.push_str(&format!(" since {}", since.format("%Y-%m-%d %H:%M:%S UTC")));
+        }
+        if let Some(v) = &n.software_version {
+            line.push_str(&format!(", version {}", super::words::clean(v)));
+        }
+        if let Some(e) = &n.last_error {
+            line.push_str(&format!(", last error: {}", super::words::clean(e)));
+        }
+        lines.push(line);
     }
     lines
 }
@@ -535,6 +596,7 @@ mod tests {
             timed_logging: vec![],
             log_control: true,
             config_error: None,
+            callbridges: Vec::new(),
         }
     }
 
@@ -613,6 +675,44 @@ mod tests {
             ]
         );
         assert_eq!(lines[9], "Email server not configured");
+    }
+
+    #[test]
+    fn status_lists_the_call_bridges_and_the_one_in_use() {
+        use crate::callbridge::{NodeReport, NodeState};
+        let since = chrono::DateTime::parse_from_rfc3339("2026-11-25T21:00:00Z")
+            .unwrap()
+            .to_utc();
+        let mut st = status();
+        st.callbridges = vec![
+            NodeReport {
+                url: "https://cms1.example.com:445".into(),
+                in_use: false,
+                state: NodeState::Down,
+                since: Some(since),
+                software_version: Some("3.3.0".into()),
+                last_error: Some(
+                    "the Call Bridge is busy (503), gave up after 1 attempt(s)".into(),
+                ),
+            },
+            NodeReport {
+                url: "https://cms2.example.com:445".into(),
+                in_use: true,
+                state: NodeState::Up,
+                since: Some(since),
+                software_version: Some("3.3.0".into()),
+                last_error: None,
+            },
+        ];
+        let lines = status_lines(&st);
+        assert_eq!(
+            lines[5..8],
+            [
+                "Call Bridge https://cms2.example.com:445 in use (2 configured)",
+                "  callbridge https://cms1.example.com:445 DOWN since 2026-11-25 21:00:00 UTC, version 3.3.0, last error: the Call Bridge is busy (503), gave up after 1 attempt(s)",
+                "  callbridge https://cms2.example.com:445 UP since 2026-11-25 21:00:00 UTC, version 3.3.0",
+            ]
+        );
     }
 
     #[test]

@@ -341,6 +341,56 @@ impl LdapConfig {
     }
 }
 
+/// The Call Bridge API (`scheduler callbridge ...`, docs/callbridge.md).
+/// The service's own flags and environment, when given, come first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallBridgeSettings {
+    /// `https://host:port` URLs of the cluster's Call Bridges, preferred first.
+    pub servers: Vec<String>,
+    /// The API user (a CMS user with the `api` role).
+    pub username: Option<String>,
+    /// A file holding its password, readable by the service user only.
+    pub password_file: Option<String>,
+    /// PEM certificates the Call Bridges' certificates must chain to;
+    /// none: the system's roots.
+    pub trust: Option<String>,
+}
+
+impl CallBridgeSettings {
+    fn show_rows(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "Call Bridge Servers",
+                if self.servers.is_empty() {
+                    "none".into()
+                } else {
+                    clean(&self.servers.join(" "))
+                },
+            ),
+            (
+                "Call Bridge Username",
+                self.username
+                    .as_deref()
+                    .map_or_else(|| "none".into(), clean),
+            ),
+            (
+                "Call Bridge Password",
+                match &self.password_file {
+                    Some(f) => format!("from file {}", clean(f)),
+                    None => "from the service's environment".into(),
+                },
+            ),
+            (
+                "Call Bridge Trust bundle",
+                self.trust
+                    .as_deref()
+                    .map_or_else(|| "none (the system's roots)".into(), clean),
+            ),
+        ]
+    }
+}
+
 /// Everything the `scheduler` commands configure on one node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -351,6 +401,7 @@ pub struct SchedulerConfig {
     pub c2w: C2wConfig,
     pub email: EmailConfig,
     pub ldap: LdapConfig,
+    pub callbridge: CallBridgeSettings,
     /// Subsystems whose logging is raised to debug, and until when.
     pub timed_logging: BTreeMap<Subsystem, DateTime<Utc>>,
 }
@@ -364,6 +415,7 @@ impl Default for SchedulerConfig {
             c2w: C2wConfig::default(),
             email: EmailConfig::default(),
             ldap: LdapConfig::default(),
+            callbridge: CallBridgeSettings::default(),
             timed_logging: BTreeMap::new(),
         }
     }
@@ -435,6 +487,9 @@ impl SchedulerConfig {
         ];
         if self.ldap != LdapConfig::default() {
             rows.extend(self.ldap.show_rows());
+        }
+        if self.callbridge != CallBridgeSettings::default() {
+            rows.extend(self.callbridge.show_rows());
         }
         aligned(&rows)
     }
@@ -681,6 +736,36 @@ mod tests {
         );
         assert!(!lines.join("\n").contains("hunter2"));
         assert!(!format!("{cfg:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn show_lists_the_call_bridge_once_set() {
+        let mut cfg = full();
+        assert!(!cfg.show_lines().join("\n").contains("Call Bridge"));
+        cfg.callbridge.servers = vec![
+            "https://cms1.example.com:445".into(),
+            "https://cms2.example.com:445".into(),
+        ];
+        cfg.callbridge.username = Some("schedapi".into());
+        let lines = cfg.show_lines();
+        let tail: Vec<&str> = lines[lines.len() - 4..]
+            .iter()
+            .map(|l| l.as_str())
+            .collect();
+        assert_eq!(
+            tail,
+            [
+                "Call Bridge Servers             : https://cms1.example.com:445 https://cms2.example.com:445",
+                "Call Bridge Username            : schedapi",
+                "Call Bridge Password            : from the service's environment",
+                "Call Bridge Trust bundle        : none (the system's roots)",
+            ]
+        );
+        cfg.callbridge.password_file = Some("cb.pw".into());
+        cfg.callbridge.trust = Some("cms-ca.pem".into());
+        let lines = cfg.show_lines();
+        assert!(lines.contains(&"Call Bridge Password            : from file cb.pw".to_string()));
+        assert!(lines.contains(&"Call Bridge Trust bundle        : cms-ca.pem".to_string()));
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub struct ServiceStatus {
     /// Why the configuration file could not be read at the last (re)start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_error: Option<String>,
+    /// Each Call Bridge the service talks to, the one in use marked.
+    #[serde(default)]
+    pub callbridges: Vec<crate::callbridge::NodeReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -31,6 +31,11 @@ pub enum HttpsError {
         name = super::words::quote(.name)
     )]
     UnknownInterface { name: String, known: String },
+    #[error(
+        "interface {letter} maps to no interface of this host ({known}); give a Linux interface name or an IP address",
+        letter = super::words::quote(.letter)
+    )]
+    NoSuchLetter { letter: String, known: String },
     #[error("interface {} has no usable address", super::words::quote(.0))]
     NoAddress(String),
     #[error("cannot list the network interfaces: {0}")]
@@ -46,13 +51,59 @@ pub enum HttpsError {
     },
 }
 
-/// The address to bind for an interface name or an IP literal: the
-/// interface's first IPv4 address, else its first global IPv6 address.
+/// The CMS interface names, `a` to `d`.
+pub const INTERFACE_LETTERS: [&str; 4] = ["a", "b", "c", "d"];
+
+/// The Linux interface a CMS letter stands for: the non-loopback
+/// interfaces sorted by name, `a` the first, `b` the second... `None` for a
+/// word that is not a letter `a`-`d`; an error for a letter past the last
+/// interface.
+pub fn letter_interface(letter: &str, names: &[&str]) -> Option<Result<String, HttpsError>> {
+    let index = INTERFACE_LETTERS.iter().position(|l| *l == letter)?;
+    let mut sorted: Vec<&str> = names.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    Some(match sorted.get(index) {
+        Some(n) => Ok((*n).to_owned()),
+        None => Err(HttpsError::NoSuchLetter {
+            letter: letter.to_owned(),
+            known: if sorted.is_empty() {
+                "this host has no interface but loopback".into()
+            } else {
+                sorted
+                    .iter()
+                    .zip(INTERFACE_LETTERS)
+                    .map(|(n, l)| format!("{l} = {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        }),
+    })
+}
+
+/// The address to bind for an interface name (a Linux name, or a CMS
+/// letter `a`-`d` when no interface has that name, see
+/// [`letter_interface`]) or an IP literal: the interface's first IPv4
+/// address, else its first global IPv6 address.
 pub fn resolve_interface(name: &str) -> Result<IpAddr, HttpsError> {
     if let Ok(ip) = name.parse::<IpAddr>() {
         return Ok(ip);
     }
     let interfaces = if_addrs::get_if_addrs().map_err(HttpsError::Interfaces)?;
+    let name = if interfaces.iter().any(|i| i.name == name) {
+        name.to_owned()
+    } else {
+        let others: Vec<&str> = interfaces
+            .iter()
+            .filter(|i| !i.is_loopback())
+            .map(|i| i.name.as_str())
+            .collect();
+        match letter_interface(name, &others) {
+            Some(mapped) => mapped?,
+            None => name.to_owned(),
+        }
+    };
+    let name = name.as_str();
     let ips: Vec<IpAddr> = interfaces
         .iter()
         .filter(|i| i.name == name)
@@ -274,6 +325,51 @@ mod tests {
             resolve_interface("::1").unwrap(),
             "::1".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn letters_map_to_the_non_loopback_interfaces_sorted_by_name() {
+        let names = ["eth1", "ens3", "eth0", "eth0"];
+        let map = |l: &str| letter_interface(l, &names).map(|r| r.map_err(|e| e.to_string()));
+        assert_eq!(map("a"), Some(Ok("ens3".into())));
+        assert_eq!(map("b"), Some(Ok("eth0".into())));
+        assert_eq!(map("c"), Some(Ok("eth1".into())));
+        let err = map("d").unwrap().unwrap_err();
+        assert_eq!(
+            err,
+            "interface 'd' maps to no interface of this host (a = ens3, b = eth0, c = eth1); give a Linux interface name or an IP address"
+        );
+        assert_eq!(map("e"), None);
+        assert_eq!(map("eth0"), None);
+        let err = letter_interface("a", &[]).unwrap().unwrap_err().to_string();
+        assert!(err.contains("no interface but loopback"), "{err}");
+    }
+
+    #[test]
+    fn a_letter_resolves_on_this_host_like_its_interface() {
+        let interfaces = if_addrs::get_if_addrs().unwrap();
+        let mut others: Vec<&str> = interfaces
+            .iter()
+            .filter(|i| !i.is_loopback())
+            .map(|i| i.name.as_str())
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        if INTERFACE_LETTERS
+            .iter()
+            .any(|l| interfaces.iter().any(|i| i.name == *l))
+        {
+            return; // a Linux name wins over a letter: nothing to compare
+        }
+        match others.first() {
+            Some(first) => {
+                assert_eq!(resolve_interface("a").ok(), resolve_interface(first).ok())
+            }
+            None => assert!(resolve_interface("a").is_err()),
+        }
+        if let Some(letter) = INTERFACE_LETTERS.get(others.len()) {
+            assert!(resolve_interface(letter).is_err());
+        }
     }
 
     #[test]

@@ -56,6 +56,14 @@ Usage:
   scheduler ldap admins <group dn>
   scheduler ldap admins none
   scheduler ldap recheck <seconds>
+  scheduler callbridge server <url> [<url> ...]
+  scheduler callbridge server none
+  scheduler callbridge username <api user>
+  scheduler callbridge username none
+  scheduler callbridge password-file <file>
+  scheduler callbridge password-file none
+  scheduler callbridge trust <bundle>
+  scheduler callbridge trust none
   scheduler timedLogging
   scheduler timedLogging (webBridge|api|email) <time>
   scheduler enable
@@ -66,7 +74,7 @@ Usage:
 
 /// The one-line hint printed for an unknown command.
 pub const USAGE_HINT: &str =
-    "scheduler [https|c2w|email|ldap|timedLogging|enable|disable|restart|status] ...; \
+    "scheduler [https|c2w|email|ldap|callbridge|timedLogging|enable|disable|restart|status] ...; \
                               `scheduler help` lists every command";
 
 const USAGE_HTTPS: &str =
@@ -104,6 +112,12 @@ const USAGE_LDAP_JID: &str =
     "scheduler ldap jid <mapping such as $sAMAccountName$@example.com> | none";
 const USAGE_LDAP_ADMINS: &str = "scheduler ldap admins <group dn> | none";
 const USAGE_LDAP_RECHECK: &str = "scheduler ldap recheck <seconds>";
+
+const USAGE_CALLBRIDGE: &str = "scheduler callbridge [server|username|password-file|trust] ...";
+const USAGE_CALLBRIDGE_SERVER: &str = "scheduler callbridge server <url> [<url> ...] | none";
+const USAGE_CALLBRIDGE_USERNAME: &str = "scheduler callbridge username <api user> | none";
+const USAGE_CALLBRIDGE_PASSWORD_FILE: &str = "scheduler callbridge password-file <file> | none";
+const USAGE_CALLBRIDGE_TRUST: &str = "scheduler callbridge trust <bundle> | none";
 
 /// The re-check interval's bounds, in seconds.
 pub const LDAP_RECHECK_MIN_SECS: u32 = 10;
@@ -156,6 +170,12 @@ pub enum Command {
     LdapJid(Option<String>),
     LdapAdmins(Option<String>),
     LdapRecheck(u32),
+    /// Call Bridge API URLs, the preferred first; empty for `none`.
+    CallBridgeServers(Vec<String>),
+    CallBridgeUsername(Option<String>),
+    /// The password is read from this file by the service, never typed here.
+    CallBridgePasswordFile(Option<String>),
+    CallBridgeTrust(Option<String>),
     TimedLoggingShow,
     /// `seconds == 0` stops it.
     TimedLogging {
@@ -214,6 +234,8 @@ pub enum ParseError {
         word: String,
         expected: &'static str,
     },
+    #[error("invalid Call Bridge URL: {0}")]
+    CallBridgeUrl(String),
     #[error(
         "invalid time {}: expected a number of seconds from 0 to {MAX_TIMED_LOGGING_SECS}",
         quote(.0)
@@ -230,6 +252,7 @@ pub fn parse(words: &[&str]) -> Result<Command, ParseError> {
         ["c2w", rest @ ..] => parse_c2w(rest),
         ["email", rest @ ..] => parse_email(rest),
         ["ldap", rest @ ..] => parse_ldap(rest),
+        ["callbridge", rest @ ..] => parse_callbridge(rest),
         ["timedLogging"] => Ok(Command::TimedLoggingShow),
         ["timedLogging", subsystem, time] => Ok(Command::TimedLogging {
             subsystem: subsystem_word(subsystem)?,
@@ -371,6 +394,47 @@ fn parse_ldap(rest: &[&str]) -> Result<Command, ParseError> {
         ["recheck", secs] => Ok(Command::LdapRecheck(recheck_seconds(secs)?)),
         ["recheck", ..] => Err(ParseError::Usage(USAGE_LDAP_RECHECK)),
         _ => Err(ParseError::Usage(USAGE_LDAP)),
+    }
+}
+
+fn parse_callbridge(rest: &[&str]) -> Result<Command, ParseError> {
+    match rest {
+        ["server", "none"] => Ok(Command::CallBridgeServers(Vec::new())),
+        ["server", urls @ ..] if !urls.is_empty() => Ok(Command::CallBridgeServers(
+            urls.iter()
+                .map(|u| callbridge_url(u))
+                .collect::<Result<_, _>>()?,
+        )),
+        ["server", ..] => Err(ParseError::Usage(USAGE_CALLBRIDGE_SERVER)),
+        ["username", "none"] => Ok(Command::CallBridgeUsername(None)),
+        ["username", name] => Ok(Command::CallBridgeUsername(Some(username(name)?))),
+        ["username", ..] => Err(ParseError::Usage(USAGE_CALLBRIDGE_USERNAME)),
+        ["password-file", "none"] => Ok(Command::CallBridgePasswordFile(None)),
+        ["password-file", f] => Ok(Command::CallBridgePasswordFile(Some(file_name(f)?))),
+        ["password-file", ..] => Err(ParseError::Usage(USAGE_CALLBRIDGE_PASSWORD_FILE)),
+        ["trust", "none"] => Ok(Command::CallBridgeTrust(None)),
+        ["trust", bundle] => Ok(Command::CallBridgeTrust(Some(file_name(bundle)?))),
+        ["trust", ..] => Err(ParseError::Usage(USAGE_CALLBRIDGE_TRUST)),
+        _ => Err(ParseError::Usage(USAGE_CALLBRIDGE)),
+    }
+}
+
+/// The form of a Call Bridge URL: `http(s)://host[:port]`. The rules that
+/// need more (plain http only on loopback, no credentials) are the Call
+/// Bridge client's, checked when the command runs.
+fn callbridge_url(word: &str) -> Result<String, ParseError> {
+    let ok = reqwest::Url::parse(word).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|h| !h.is_empty())
+            && word.len() <= MAX_FILE_NAME
+    });
+    if ok {
+        Ok(word.trim_end_matches('/').to_owned())
+    } else {
+        Err(ParseError::CallBridgeUrl(format!(
+            "{}: expected https://<host>[:<port>]",
+            quote(word)
+        )))
     }
 }
 
@@ -779,6 +843,62 @@ mod tests {
         assert_eq!(ok(&["disable"]), Command::Disable);
         assert_eq!(ok(&["restart"]), Command::Restart);
         assert_eq!(ok(&["status"]), Command::Status);
+    }
+
+    #[test]
+    fn callbridge_commands_parse() {
+        assert_eq!(
+            ok(&[
+                "callbridge",
+                "server",
+                "https://cms1.example.com:445/",
+                "https://cms2.example.com:445"
+            ]),
+            Command::CallBridgeServers(vec![
+                "https://cms1.example.com:445".into(),
+                "https://cms2.example.com:445".into()
+            ])
+        );
+        assert_eq!(
+            ok(&["callbridge", "server", "http://127.0.0.1:8080"]),
+            Command::CallBridgeServers(vec!["http://127.0.0.1:8080".into()])
+        );
+        assert_eq!(
+            ok(&["callbridge", "server", "none"]),
+            Command::CallBridgeServers(Vec::new())
+        );
+        assert_eq!(
+            ok(&["callbridge", "username", "schedapi"]),
+            Command::CallBridgeUsername(Some("schedapi".into()))
+        );
+        assert_eq!(
+            ok(&["callbridge", "username", "none"]),
+            Command::CallBridgeUsername(None)
+        );
+        assert_eq!(
+            ok(&["callbridge", "password-file", "/etc/scheduler/cb.pw"]),
+            Command::CallBridgePasswordFile(Some("/etc/scheduler/cb.pw".into()))
+        );
+        assert_eq!(
+            ok(&["callbridge", "trust", "cms-ca.pem"]),
+            Command::CallBridgeTrust(Some("cms-ca.pem".into()))
+        );
+        assert_eq!(
+            ok(&["callbridge", "trust", "none"]),
+            Command::CallBridgeTrust(None)
+        );
+        for bad in ["cms1.example.com", "ftp://cms1.example.com", "https://"] {
+            let e = err(&["callbridge", "server", bad]);
+            assert!(matches!(e, ParseError::CallBridgeUrl(_)), "{bad}: {e:?}");
+        }
+        assert_eq!(
+            err(&["callbridge", "server"]),
+            ParseError::Usage(USAGE_CALLBRIDGE_SERVER)
+        );
+        assert_eq!(
+            err(&["callbridge", "password", "x"]),
+            ParseError::Usage(USAGE_CALLBRIDGE)
+        );
     }
 
     #[test]

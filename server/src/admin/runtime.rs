@@ -96,6 +96,8 @@ struct Inner {
     logging: Arc<TimedLogging>,
     applied: tokio::sync::Mutex<Applied>,
     web_bridges: RwLock<Option<Arc<dyn WebBridgeReport>>>,
+    /// The Call Bridge client, whose nodes `scheduler status` lists.
+    callbridge: RwLock<Option<crate::callbridge::CallBridgeClient>>,
     /// Bumped each time a configuration has been applied (start, restart,
     /// enable, disable), so other parts (the C2W supervisor) can follow it.
     applied_generation: tokio::sync::watch::Sender<u64>,
@@ -138,6 +140,7 @@ impl Admin {
                 logging: Arc::new(TimedLogging::default()),
                 applied: tokio::sync::Mutex::new(Applied::default()),
                 web_bridges: RwLock::new(None),
+                callbridge: RwLock::new(None),
                 applied_generation: tokio::sync::watch::channel(0).0,
             }),
             control,
@@ -179,6 +182,15 @@ impl Admin {
 }
 
 impl AdminHandle {
+    /// Lets `scheduler status` list the Call Bridges this client uses.
+    pub fn set_callbridge(&self, client: crate::callbridge::CallBridgeClient) {
+        *self
+            .inner
+            .callbridge
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(client);
+    }
+
     /// Lets the C2W supervisor report its links in `scheduler status`.
     pub fn set_web_bridge_report(&self, report: Arc<dyn WebBridgeReport>) {
         *self
@@ -513,6 +525,13 @@ impl Inner {
                 .collect(),
             log_control: self.logging.has_control(),
             config_error: applied.config_error.clone(),
+            callbridges: self
+                .callbridge
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                .map(|c| c.nodes())
+                .unwrap_or_default(),
         }
     }
 

@@ -401,6 +401,7 @@ async fn a_relayed_request_creates_a_real_meeting() {
         cb: client.clone(),
         join_base_url: "https://join.example.com".into(),
         directory: Default::default(),
+        live: Default::default(),
     });
     let sims = bridges(&pki, &cb, 2).await;
     let sup = C2wSupervisor::new(

@@ -1,7 +1,8 @@
 //! The Call Bridge REST API client: HTTP Basic auth, XML answers, paged
-//! lists, form-encoded writes, typed errors, bounded retries and a count of
-//! the round trips made.
+//! lists, form-encoded writes, typed errors, bounded retries, failover
+//! between the Call Bridges of a cluster and a count of the round trips made.
 
+use super::cluster::{Cluster, NodeReport};
 use super::config::CallBridgeConfig;
 use super::error::CallBridgeError;
 use super::model::{
@@ -29,6 +30,8 @@ const MAX_PAGES: u32 = 10_000;
 pub struct CallBridgeClient {
     http: reqwest::Client,
     base: Url,
+    /// Every Call Bridge, `base` first; shared by the clones.
+    cluster: Arc<Cluster>,
     config: Arc<CallBridgeConfig>,
     /// HTTP requests sent (each attempt of each call, each page of a list).
     round_trips: Arc<AtomicU64>,
@@ -67,6 +70,17 @@ impl AttemptError {
     }
 }
 
+/// A failure that says the node is not serving: move to the next one.
+fn is_node_failure(e: &CallBridgeError) -> bool {
+    matches!(
+        e,
+        CallBridgeError::Busy { .. }
+            | CallBridgeError::Timeout(_)
+            | CallBridgeError::Unreachable(_)
+            | CallBridgeError::Certificate(_)
+    )
+}
+
 fn is_idempotent(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::PUT | Method::DELETE)
 }
@@ -78,10 +92,40 @@ fn truncate(body: &str) -> &str {
     }
 }
 
+/// The system's trusted roots (DER), read once.
+fn system_roots() -> &'static [Vec<u8>] {
+    static ROOTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .into_iter()
+            .map(|c| c.to_vec())
+            .collect()
+    })
+}
+
+/// Whether a transport failure is the TLS handshake refusing the server's
+/// certificate: a rustls error in the chain, or its words in the message
+/// (hyper-rustls hands it over as text inside an io::Error).
+fn is_certificate_failure(e: &(dyn std::error::Error + 'static), detail: &str) -> bool {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        current = err.source();
+    }
+    let d = detail.to_ascii_lowercase();
+    d.contains("invalid peer certificate") || d.contains("certificate not valid")
+}
+
 impl CallBridgeClient {
-    /// Builds the client; fails on a non-loopback base URL or a bad trust bundle.
+    /// Builds the client; fails on a refused URL (plain http off loopback,
+    /// credentials in it, a path) or a bad trust bundle. The server's
+    /// certificate is checked against the trust bundle when one is given,
+    /// else against the system's roots.
     pub fn new(config: CallBridgeConfig) -> Result<Self, CallBridgeError> {
-        let base = config.validate()?;
+        let bases = config.validate()?;
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .tls_built_in_root_certs(false)
@@ -90,27 +134,93 @@ impl CallBridgeClient {
             .no_proxy()
             .danger_accept_invalid_certs(config.tls.accept_invalid_certs)
             .danger_accept_invalid_hostnames(config.tls.accept_invalid_hostnames);
-        if let Some(pem) = &config.tls.trust_bundle_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| CallBridgeError::Config(format!("bad trust bundle: {e}")))?;
-            if certs.is_empty() {
-                return Err(CallBridgeError::Config(
-                    "the trust bundle holds no certificate".into(),
-                ));
+        match &config.tls.trust_bundle_pem {
+            Some(pem) => {
+                let certs = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| CallBridgeError::Config(format!("bad trust bundle: {e}")))?;
+                if certs.is_empty() {
+                    return Err(CallBridgeError::Config(
+                        "the trust bundle holds no certificate".into(),
+                    ));
+                }
+                for cert in certs {
+                    builder = builder.add_root_certificate(cert);
+                }
             }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
+            None => {
+                for der in system_roots() {
+                    if let Ok(cert) = reqwest::Certificate::from_der(der) {
+                        builder = builder.add_root_certificate(cert);
+                    }
+                }
             }
+        }
+        for o in &config.resolve {
+            builder = builder.resolve(&o.host, std::net::SocketAddr::new(o.addr, 0));
         }
         let http = builder
             .build()
             .map_err(|e| CallBridgeError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let base = bases[0].clone();
         Ok(Self {
             http,
             base,
+            cluster: Arc::new(Cluster::new(bases, config.recheck_after)),
             config: Arc::new(config),
             round_trips: Arc::default(),
         })
+    }
+
+    /// Each Call Bridge: in use or not, its state, version and last error.
+    pub fn nodes(&self) -> Vec<NodeReport> {
+        self.cluster.reports()
+    }
+
+    /// Asks every Call Bridge for `GET /api/v1/system/status` (one attempt
+    /// each, no failover): their state and software version are then
+    /// known, and a recovered first node is in use again.
+    pub async fn probe(&self) {
+        for i in 0..self.cluster.len() {
+            let url = match self.url(&["system", "status"], &[]) {
+                Ok(u) => self.on_node(i, &u),
+                Err(_) => return,
+            };
+            match self.attempt(i, &Method::GET, &url, None, 1).await {
+                Ok(answer) => {
+                    let version = xml::parse_object::<super::model::SystemStatus>(&answer.body)
+                        .ok()
+                        .and_then(|s| s.software_version);
+                    self.cluster.set_version(i, version);
+                }
+                Err(f) => {
+                    if !is_node_failure(&f.error) {
+                        self.cluster.note_error(i, &f.error.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Probes the Call Bridges every `every` until `stop` turns true.
+    pub async fn watch(self, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            self.probe().await;
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    /// `url` (built on the first node) on node `i`.
+    fn on_node(&self, i: usize, url: &Url) -> Url {
+        if i == 0 {
+            return url.clone();
+        }
+        let mut u = self.cluster.node(i).base.clone();
+        u.set_path(url.path());
+        u.set_query(url.query());
+        u
     }
 
     pub fn config(&self) -> &CallBridgeConfig {
@@ -153,11 +263,14 @@ impl CallBridgeClient {
         Ok(url)
     }
 
-    /// Sends one request, retrying by the policy: a 503 for any method (the
-    /// Call Bridge refused it unprocessed), a failed connection for any method
-    /// (nothing was sent), a timeout or a dropped connection only for
-    /// GET/PUT/DELETE (a POST may have been applied: retrying could create a
-    /// second object).
+    /// Sends one request to the first healthy Call Bridge, retrying by the
+    /// policy and moving to the next Call Bridge when one fails. A 503 (the
+    /// Call Bridge refused it unprocessed) and a failed connection (nothing
+    /// was sent) are retried for any method, on the next node at once if
+    /// there is one; a timeout or a dropped connection only for
+    /// GET/PUT/DELETE: a POST may have been applied, and repeating it, on
+    /// this node or another of the cluster (they share one database), could
+    /// make a second object. The caller decides (the saga looks for it).
     async fn execute(
         &self,
         method: Method,
@@ -165,12 +278,15 @@ impl CallBridgeClient {
         form: Option<&Form>,
     ) -> Result<Answer, CallBridgeError> {
         let policy = &self.config.retry;
-        let max_attempts = policy.max_attempts.max(1);
+        let max_attempts = policy.max_attempts.max(1) + (self.cluster.len() as u32 - 1);
         let mut attempt = 1;
         let operation = operation(&method, &url);
+        let mut tried: Vec<usize> = Vec::new();
         loop {
+            let node = self.cluster.pick(&tried);
+            let node_url = self.on_node(node, &url);
             let started = Instant::now();
-            let result = self.attempt(&method, &url, form, attempt).await;
+            let result = self.attempt(node, &method, &node_url, form, attempt).await;
             crate::metrics::callbridge_request(
                 &operation,
                 match &result {
@@ -185,9 +301,9 @@ impl CallBridgeClient {
             };
             let retryable = match &failure.error {
                 CallBridgeError::Busy { .. } => true,
-                CallBridgeError::Timeout(_) | CallBridgeError::Unreachable(_) => {
-                    !failure.maybe_sent || is_idempotent(&method)
-                }
+                CallBridgeError::Timeout(_)
+                | CallBridgeError::Unreachable(_)
+                | CallBridgeError::Certificate(_) => !failure.maybe_sent || is_idempotent(&method),
                 _ => false,
             };
             if !retryable || attempt >= max_attempts {
@@ -197,27 +313,63 @@ impl CallBridgeClient {
                 };
                 return Err(error);
             }
-            let wait = policy.backoff(attempt).max(
-                failure
-                    .retry_after
-                    .unwrap_or_default()
-                    .min(policy.max_backoff),
-            );
-            tracing::debug!(
-                target: LOG_TARGET,
-                %method,
-                url = %url,
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                error = %failure.error,
-                "retrying"
-            );
-            tokio::time::sleep(wait).await;
+            tried.push(node);
+            if self.cluster.untried_left(&tried) {
+                tracing::debug!(
+                    target: LOG_TARGET,
+                    %method,
+                    url = %node_url,
+                    attempt,
+                    error = %failure.error,
+                    "trying the next Call Bridge"
+                );
+            } else {
+                tried.clear();
+                let wait = policy.backoff(attempt).max(
+                    failure
+                        .retry_after
+                        .unwrap_or_default()
+                        .min(policy.max_backoff),
+                );
+                tracing::debug!(
+                    target: LOG_TARGET,
+                    %method,
+                    url = %node_url,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    error = %failure.error,
+                    "retrying"
+                );
+                tokio::time::sleep(wait).await;
+            }
             attempt += 1;
         }
     }
 
+    /// One request to node `node`; its answer (or none) updates the node's state.
     async fn attempt(
+        &self,
+        node: usize,
+        method: &Method,
+        url: &Url,
+        form: Option<&Form>,
+        attempt: u32,
+    ) -> Result<Answer, AttemptError> {
+        let result = self.send(method, url, form, attempt).await;
+        match &result {
+            Ok(_) => self.cluster.answered(node),
+            Err(f) if is_node_failure(&f.error) => self.cluster.failed(node, &f.error.to_string()),
+            Err(f) => {
+                self.cluster.answered(node);
+                if matches!(f.error, CallBridgeError::Unauthorized) {
+                    self.cluster.note_error(node, &f.error.to_string());
+                }
+            }
+        }
+        result
+    }
+
+    async fn send(
         &self,
         method: &Method,
         url: &Url,
@@ -304,7 +456,15 @@ impl CallBridgeClient {
                 detail.push_str(&s.to_string());
                 source = s.source();
             }
-            CallBridgeError::Unreachable(detail)
+            if is_certificate_failure(&e, &detail) {
+                let reason = match detail.to_ascii_lowercase().find("invalid peer certificate") {
+                    Some(i) => detail[i..].to_string(),
+                    None => detail.rsplit(": ").next().unwrap_or("").to_string(),
+                };
+                CallBridgeError::Certificate(format!("{}: {reason}", url.host_str().unwrap_or("")))
+            } else {
+                CallBridgeError::Unreachable(detail)
+            }
         };
         tracing::debug!(
             target: LOG_TARGET,

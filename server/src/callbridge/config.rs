@@ -1,5 +1,6 @@
-//! The client's configuration: where the Call Bridge API is, how to sign in,
-//! TLS trust, timeouts and the retry policy.
+//! The client's configuration: where the Call Bridge API is (one URL, or
+//! several for the Call Bridges of a CMS cluster), how to sign in, TLS
+//! trust, timeouts, the retry policy and when a failed node is tried again.
 
 use super::error::CallBridgeError;
 use std::fmt;
@@ -7,8 +8,120 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
-/// The Call Bridge API on the loopback interface of this host (SPEC §1).
+/// The Call Bridge API when nothing is configured: this host's loopback.
 pub const DEFAULT_BASE_URL: &str = "https://127.0.0.1:443";
+
+/// Is this URL host (`localhost`, `127.0.0.1`, `[::1]`...) a loopback one?
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// Checks one Call Bridge URL: `https://` to any host, `http://` only to a
+/// loopback host, no credentials in it, no path. Answers the parsed URL.
+pub fn check_url(text: &str) -> Result<reqwest::Url, CallBridgeError> {
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| CallBridgeError::Config(format!("bad Call Bridge URL {text:?}: {e}")))?;
+    let host = url.host_str().unwrap_or("");
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(host) => {}
+        "http" => {
+            return Err(CallBridgeError::Config(format!(
+                "{text} is plain http to {host}, which is not this host's loopback: use https://"
+            )))
+        }
+        other => {
+            return Err(CallBridgeError::Config(format!(
+                "a Call Bridge URL is https:// (or http:// on loopback), not {other}://"
+            )))
+        }
+    }
+    if host.is_empty() {
+        return Err(CallBridgeError::Config(format!(
+            "the Call Bridge URL {text:?} names no host"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Not even the text is echoed: it holds a secret.
+        return Err(CallBridgeError::Config(
+            "a Call Bridge URL must not carry credentials: give the API user's password through \
+             the environment or a password file"
+                .into(),
+        ));
+    }
+    if (url.path() != "/" && !url.path().is_empty()) || url.query().is_some() {
+        return Err(CallBridgeError::Config(format!(
+            "the Call Bridge URL {text} takes no path or query (the client adds /api/v1)"
+        )));
+    }
+    Ok(url)
+}
+
+/// Reads the API user's password from a file that only its owner may read
+/// (mode 0600 or 0400): one line, the end of line dropped.
+pub fn read_password_file(path: &Path) -> Result<Password, CallBridgeError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        CallBridgeError::Config(format!(
+            "cannot read the Call Bridge password file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(CallBridgeError::Config(format!(
+            "the Call Bridge password file {} can be read by group or others (mode {mode:04o}): \
+             make it readable by the service user only (chmod 600)",
+            path.display()
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CallBridgeError::Config(format!(
+            "cannot read the Call Bridge password file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let line = text.lines().next().unwrap_or("").to_string();
+    if line.is_empty() {
+        return Err(CallBridgeError::Config(format!(
+            "the Call Bridge password file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(Password::new(line))
+}
+
+/// A host name the client resolves to a fixed address instead of asking
+/// DNS (`--callbridge-resolve cms.test=127.0.0.1`): for tests and labs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostOverride {
+    pub host: String,
+    pub addr: IpAddr,
+}
+
+impl HostOverride {
+    /// Parses `host=address`.
+    pub fn parse(text: &str) -> Result<Self, CallBridgeError> {
+        let bad = || {
+            CallBridgeError::Config(format!(
+                "bad host override {text:?}: expected <host name>=<IP address>"
+            ))
+        };
+        let (host, addr) = text.split_once('=').ok_or_else(bad)?;
+        let host = host.trim();
+        if host.is_empty() || host.parse::<IpAddr>().is_ok() {
+            return Err(bad());
+        }
+        Ok(Self {
+            host: host.to_ascii_lowercase(),
+            addr: addr.trim().parse().map_err(|_| bad())?,
+        })
+    }
+}
 
 /// A secret that never shows in `Debug` output or logs.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -43,9 +156,9 @@ impl From<String> for Password {
     }
 }
 
-/// How the Call Bridge's certificate is checked. With neither a trust bundle
-/// nor `accept_invalid_certs`, no certificate is trusted (the client has no
-/// built-in roots: a Call Bridge certificate comes from the site's own CA).
+/// How the Call Bridge's certificate is checked: against the trust bundle
+/// when one is given, else against the system's roots; the host name is
+/// always checked unless `accept_invalid_hostnames`.
 #[derive(Clone, Default)]
 pub struct TlsOptions {
     /// PEM certificates (one or several) to trust.
@@ -133,8 +246,12 @@ impl RetryPolicy {
 /// Everything [`super::CallBridgeClient::new`] needs.
 #[derive(Clone)]
 pub struct CallBridgeConfig {
-    /// Scheme, loopback host and port, e.g. `https://127.0.0.1:443`.
+    /// Scheme, host and port of the (first) Call Bridge API, e.g.
+    /// `https://cms1.example.com:445`.
     pub base_url: String,
+    /// The other Call Bridges of the cluster, tried in this order when the
+    /// ones before do not answer.
+    pub other_urls: Vec<String>,
     pub username: String,
     pub password: Password,
     /// For a whole request, answer body included.
@@ -144,12 +261,18 @@ pub struct CallBridgeConfig {
     pub retry: RetryPolicy,
     /// `limit` asked for on list pages.
     pub page_size: u32,
+    /// A node that failed (no connection, timeout, 503) is passed over for
+    /// this long, then tried again.
+    pub recheck_after: Duration,
+    /// Host names resolved without DNS.
+    pub resolve: Vec<HostOverride>,
 }
 
 impl Default for CallBridgeConfig {
     fn default() -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_string(),
+            other_urls: Vec::new(),
             username: String::new(),
             password: Password::default(),
             timeout: Duration::from_secs(10),
@@ -157,6 +280,8 @@ impl Default for CallBridgeConfig {
             tls: TlsOptions::default(),
             retry: RetryPolicy::default(),
             page_size: 10,
+            recheck_after: Duration::from_secs(15),
+            resolve: Vec::new(),
         }
     }
 }
@@ -165,6 +290,7 @@ impl fmt::Debug for CallBridgeConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallBridgeConfig")
             .field("base_url", &self.base_url)
+            .field("other_urls", &self.other_urls)
             .field("username", &self.username)
             .field("password", &self.password)
             .field("timeout", &self.timeout)
@@ -172,6 +298,8 @@ impl fmt::Debug for CallBridgeConfig {
             .field("tls", &self.tls)
             .field("retry", &self.retry)
             .field("page_size", &self.page_size)
+            .field("recheck_after", &self.recheck_after)
+            .field("resolve", &self.resolve)
             .finish()
     }
 }
@@ -190,40 +318,22 @@ impl CallBridgeConfig {
         }
     }
 
-    /// Checks the base URL: http or https, a loopback host (the scheduler
-    /// talks only to the Call Bridge of its own host), no path.
-    pub fn validate(&self) -> Result<reqwest::Url, CallBridgeError> {
-        let url = reqwest::Url::parse(&self.base_url).map_err(|e| {
-            CallBridgeError::Config(format!("bad base_url {:?}: {e}", self.base_url))
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(CallBridgeError::Config(format!(
-                "base_url must be http or https, not {}",
-                url.scheme()
-            )));
-        }
-        let host = url.host_str().unwrap_or("");
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let loopback = match bare.parse::<IpAddr>() {
-            Ok(ip) => ip.is_loopback(),
-            Err(_) => bare.eq_ignore_ascii_case("localhost"),
-        };
-        if !loopback {
-            return Err(CallBridgeError::Config(format!(
-                "the Call Bridge must be on this host's loopback interface, not {host}"
-            )));
-        }
-        if url.path() != "/" && !url.path().is_empty() {
-            return Err(CallBridgeError::Config(
-                "base_url takes no path (the client adds /api/v1)".into(),
-            ));
-        }
+    /// Every Call Bridge URL, the first one first.
+    pub fn urls(&self) -> Vec<String> {
+        std::iter::once(self.base_url.clone())
+            .chain(self.other_urls.iter().cloned())
+            .collect()
+    }
+
+    /// Checks every URL (see [`check_url`]) and the page size; answers the
+    /// parsed URLs in order.
+    pub fn validate(&self) -> Result<Vec<reqwest::Url>, CallBridgeError> {
         if self.page_size == 0 {
             return Err(CallBridgeError::Config(
                 "page_size must be at least 1".into(),
             ));
         }
-        Ok(url)
+        self.urls().iter().map(|u| check_url(u)).collect()
     }
 }
 
@@ -241,12 +351,16 @@ mod tests {
     }
 
     #[test]
-    fn only_loopback_base_urls_are_accepted() {
+    fn https_anywhere_http_only_on_loopback() {
         for ok in [
             "https://127.0.0.1:443",
             "http://127.0.0.1:8080/",
+            "http://[::1]:8080",
+            "http://localhost:8080",
             "https://[::1]:443",
             "https://localhost",
+            "https://cms1.example.com:445",
+            "https://10.106.80.34",
         ] {
             assert!(
                 CallBridgeConfig::new(ok, "a", "b").validate().is_ok(),
@@ -254,16 +368,72 @@ mod tests {
             );
         }
         for bad in [
-            "https://10.106.80.34:443",
-            "https://cms.example.com",
+            "http://10.106.80.34:443",
+            "http://cms.example.com",
+            "http://127.0.0.1.example.com",
             "ftp://127.0.0.1",
             "https://127.0.0.1/api/v1",
+            "https://cms.example.com/?x=1",
             "not a url",
         ] {
-            assert!(matches!(
-                CallBridgeConfig::new(bad, "a", "b").validate(),
-                Err(CallBridgeError::Config(_))
-            ));
+            let err = CallBridgeConfig::new(bad, "a", "b").validate().unwrap_err();
+            assert!(matches!(err, CallBridgeError::Config(_)), "{bad}");
+            assert!(!err.to_string().contains('\n'));
+        }
+        // Any URL of the cluster is checked.
+        let mut cfg = CallBridgeConfig::new("https://cms1.example.com", "a", "b");
+        cfg.other_urls = vec!["http://cms2.example.com".into()];
+        let err = cfg.validate().unwrap_err().to_string();
+        assert!(err.contains("cms2.example.com"), "{err}");
+        cfg.other_urls = vec!["https://cms2.example.com:445".into()];
+        assert_eq!(cfg.validate().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn credentials_in_a_url_are_refused_without_echoing_them() {
+        let err = check_url("https://api:Pa55w0rd@cms1.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("Pa55w0rd"), "{err}");
+        assert!(err.contains("credentials"), "{err}");
+    }
+
+    #[test]
+    fn a_password_file_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cb.pw");
+        std::fs::write(&path, "Fil3-Secret\n").unwrap();
+        for mode in [0o644, 0o640, 0o604] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = read_password_file(&path).unwrap_err().to_string();
+            assert!(err.contains("group or others"), "{err}");
+            assert!(err.contains("chmod 600"), "{err}");
+            assert!(!err.contains("Fil3-Secret"), "{err}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(read_password_file(&path).unwrap().expose(), "Fil3-Secret");
+        std::fs::write(&path, "\n").unwrap();
+        assert!(read_password_file(&path).is_err());
+        assert!(read_password_file(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn host_overrides_parse() {
+        assert_eq!(
+            HostOverride::parse("CMS.test=127.0.0.1").unwrap(),
+            HostOverride {
+                host: "cms.test".into(),
+                addr: IpAddr::from([127, 0, 0, 1])
+            }
+        );
+        for bad in [
+            "cms.test",
+            "=127.0.0.1",
+            "cms.test=nowhere",
+            "127.0.0.1=127.0.0.2",
+        ] {
+            assert!(HostOverride::parse(bad).is_err(), "{bad}");
         }
     }
 

@@ -52,6 +52,11 @@ pub enum CallBridgeError {
     /// No connection, or the connection was closed before an answer.
     #[error("the Call Bridge is unreachable: {0}")]
     Unreachable(String),
+    /// The TLS handshake failed: the Call Bridge's certificate does not
+    /// verify against the trust bundle (or the system's roots), or does not
+    /// name the host the URL names.
+    #[error("the Call Bridge's certificate was refused ({0}); check `scheduler callbridge trust` and the host name in the URL")]
+    Certificate(String),
     /// An HTTP status the API does not document, without failure details.
     #[error("unexpected HTTP status {status} from the Call Bridge")]
     UnexpectedStatus { status: u16, body: String },
@@ -79,6 +84,7 @@ impl CallBridgeError {
             CallBridgeError::Busy { .. } => "busy",
             CallBridgeError::Timeout(_) => "timeout",
             CallBridgeError::Unreachable(_) => "unreachable",
+            CallBridgeError::Certificate(_) => "certificate",
             _ => "bad_answer",
         }
     }

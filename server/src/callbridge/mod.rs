@@ -6,10 +6,12 @@
 //! simulator seed and fault injection, and the idempotency scheme.
 
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod model;
 pub mod saga;
+pub mod setup;
 pub mod sim;
 pub mod xml;
 
@@ -17,7 +19,11 @@ pub mod xml;
 mod tests;
 
 pub use client::CallBridgeClient;
-pub use config::{CallBridgeConfig, Password, RetryPolicy, TlsOptions, DEFAULT_BASE_URL};
+pub use cluster::{NodeReport, NodeState};
+pub use config::{
+    check_url, read_password_file, CallBridgeConfig, HostOverride, Password, RetryPolicy,
+    TlsOptions, DEFAULT_BASE_URL,
+};
 pub use error::{CallBridgeError, FailureDetail};
 pub use model::{
     AccessMethod, AccessMethodTemplate, ApiObject, Call, CallLeg, CallLegProfile, CallProfile,

@@ -174,6 +174,17 @@ fn words_of(c: &Command) -> Vec<String> {
         Command::LdapJid(m) => none_or(&["ldap", "jid"], one(m)),
         Command::LdapAdmins(dn) => none_or(&["ldap", "admins"], one(dn)),
         Command::LdapRecheck(s) => vec!["ldap".into(), "recheck".into(), s.to_string()],
+        Command::CallBridgeServers(urls) => {
+            let mut w = plain(&["callbridge", "server"]);
+            if urls.is_empty() {
+                w.push("none".into());
+            }
+            w.extend(urls.iter().cloned());
+            w
+        }
+        Command::CallBridgeUsername(u) => none_or(&["callbridge", "username"], one(u)),
+        Command::CallBridgePasswordFile(f) => none_or(&["callbridge", "password-file"], one(f)),
+        Command::CallBridgeTrust(f) => none_or(&["callbridge", "trust"], one(f)),
         Command::TimedLoggingShow => plain(&["timedLogging"]),
         Command::TimedLogging { subsystem, seconds } => vec![
             "timedLogging".into(),

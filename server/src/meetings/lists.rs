@@ -33,6 +33,10 @@ pub struct Upcoming {
     pub organizer: Option<String>,
     /// The attendees' answers in words (the organizer's lists only).
     pub answers: String,
+    /// The space's coSpace on the Call Bridge.
+    pub cospace_id: Option<String>,
+    /// Who is in it now (filled for running meetings by the home page).
+    pub live: Option<app::model::LiveView>,
 }
 
 /// Groups meetings (sorted by start) into days in `tz`. A meeting running
@@ -59,6 +63,7 @@ pub fn group_by_day(
                 .unwrap_or_else(|| app::i18n::t(lang, "wizard.you").to_string()),
             join_url: m.join_url,
             answers: m.answers,
+            live: m.live,
         };
         match days.last_mut() {
             Some((d, group)) if *d == day => group.meetings.push(row),
@@ -85,6 +90,7 @@ struct ListedRow {
     join_url: Option<String>,
     organizer_name: String,
     organizer_id: String,
+    cospace_id: Option<String>,
 }
 
 /// A listed series: the meeting and its stored rule.
@@ -104,7 +110,7 @@ macro_rules! listed_columns {
          CASE WHEN m.organizer_id = $1 THEN s.join_url ELSE \
            (SELECT sa.join_url FROM space_access sa JOIN meeting_attendees a ON a.role = sa.role \
             WHERE sa.space_id = m.space_id AND a.meeting_id = m.id AND lower(a.email) = lower($2)) END AS join_url, \
-         u.display_name AS organizer_name, m.organizer_id AS organizer_id"
+         u.display_name AS organizer_name, m.organizer_id AS organizer_id, s.cospace_id AS cospace_id"
     };
 }
 
@@ -176,6 +182,8 @@ impl Meetings {
             space: r.space_name,
             join_url: r.join_url,
             answers: String::new(),
+            cospace_id: r.cospace_id,
+            live: None,
         };
         let mut all: Vec<Upcoming> = singles.into_iter().map(to_upcoming).collect();
         for s in series {
@@ -234,6 +242,16 @@ impl Meetings {
         let mut meetings = self.upcoming(user, 0, HOME_LIMIT, lang).await?;
         let has_more = meetings.len() as i64 > HOME_LIMIT;
         meetings.truncate(HOME_LIMIT as usize);
+        // Running meetings: who is in their space (cached per coSpace).
+        let now_ms = to_millis(now);
+        for m in meetings
+            .iter_mut()
+            .filter(|m| m.starts_at <= now_ms && now_ms < m.ends_at)
+        {
+            if let Some(cospace) = &m.cospace_id {
+                m.live = self.live.of(&self.cb, cospace).await;
+            }
+        }
         let (spaces, spaces_notice) = match self.own_spaces(user).await {
             Ok(spaces) => (spaces, None),
             Err(e) => {
@@ -308,6 +326,8 @@ mod tests {
             join_url: None,
             organizer: None,
             answers: String::new(),
+            cospace_id: None,
+            live: None,
         };
         let days = group_by_day(
             vec![

@@ -24,6 +24,7 @@ pub mod directory;
 pub mod drafts;
 pub mod feed;
 pub mod lists;
+pub mod live;
 pub mod occurrences;
 pub mod read;
 pub mod validate;
@@ -49,6 +50,8 @@ pub struct Meetings {
     pub mail: Arc<crate::mail::Mailer>,
     /// The Call Bridge's users and spaces, read at most every 30 s.
     pub directory: directory::Directory,
+    /// Who is in a running meeting's space, read at most every 5 s.
+    pub live: live::LiveCalls,
 }
 
 impl Meetings {

@@ -27,6 +27,8 @@ pub(crate) struct Visible {
     pub ends_at: i64,
     pub rrule: Option<String>,
     pub space_name: String,
+    /// The space's coSpace on the Call Bridge.
+    pub cospace_id: Option<String>,
     pub dial_in: Vec<DialIn>,
     pub attendees: Vec<Attendee>,
 }
@@ -51,6 +53,7 @@ struct MeetingRow {
     rrule: Option<String>,
     space_name: String,
     space_id: Option<String>,
+    cospace_id: Option<String>,
 }
 
 /// One attendee of one meeting.
@@ -92,7 +95,7 @@ impl Meetings {
         let sql = format!(
             "SELECT m.id AS id, m.name AS name, m.organizer_id AS organizer_id, u.username AS organizer_username, \
              u.display_name AS organizer_name, m.time_zone AS time_zone, m.starts_at AS starts_at, \
-             m.ends_at AS ends_at, m.rrule AS rrule, COALESCE(s.name, '') AS space_name, m.space_id AS space_id \
+             m.ends_at AS ends_at, m.rrule AS rrule, COALESCE(s.name, '') AS space_name, m.space_id AS space_id, s.cospace_id AS cospace_id \
              FROM meetings m JOIN users u ON u.id = m.organizer_id LEFT JOIN spaces s ON s.id = m.space_id \
              WHERE m.id IN ({})",
             placeholders(1, ids.len())
@@ -161,6 +164,7 @@ impl Meetings {
                     ends_at: row.ends_at,
                     rrule: row.rrule,
                     space_name: row.space_name,
+                    cospace_id: row.cospace_id,
                     dial_in,
                     attendees: mine,
                 },
@@ -268,6 +272,11 @@ impl Meetings {
             .map(|o| (o.start, o.end))
             .unwrap_or((from_millis(v.starts_at), from_millis(v.ends_at)));
         let local = start.with_timezone(&viewer_tz);
+        let running = start <= now && now < end;
+        let live = match (&v.cospace_id, running) {
+            (Some(cospace), true) => self.live.of(&self.cb, cospace).await,
+            _ => None,
+        };
         Ok(MeetingDetails {
             id: id.to_string(),
             name: v.name,
@@ -302,6 +311,7 @@ impl Meetings {
             deliveries,
             occurrences,
             meeting_time_zone: meeting_tz.name().to_string(),
+            live,
         })
     }
 }

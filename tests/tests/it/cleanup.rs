@@ -38,7 +38,7 @@ fn at(s: &str) -> DateTime<Utc> {
 async fn temporary_spaces_go_a_day_after_the_last_occurrence() {
     let app = TestApp::spawn().await;
     let (_, token) = app.demo_organizer("UTC").await;
-    let cb = CallBridgeClient::new(app.cb.client_config()).unwrap();
+    let cb = CallBridgeClient::new(app.callbridge_config()).unwrap();
     let baseline = app.cb.cospaces().len();
 
     create(&app, &token, "Once", "2030-06-12T10:00", json!({})).await;
@@ -109,7 +109,7 @@ async fn temporary_spaces_go_a_day_after_the_last_occurrence() {
 async fn a_call_bridge_failure_is_retried_at_the_next_run_and_one_node_runs_it() {
     let app = TestApp::spawn().await;
     let (_, token) = app.demo_organizer("UTC").await;
-    let cb = CallBridgeClient::new(app.cb.client_config()).unwrap();
+    let cb = CallBridgeClient::new(app.callbridge_config()).unwrap();
     let baseline = app.cb.cospaces().len();
     create(&app, &token, "A", "2030-06-12T10:00", json!({})).await;
     create(&app, &token, "B", "2030-06-12T11:00", json!({})).await;

@@ -147,7 +147,7 @@ async fn the_cleanup_lease_moves_to_the_other_node_when_its_holder_dies() {
     )
     .await
     .unwrap());
-    let cb_b = server::callbridge::CallBridgeClient::new(b.cb.client_config()).unwrap();
+    let cb_b = server::callbridge::CallBridgeClient::new(b.callbridge_config()).unwrap();
     assert!(
         cleanup::run_once(&b.db, &cb_b, now + chrono::Duration::minutes(1), "node-b")
             .await
@@ -200,7 +200,7 @@ async fn both_nodes_keep_a_c2w_link_to_all_three_web_bridges() {
         let mut serve = server::config::ServeConfig::for_tests(dir.path().to_path_buf());
         serve.database_url = Some(database_url.clone());
         serve.callbridge_simulator = false;
-        serve.callbridge_url = Some(cb.base_url.clone());
+        serve.callbridge_url = vec![cb.base_url.clone()];
         serve.callbridge_password = Some("cluster-secret".into());
         let app = server::Application::build(serve, Arc::new(server::clock::SystemClock))
             .await
@@ -299,7 +299,7 @@ async fn a_node_killed_while_creating_a_meeting_leaves_no_half_made_space() {
 
     // Node B sweeps (against the same Call Bridge): not before it is stale,
     // then it deletes the space; a second sweep has nothing to do.
-    let cb = server::callbridge::CallBridgeClient::new(a.cb.client_config()).unwrap();
+    let cb = server::callbridge::CallBridgeClient::new(a.callbridge_config()).unwrap();
     let now = chrono::Utc::now();
     let r = recover::sweep(&b.db, &cb, now + chrono::Duration::minutes(2))
         .await

@@ -4,6 +4,7 @@
 
 mod admin_page;
 mod answers;
+mod callbridge_tls;
 mod cleanup;
 mod cluster;
 mod directory;
@@ -12,6 +13,7 @@ mod feed;
 mod first_on_rule;
 mod home;
 mod hostile;
+mod live;
 mod load;
 mod mail;
 mod occurrences;

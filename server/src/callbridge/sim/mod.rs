@@ -124,7 +124,8 @@ pub struct RequestRecord {
 }
 
 pub(crate) struct Shared {
-    store: Mutex<Store>,
+    /// Shared by the nodes of a simulated cluster (one database).
+    store: Arc<Mutex<Store>>,
     faults: Mutex<Faults>,
     requests: Mutex<Vec<RequestRecord>>,
     credentials: SimCredentials,
@@ -172,6 +173,15 @@ impl CallBridgeSim {
     ) -> Result<SimHandle, SimError> {
         let mut store = Store::default();
         seed.load_into(&mut store)?;
+        Self::serve(addr, Arc::new(Mutex::new(store)), credentials, tls).await
+    }
+
+    async fn serve(
+        addr: SocketAddr,
+        store: Arc<Mutex<Store>>,
+        credentials: SimCredentials,
+        tls: Option<SimTls>,
+    ) -> Result<SimHandle, SimError> {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| SimError::Bind { addr, source })?;
@@ -179,7 +189,7 @@ impl CallBridgeSim {
             .local_addr()
             .map_err(|source| SimError::Bind { addr, source })?;
         let shared = Arc::new(Shared {
-            store: Mutex::new(store),
+            store,
             faults: Mutex::new(Faults::default()),
             requests: Mutex::new(Vec::new()),
             credentials: credentials.clone(),
@@ -381,6 +391,19 @@ impl SimHandle {
             self.credentials.username.clone(),
             self.credentials.password.clone(),
         )
+    }
+
+    /// Another Call Bridge of the same cluster: its own listener (on a
+    /// free loopback port), faults and request log, the same objects (a CMS
+    /// cluster's Call Bridges share one database), the same API user.
+    pub async fn start_node(&self, tls: Option<SimTls>) -> Result<SimHandle, SimError> {
+        CallBridgeSim::serve(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            self.shared.store.clone(),
+            self.credentials.clone(),
+            tls,
+        )
+        .await
     }
 
     /// Stops accepting and closes idle connections.

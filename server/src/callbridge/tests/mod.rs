@@ -3,6 +3,7 @@
 //! (`fixtures/`). Timeouts and backoffs are short so the suite stays fast.
 
 mod client;
+mod cluster;
 mod fixtures;
 mod saga;
 mod sim;

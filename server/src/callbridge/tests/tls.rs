@@ -60,7 +60,7 @@ async fn a_trust_bundle_is_required_and_enough() {
         .web_bridges()
         .await
         .unwrap_err();
-    assert!(matches!(err, CallBridgeError::Unreachable(_)), "{err:?}");
+    assert!(matches!(err, CallBridgeError::Certificate(_)), "{err:?}");
 
     let mut trusted = cfg.clone();
     trusted.tls.trust_bundle_pem = Some(pem.into_bytes());
@@ -91,7 +91,7 @@ async fn a_certificate_for_another_name_needs_accept_invalid_hostnames() {
         .web_bridges()
         .await
         .unwrap_err();
-    assert!(matches!(err, CallBridgeError::Unreachable(_)), "{err:?}");
+    assert!(matches!(err, CallBridgeError::Certificate(_)), "{err:?}");
     cfg.tls.accept_invalid_hostnames = true;
     let c = CallBridgeClient::new(cfg).unwrap();
     assert_eq!(c.web_bridges().await.unwrap().len(), 3);
@@ -147,7 +147,7 @@ async fn the_simulator_serves_https_verified_against_a_trust_bundle() {
         .system_status()
         .await
         .unwrap_err();
-    assert!(matches!(err, CallBridgeError::Unreachable(_)), "{err:?}");
+    assert!(matches!(err, CallBridgeError::Certificate(_)), "{err:?}");
     // Another CA: refused.
     let (other_ca, _, _) = ca_and_server_cert(&["localhost"]);
     let mut wrong = cfg.clone();
@@ -157,7 +157,7 @@ async fn the_simulator_serves_https_verified_against_a_trust_bundle() {
         .system_status()
         .await
         .unwrap_err();
-    assert!(matches!(err, CallBridgeError::Unreachable(_)), "{err:?}");
+    assert!(matches!(err, CallBridgeError::Certificate(_)), "{err:?}");
     // The CA that issued it: a whole create works over HTTPS.
     let mut trusted = cfg;
     trusted.tls.trust_bundle_pem = Some(ca.into_bytes());
@@ -184,9 +184,32 @@ async fn a_simulator_certificate_for_another_host_is_refused() {
         .system_status()
         .await
         .unwrap_err();
-    assert!(matches!(err, CallBridgeError::Unreachable(_)), "{err:?}");
+    assert!(matches!(err, CallBridgeError::Certificate(_)), "{err:?}");
     assert!(
         err.to_string().to_lowercase().contains("certificate"),
         "{err}"
     );
+}
+
+/// A Call Bridge on another host (`https://cms1.example.com`), its name
+/// resolved to loopback by the client's host override so that no traffic
+/// leaves this host: accepted, verified and used; plain `http://` to it is
+/// refused before anything is sent.
+#[tokio::test]
+async fn a_remote_host_name_is_used_over_verified_https_and_refused_over_http() {
+    let (sim, ca) = https_sim(&["cms1.example.com"], "cms1.example.com").await;
+    assert!(sim.base_url.starts_with("https://cms1.example.com:"));
+    let mut cfg = fast_config(&sim);
+    cfg.retry = RetryPolicy::none();
+    cfg.tls.trust_bundle_pem = Some(ca.into_bytes());
+    cfg.resolve =
+        vec![crate::callbridge::HostOverride::parse("cms1.example.com=127.0.0.1").unwrap()];
+    let c = CallBridgeClient::new(cfg.clone()).unwrap();
+    assert!(c.system_status().await.unwrap().software_version.is_some());
+    assert!(!sim.requests().is_empty());
+    let mut plain = cfg;
+    plain.base_url = sim.base_url.replace("https://", "http://");
+    let err = CallBridgeClient::new(plain).unwrap_err();
+    assert!(matches!(err, CallBridgeError::Config(_)), "{err:?}");
+    assert!(err.to_string().contains("use https://"), "{err}");
 }

@@ -42,7 +42,7 @@ struct ServeOnly {
 #[derive(Subcommand)]
 enum Command {
     /// Run the scheduler (the default).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Manage local user accounts.
     User {
         #[command(subcommand)]
@@ -165,9 +165,9 @@ async fn main() -> anyhow::Result<()> {
     let log_reload = server::admin::logging::init("info,sqlx=warn,tower_http=warn", cli.log_format);
     let command = cli
         .command
-        .unwrap_or_else(|| Command::Serve(ServeOnly::parse_from(["server"]).config));
+        .unwrap_or_else(|| Command::Serve(Box::new(ServeOnly::parse_from(["server"]).config)));
     match command {
-        Command::Serve(cfg) => serve(cfg, log_reload, cli.log_format).await,
+        Command::Serve(cfg) => serve(*cfg, log_reload, cli.log_format).await,
         Command::Simulators {
             data_dir,
             listen,

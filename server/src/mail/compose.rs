@@ -379,22 +379,9 @@ pub fn render_for(
         email: recipient.to_string(),
     }];
     let base = ics::Event {
-        method,
-        uid: uid(&m.meeting_id),
-        sequence: m.sequence,
-        stamp,
-        tz: m.tz,
-        start: m.start,
-        end: m.end,
-        rrule: m.rrule.clone(),
-        summary: m.name.clone(),
-        location,
-        description,
-        organizer: m.organizer.clone(),
         sent_by,
         attendees,
-        exdates: m.exdates.clone(),
-        recurrence_id: None,
+        ..series_event(m, method, stamp, location, description)
     };
     let events: Vec<ics::Event> = match m.instance {
         // One occurrence: a VEVENT with its RECURRENCE-ID only.
@@ -501,8 +488,33 @@ pub fn feed_events(m: &MeetingMail, role: Option<&str>, stamp: DateTime<Utc>) ->
         .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}: {v}")))
         .collect::<Vec<_>>()
         .join("\n");
-    let base = ics::Event {
-        method: Method::Publish,
+    let base = series_event(m, Method::Publish, stamp, location, description);
+    let mut events = vec![base.clone()];
+    if m.rrule.is_some() {
+        events.extend(m.overrides.iter().map(|o| ics::Event {
+            start: o.start,
+            end: o.end,
+            summary: o.name.clone().unwrap_or_else(|| m.name.clone()),
+            rrule: None,
+            exdates: Vec::new(),
+            recurrence_id: Some(o.original),
+            ..base.clone()
+        }));
+    }
+    events
+}
+
+/// The meeting's series as one event: its UID, sequence, times, rule and
+/// cancelled dates; no attendees and no SENT-BY (the callers add theirs).
+fn series_event(
+    m: &MeetingMail,
+    method: Method,
+    stamp: DateTime<Utc>,
+    location: String,
+    description: String,
+) -> ics::Event {
+    ics::Event {
+        method,
         uid: uid(&m.meeting_id),
         sequence: m.sequence,
         stamp,
@@ -518,20 +530,7 @@ pub fn feed_events(m: &MeetingMail, role: Option<&str>, stamp: DateTime<Utc>) ->
         attendees: Vec::new(),
         exdates: m.exdates.clone(),
         recurrence_id: None,
-    };
-    let mut events = vec![base.clone()];
-    if m.rrule.is_some() {
-        events.extend(m.overrides.iter().map(|o| ics::Event {
-            start: o.start,
-            end: o.end,
-            summary: o.name.clone().unwrap_or_else(|| m.name.clone()),
-            rrule: None,
-            exdates: Vec::new(),
-            recurrence_id: Some(o.original),
-            ..base.clone()
-        }));
     }
-    events
 }
 
 #[cfg(test)]

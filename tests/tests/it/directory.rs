@@ -486,7 +486,7 @@ async fn the_call_bridge_user_is_found_by_the_mapped_jid() {
 /// space, as an LDAP sync with a coSpace mapping does: "Saiacano's space",
 /// with them as its member. Answers its id.
 async fn saiacano_space(app: &TestApp) -> String {
-    let cb = server::callbridge::CallBridgeClient::new(app.cb.client_config()).unwrap();
+    let cb = server::callbridge::CallBridgeClient::new(app.callbridge_config()).unwrap();
     let id = cb
         .create_cospace(&server::callbridge::NewCoSpace {
             name: Some("Saiacano's space".into()),

@@ -119,7 +119,7 @@ async fn every_reader_agrees_on_the_first_meeting() {
     assert_eq!(texts(&page, ".warnings li").len(), 1, "{page}");
 
     // The cleanup: the space stays until a day after the second Tuesday.
-    let cb = CallBridgeClient::new(app.cb.client_config()).unwrap();
+    let cb = CallBridgeClient::new(app.callbridge_config()).unwrap();
     let r = cleanup::run_once(&app.db, &cb, at("2030-06-19T08:30:00Z"), "node-a")
         .await
         .unwrap()

@@ -215,7 +215,7 @@ impl Application {
         };
         let router = web::router(state.clone());
         let admin = admin::Admin::bind(&cfg.data_dir, router.clone(), &state.db).await?;
-        let _ = admin_slot.set(admin.handle());
+        let _ = admin_slot.set(admin.handle().downgrade());
         admin.handle().set_callbridge((*state.meetings.cb).clone());
         Ok(Self {
             listener,

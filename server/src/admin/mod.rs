@@ -23,7 +23,8 @@ pub mod runtime;
 pub mod words;
 
 pub use runtime::{
-    Admin, AdminHandle, RunningAdmin, WebBridgeCounts, WebBridgeLink, WebBridgeReport,
+    Admin, AdminHandle, RunningAdmin, WeakAdminHandle, WebBridgeCounts, WebBridgeLink,
+    WebBridgeReport,
 };
 
 use std::net::SocketAddr;

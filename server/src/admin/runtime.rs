@@ -80,6 +80,22 @@ pub struct AdminHandle {
     inner: Arc<Inner>,
 }
 
+/// An [`AdminHandle`] that does not keep the administration alive: for
+/// what the router itself reaches (the pages' backend), since the
+/// administration holds the router (a strong handle there would be a cycle
+/// that never frees the service, its database pool included).
+#[derive(Clone)]
+pub struct WeakAdminHandle {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl WeakAdminHandle {
+    /// The handle, while the administration lives.
+    pub fn upgrade(&self) -> Option<AdminHandle> {
+        self.inner.upgrade().map(|inner| AdminHandle { inner })
+    }
+}
+
 /// The administration side of a running service.
 pub struct RunningAdmin {
     inner: Arc<Inner>,
@@ -182,6 +198,13 @@ impl Admin {
 }
 
 impl AdminHandle {
+    /// A handle that does not keep the administration alive.
+    pub fn downgrade(&self) -> WeakAdminHandle {
+        WeakAdminHandle {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
     /// Lets `scheduler status` list the Call Bridges this client uses.
     pub fn set_callbridge(&self, client: crate::callbridge::CallBridgeClient) {
         *self

@@ -5,7 +5,7 @@
 //! page). The signed-in person is read again on every call: the session's
 //! copy may predate a revoked right or a deleted account.
 
-use crate::admin::AdminHandle;
+use crate::admin::WeakAdminHandle;
 use crate::auth::users::{self, UserRecord};
 use crate::clock::from_millis;
 use crate::db::Db;
@@ -28,7 +28,7 @@ pub struct SchedulerBackend {
     pub meetings: Arc<Meetings>,
     /// The administration side, set once it is bound (it needs the router,
     /// which needs this backend).
-    pub admin: Arc<OnceLock<AdminHandle>>,
+    pub admin: Arc<OnceLock<WeakAdminHandle>>,
 }
 
 impl SchedulerBackend {
@@ -89,7 +89,7 @@ impl Backend for SchedulerBackend {
         }
         let tz: Tz = record.time_zone.parse().unwrap_or(Tz::UTC);
         let at = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
-        let (status, bridges) = match self.admin.get() {
+        let (status, bridges) = match self.admin.get().and_then(WeakAdminHandle::upgrade) {
             Some(admin) => {
                 let st = admin.status().await;
                 let bridges = st

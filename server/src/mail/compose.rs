@@ -31,15 +31,8 @@ impl Kind {
     }
 }
 
-/// How one role joins (a `space_access` row).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Access {
-    pub role: String,
-    pub uri: Option<String>,
-    pub call_id: Option<String>,
-    pub passcode: Option<String>,
-    pub join_url: Option<String>,
-}
+/// How one role joins: the stored `space_access` row.
+pub use crate::db::access::AccessRow as Access;
 
 /// One person a mail goes to, and the role they join with.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -396,21 +389,8 @@ pub fn render_for(
         }],
         // The series, then each edited occurrence (not in a cancellation
         // of the whole series: that cancels them all).
-        None => {
-            let mut events = vec![base.clone()];
-            if kind != Kind::Cancel && m.rrule.is_some() {
-                events.extend(m.overrides.iter().map(|o| ics::Event {
-                    start: o.start,
-                    end: o.end,
-                    summary: o.name.clone().unwrap_or_else(|| m.name.clone()),
-                    rrule: None,
-                    exdates: Vec::new(),
-                    recurrence_id: Some(o.original),
-                    ..base.clone()
-                }));
-            }
-            events
-        }
+        None if kind == Kind::Cancel => vec![base],
+        None => with_overrides(m, base),
     };
     let calendar = ics::write_all(&events);
 
@@ -488,7 +468,15 @@ pub fn feed_events(m: &MeetingMail, role: Option<&str>, stamp: DateTime<Utc>) ->
         .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}: {v}")))
         .collect::<Vec<_>>()
         .join("\n");
-    let base = series_event(m, Method::Publish, stamp, location, description);
+    with_overrides(
+        m,
+        series_event(m, Method::Publish, stamp, location, description),
+    )
+}
+
+/// A series event, then one event per moved or renamed occurrence (its
+/// RECURRENCE-ID, no rule), the rest as in the series.
+fn with_overrides(m: &MeetingMail, base: ics::Event) -> Vec<ics::Event> {
     let mut events = vec![base.clone()];
     if m.rrule.is_some() {
         events.extend(m.overrides.iter().map(|o| ics::Event {

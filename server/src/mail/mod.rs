@@ -20,7 +20,7 @@ use crate::db::Db;
 use app::i18n::Lang;
 use backend::{FileBackend, MailBackend, SmtpBackend};
 use chrono_tz::Tz;
-use compose::{Access, Kind, MeetingMail, Recipient, Sender};
+use compose::{Kind, MeetingMail, Recipient, Sender};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{watch, Notify};
@@ -447,15 +447,6 @@ pub async fn snapshot(
             email: org_email,
         },
         attendees,
-        access: access
-            .into_iter()
-            .map(|a| Access {
-                role: a.role,
-                uri: a.uri,
-                call_id: a.call_id,
-                passcode: a.passcode,
-                join_url: a.join_url,
-            })
-            .collect(),
+        access,
     }))
 }

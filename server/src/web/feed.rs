@@ -4,16 +4,16 @@
 //! person's page about it and POST /calendar-feed makes a new address (the
 //! old one stops working) and shows it, once, with a `webcal://` link.
 
+use super::middleware::signed_in_user;
 use super::plain::{page, style};
 use super::AppState;
-use crate::auth::users::{find_by_id, UserRecord};
 use crate::error::{escape, internal_page};
 use crate::meetings::feed::{SUFFIX, WINDOW_AHEAD_DAYS, WINDOW_BACK_DAYS};
 use app::api::ssr::RequestAuth;
 use app::i18n::{l, Lang};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
 /// Does an If-None-Match header name `etag` (or `*`)?
@@ -71,13 +71,6 @@ pub async fn serve(
         .into_response()
 }
 
-async fn signed_in(st: &AppState, auth: &RequestAuth) -> Result<Option<UserRecord>, Response> {
-    let Some(u) = &auth.user else {
-        return Ok(None);
-    };
-    find_by_id(&st.db, &u.id).await.map_err(internal_page)
-}
-
 fn explain(lang: Lang) -> String {
     let text = match lang {
         Lang::En => format!(
@@ -113,9 +106,8 @@ pub async fn page_get(
     Extension(auth): Extension<RequestAuth>,
 ) -> Response {
     let lang = auth.lang;
-    let user = match signed_in(&st, &auth).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return Redirect::to("/login?next=%2Fcalendar-feed").into_response(),
+    let user = match signed_in_user(&st, &auth, Some("/calendar-feed")).await {
+        Ok(u) => u,
         Err(resp) => return resp,
     };
     let created = match st.meetings.feed_created(&user).await {
@@ -174,9 +166,8 @@ pub async fn page_renew(
     Extension(auth): Extension<RequestAuth>,
 ) -> Response {
     let lang = auth.lang;
-    let user = match signed_in(&st, &auth).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return Redirect::to("/login?next=%2Fcalendar-feed").into_response(),
+    let user = match signed_in_user(&st, &auth, Some("/calendar-feed")).await {
+        Ok(u) => u,
         Err(resp) => return resp,
     };
     let token = match st.meetings.renew_feed(&user).await {

@@ -131,6 +131,28 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
     with_csrf_cookie(resp, &csrf_token, fresh_csrf, &st)
 }
 
+/// The signed-in person of a plain (non-Leptos) route, read again from the
+/// database, or the answer to send instead: to the sign-in page (coming
+/// back to `back_to` when given) for nobody or an account that is gone.
+pub async fn signed_in_user(
+    st: &AppState,
+    auth: &RequestAuth,
+    back_to: Option<&str>,
+) -> Result<crate::auth::users::UserRecord, Response> {
+    let sign_in = || match back_to {
+        Some(path) => Redirect::to(&format!("/login?next={}", urlencode(path))).into_response(),
+        None => Redirect::to("/login").into_response(),
+    };
+    let Some(user) = &auth.user else {
+        return Err(sign_in());
+    };
+    match crate::auth::users::find_by_id(&st.db, &user.id).await {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(sign_in()),
+        Err(e) => Err(error::internal_page(format!("load user: {e}"))),
+    }
+}
+
 /// The `lang` cookie set by the switcher, else the browser's Accept-Language.
 pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
     cookies::get(headers, LANG_COOKIE)

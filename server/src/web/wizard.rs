@@ -3,7 +3,7 @@
 //! `app::enhance`).
 
 use super::AppState;
-use crate::auth::users::{self, UserRecord};
+use crate::auth::users::UserRecord;
 use crate::error;
 use crate::meetings::Next;
 use app::api::ssr::{PublicError, RequestAuth};
@@ -27,14 +27,7 @@ fn go(headers: &HeaderMap, location: &str) -> Response {
 }
 
 async fn signed_in(st: &AppState, auth: &RequestAuth) -> Result<UserRecord, Response> {
-    let Some(user) = &auth.user else {
-        return Err(Redirect::to("/login").into_response());
-    };
-    match users::find_by_id(&st.db, &user.id).await {
-        Ok(Some(u)) => Ok(u),
-        Ok(None) => Err(Redirect::to("/login").into_response()),
-        Err(e) => Err(error::internal_page(format!("load user: {e}"))),
-    }
+    super::middleware::signed_in_user(st, auth, None).await
 }
 
 fn public_error_page(e: PublicError) -> Response {

@@ -138,3 +138,21 @@ pub async fn load_series(
     apply(&mut series, &rows);
     Ok(Some(series))
 }
+
+/// Gives the meeting `to` the attendees of `from`, in their order: the new
+/// part of a split series, or the first occurrence a series leaves behind.
+pub async fn copy_attendees(
+    conn: &mut sqlx::AnyConnection,
+    from: &str,
+    to: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO meeting_attendees (meeting_id, position, email, role) \
+         SELECT $1, position, email, role FROM meeting_attendees WHERE meeting_id = $2",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}

@@ -185,14 +185,7 @@ async fn series_on_rule(
             .bind(&row.id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO meeting_attendees (meeting_id, position, email, role) \
-                 SELECT $1, position, email, role FROM meeting_attendees WHERE meeting_id = $2",
-            )
-            .bind(&id)
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
+            crate::db::series::copy_attendees(&mut *tx, &row.id, &id).await?;
         }
         sqlx::query("DELETE FROM meeting_exceptions WHERE meeting_id = $1 AND original = $2")
             .bind(&row.id)

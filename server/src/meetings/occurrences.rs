@@ -368,14 +368,7 @@ impl Meetings {
             .bind(meeting_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO meeting_attendees (meeting_id, position, email, role) \
-                 SELECT $1, position, email, role FROM meeting_attendees WHERE meeting_id = $2",
-            )
-            .bind(&new_id)
-            .bind(meeting_id)
-            .execute(&mut *tx)
-            .await?;
+            crate::db::series::copy_attendees(&mut tx, meeting_id, &new_id).await?;
             // Exceptions from `original` on move to the new meeting.
             sqlx::query(
                 "UPDATE meeting_exceptions SET meeting_id = $1 WHERE meeting_id = $2 AND original >= $3",

@@ -41,6 +41,12 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Are metrics kept (was [`install`] called)? Callers skip building labels
+/// on hot paths when not.
+pub fn enabled() -> bool {
+    HANDLE.get().is_some_and(Option::is_some)
+}
+
 /// The Prometheus text of everything recorded so far.
 pub fn render() -> Option<String> {
     install().map(PrometheusHandle::render)

@@ -280,21 +280,24 @@ impl CallBridgeClient {
         let policy = &self.config.retry;
         let max_attempts = policy.max_attempts.max(1) + (self.cluster.len() as u32 - 1);
         let mut attempt = 1;
-        let operation = operation(&method, &url);
+        // The metrics' name of the request, when metrics are kept.
+        let operation = crate::metrics::enabled().then(|| operation(&method, &url));
         let mut tried: Vec<usize> = Vec::new();
         loop {
             let node = self.cluster.pick(&tried);
             let node_url = self.on_node(node, &url);
             let started = Instant::now();
             let result = self.attempt(node, &method, &node_url, form, attempt).await;
-            crate::metrics::callbridge_request(
-                &operation,
-                match &result {
-                    Ok(_) => "ok",
-                    Err(failure) => failure.error.kind(),
-                },
-                started.elapsed(),
-            );
+            if let Some(operation) = &operation {
+                crate::metrics::callbridge_request(
+                    operation,
+                    match &result {
+                        Ok(_) => "ok",
+                        Err(failure) => failure.error.kind(),
+                    },
+                    started.elapsed(),
+                );
+            }
             let failure = match result {
                 Ok(answer) => return Ok(answer),
                 Err(failure) => failure,

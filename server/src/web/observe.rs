@@ -21,18 +21,31 @@ fn acceptable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// A request being measured: when it came, and what labels it.
+struct Measure {
+    started: std::time::Instant,
+    route: String,
+    method: axum::http::Method,
+}
+
 /// The request's id, as the middleware settled it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
 pub async fn observe(mut req: Request, next: Next) -> Response {
-    let started = std::time::Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
-    let method = req.method().clone();
+    // What the metrics label the request by, when metrics are kept.
+    let measured = crate::metrics::enabled().then(|| {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", MatchedPath::as_str)
+            .to_owned();
+        Measure {
+            started: std::time::Instant::now(),
+            route,
+            method: req.method().clone(),
+        }
+    });
     let id = req
         .headers()
         .get(HEADER)
@@ -49,12 +62,14 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
     if let Some(v) = value {
         response.headers_mut().insert(HEADER, v);
     }
-    crate::metrics::http_request(
-        &route,
-        method.as_str(),
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+    if let Some(m) = measured {
+        crate::metrics::http_request(
+            &m.route,
+            m.method.as_str(),
+            response.status().as_u16(),
+            m.started.elapsed(),
+        );
+    }
     response
 }
 

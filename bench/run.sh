@@ -34,7 +34,7 @@ if [ "$only" != wasm ]; then
   say "building the server (profile $PROFILE)"
   (cd "$ROOT" && cargo build --profile "$PROFILE" -p server)
 fi
-SERVER_BIN="$CARGO_TARGET_DIR/$PROFILE/server"
+SERVER_BIN="$CARGO_TARGET_DIR/$PROFILE/cms-scheduler"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/cms-bench.XXXXXX")"
 chmod 755 "$work" # PostgreSQL runs as its own user under it
@@ -195,7 +195,7 @@ fill_meetings() {
 }
 
 # start_simulators N: the Call Bridge simulator and N web bridge simulators
-# in one process (`server simulators`); sets CB_URL, SIM_PID, SIM_DIR.
+# in one process (`cms-scheduler simulators`); sets CB_URL, SIM_PID, SIM_DIR.
 start_simulators() {
   local port
   port="$(free_port)"

@@ -57,7 +57,7 @@ for n in 1 2; do
 done
 sleep 1 # the C2W links come up
 for n in 1 2; do
-  echo "--- node $n: server scheduler --data-dir .cluster-data/node$n status"
+  echo "--- node $n: cms-scheduler scheduler --data-dir .cluster-data/node$n status"
   "$SERVER_BIN" scheduler --data-dir "$data/node$n" status || true
 done
 say "cluster running: http://127.0.0.1:$((base_port + 1)) and http://127.0.0.1:$((base_port + 2)) (demo / demo-scheduler); Ctrl-C stops it"

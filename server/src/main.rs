@@ -1,5 +1,5 @@
-//! The scheduler binary: `server serve` runs the service; `server user ...`
-//! manages local accounts; `server scheduler ...` is the MMP `scheduler`
+//! The scheduler binary: `cms-scheduler serve` runs the service; `cms-scheduler user ...`
+//! manages local accounts; `cms-scheduler scheduler ...` is the MMP `scheduler`
 //! command set.
 
 use anyhow::Context;
@@ -11,10 +11,19 @@ use server::Application;
 use std::io::BufRead;
 use std::sync::Arc;
 
+/// `cms-scheduler --version`: the crate's version and the git commit it was
+/// built from (server/build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CMS_SCHEDULER_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
-    name = "server",
-    version,
+    name = "cms-scheduler",
+    version = VERSION,
     about = "Meeting scheduler for a CMS-style video platform"
 )]
 struct Cli {
@@ -90,7 +99,7 @@ enum Command {
         database_url: Option<String>,
     },
     /// Configure the scheduler, like the MMP `scheduler` command
-    /// (`server scheduler help` lists the commands).
+    /// (`cms-scheduler scheduler help` lists the commands).
     Scheduler {
         #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
         data_dir: std::path::PathBuf,
@@ -163,9 +172,9 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // RUST_LOG, or this default; reloadable for `scheduler timedLogging`.
     let log_reload = server::admin::logging::init("info,sqlx=warn,tower_http=warn", cli.log_format);
-    let command = cli
-        .command
-        .unwrap_or_else(|| Command::Serve(Box::new(ServeOnly::parse_from(["server"]).config)));
+    let command = cli.command.unwrap_or_else(|| {
+        Command::Serve(Box::new(ServeOnly::parse_from(["cms-scheduler"]).config))
+    });
     match command {
         Command::Serve(cfg) => serve(*cfg, log_reload, cli.log_format).await,
         Command::Simulators {

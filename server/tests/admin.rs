@@ -1,5 +1,5 @@
 //! The `scheduler` command set end to end: certificate checks with rcgen
-//! certificates, the command runner, the `server scheduler` binary, and a
+//! certificates, the command runner, the `cms-scheduler scheduler` binary, and a
 //! running `Application` reached through its control socket, serving HTTPS.
 
 use rcgen::{
@@ -638,7 +638,7 @@ async fn commands_edit_the_file_and_bad_input_changes_nothing() {
 // -------------------------------------------------------------- binary ---
 
 fn server_bin(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Process::new(env!("CARGO_BIN_EXE_server"))
+    let out = Process::new(env!("CARGO_BIN_EXE_cms-scheduler"))
         .arg("scheduler")
         .arg("--data-dir")
         .arg(dir)
@@ -974,10 +974,10 @@ async fn stale_socket_is_replaced_and_public_plain_listen_refused() {
     assert!(err.contains("not a loopback address"), "{err}");
 }
 
-/// `server serve` with a Call Bridge setting it must refuse: exit 1, one
+/// `cms-scheduler serve` with a Call Bridge setting it must refuse: exit 1, one
 /// line naming the setting, nothing served, no secret printed.
 fn serve_refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let mut cmd = Process::new(env!("CARGO_BIN_EXE_server"));
+    let mut cmd = Process::new(env!("CARGO_BIN_EXE_cms-scheduler"));
     cmd.arg("serve")
         .arg("--data-dir")
         .arg(dir)

@@ -1,4 +1,4 @@
-//! `server backup` and `server restore`, through the binary, against a
+//! `cms-scheduler backup` and `cms-scheduler restore`, through the binary, against a
 //! running service whose database is being written to all the while.
 
 use server::clock::SystemClock;
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 fn server_bin(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Process::new(env!("CARGO_BIN_EXE_server"))
+    let out = Process::new(env!("CARGO_BIN_EXE_cms-scheduler"))
         .args(args)
         .arg("--data-dir")
         .arg(dir)
@@ -132,7 +132,7 @@ async fn a_backup_of_a_busy_service_restores_what_it_held() {
 #[test]
 fn postgres_is_sent_to_its_own_tools() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Process::new(env!("CARGO_BIN_EXE_server"))
+    let out = Process::new(env!("CARGO_BIN_EXE_cms-scheduler"))
         .args([
             "backup",
             "x.db",

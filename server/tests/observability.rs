@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_server");
+const BIN: &str = env!("CARGO_BIN_EXE_cms-scheduler");
 /// The demo's "Meeting" template (the simulator's seed).
 const TEMPLATE: &str = "19577d25-f7cf-4524-9a26-5fd418dd5f96";
 

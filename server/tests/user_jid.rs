@@ -1,11 +1,11 @@
-//! `server user add --jid` and `server user jid`: a local account's Call
+//! `cms-scheduler user add --jid` and `cms-scheduler user jid`: a local account's Call
 //! Bridge user, through the binary.
 
 use std::path::Path;
 use std::process::Command as Process;
 
 fn server_bin(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Process::new(env!("CARGO_BIN_EXE_server"))
+    let out = Process::new(env!("CARGO_BIN_EXE_cms-scheduler"))
         .args(args)
         .arg("--data-dir")
         .arg(dir)

@@ -1,4 +1,4 @@
-//! Runs one `scheduler` command: `server scheduler [--data-dir DIR] WORDS...`.
+//! Runs one `scheduler` command: `cms-scheduler scheduler [--data-dir DIR] WORDS...`.
 //!
 //! Commands that edit the configuration write `scheduler.json` whether the
 //! service runs or not. `enable`, `disable` and `timedLogging` also tell a

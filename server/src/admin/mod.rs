@@ -4,7 +4,7 @@
 //! - [`parse`]: the pure command-line grammar, `parse(&[&str]) -> Command`.
 //! - [`config`]: the per-node configuration, `<data-dir>/scheduler.json`.
 //! - [`checks`]: the certificate checks run by `scheduler enable`.
-//! - [`cli`]: runs one command (`server scheduler ...`).
+//! - [`cli`]: runs one command (`cms-scheduler scheduler ...`).
 //! - [`control`]: the JSON-lines protocol of `<data-dir>/control.sock`.
 //! - [`runtime`]: the running service's side: control socket, HTTPS
 //!   listener, timed logging, status.
@@ -37,7 +37,7 @@ pub const CONTROL_SOCKET: &str = "control.sock";
 pub enum AdminStartError {
     #[error(
         "refusing to serve plain HTTP on {0}, which is not a loopback address; \
-         use --listen 127.0.0.1:PORT (or --demo) and `server scheduler https listen` \
+         use --listen 127.0.0.1:PORT (or --demo) and `cms-scheduler scheduler https listen` \
          for the network"
     )]
     PlainListenNotLoopback(SocketAddr),

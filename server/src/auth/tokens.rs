@@ -1,5 +1,5 @@
 //! API tokens: `Authorization: Bearer sch_...` for integrations. Created by
-//! an administrator (`server user token <username>`), shown once, stored as
+//! an administrator (`cms-scheduler user token <username>`), shown once, stored as
 //! a SHA-256 hash.
 
 use super::users::UserRecord;

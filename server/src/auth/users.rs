@@ -18,7 +18,7 @@ pub struct UserRecord {
     pub directory_dn: Option<String>,
     /// Their Call Bridge user's JID: for a directory person the one the
     /// directory's mapping gave, for a local account the one set with
-    /// `server user add --jid` (or `server user jid`). None: no Call
+    /// `cms-scheduler user add --jid` (or `cms-scheduler user jid`). None: no Call
     /// Bridge user.
     pub jid: Option<String>,
     /// When the directory last confirmed this user (ms).

@@ -1,5 +1,5 @@
-//! Backups of the SQLite database and restores of them (`server backup`,
-//! `server restore`). A backup is SQLite's `VACUUM INTO`: a consistent
+//! Backups of the SQLite database and restores of them (`cms-scheduler backup`,
+//! `cms-scheduler restore`). A backup is SQLite's `VACUUM INTO`: a consistent
 //! copy taken inside one read transaction, so the service keeps running and
 //! writing while it is made. A restore checks the copy (integrity, and that
 //! its migrations are ones this release knows), keeps the current database

@@ -28,7 +28,7 @@ pub struct Choices {
 impl Meetings {
     /// The Call Bridge user that is this person: the one whose `userJid` is
     /// the person's JID (a directory person's from the directory's mapping,
-    /// a local account's as set with `server user`), looked up with
+    /// a local account's as set with `cms-scheduler user`), looked up with
     /// `GET /users?filter=<jid>`. The filter matches substrings, so the one
     /// whose JID is exactly that (in any case) is taken. No JID: none.
     pub async fn cb_user(

@@ -1,0 +1,38 @@
+//! Build script: records the git commit the binary is built from, for
+//! `cms-scheduler --version`. A build outside a git checkout (a source
+//! tarball, a package build) may set CMS_SCHEDULER_COMMIT; otherwise the
+//! commit is "unknown".
+
+use std::path::Path;
+use std::process::Command;
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=CMS_SCHEDULER_COMMIT");
+    let commit = match std::env::var("CMS_SCHEDULER_COMMIT") {
+        Ok(given) if !given.trim().is_empty() => given.trim().to_string(),
+        _ => {
+            // Rebuild when HEAD moves: HEAD itself, the branch it names, packed refs.
+            if let Some(git_dir) = git(&["rev-parse", "--absolute-git-dir"]) {
+                let git_dir = Path::new(&git_dir);
+                println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
+                println!(
+                    "cargo:rerun-if-changed={}",
+                    git_dir.join("packed-refs").display()
+                );
+                if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+                    println!("cargo:rerun-if-changed={}", git_dir.join(branch).display());
+                }
+            }
+            git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".to_string())
+        }
+    };
+    println!("cargo:rustc-env=CMS_SCHEDULER_COMMIT={commit}");
+}

@@ -3,10 +3,11 @@
 # baseline measured in the same run and the ratio to it. No thresholds: this
 # reports, it does not pass or fail. See bench/README.md.
 #
-#   bench/run.sh [--only home,static,list,create,memory,wasm] [--append FILE]
+#   bench/run.sh [--only home,static,list,create,memory,wasm,firststart] [--append FILE]
 #
 # BENCH_DURATION (default 10s) is each wrk run's length; BENCH_PROFILE
-# (default bench-server, or release) the Cargo profile of the server.
+# (default bench-server, or release) the Cargo profile of the server;
+# BENCH_NODE_WRAPPER a profiler to run the node under (see start_node).
 source "$(dirname "$0")/../scripts/lib.sh"
 
 only="home,static,list,create,memory"
@@ -30,7 +31,7 @@ CREATES=200
 HELPERS="$ROOT/bench/helpers.py"
 command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
 
-if [ "$only" != wasm ]; then
+if [ "$only" != wasm ] && [ "$only" != firststart ]; then
   say "building the server (profile $PROFILE)"
   (cd "$ROOT" && cargo build --profile "$PROFILE" -p server)
 fi
@@ -69,7 +70,10 @@ start_node() {
   mkdir -p "$NODE_DIR"
   local port
   port="$(free_port)"
-  "$SERVER_BIN" serve --demo --listen "127.0.0.1:$port" --data-dir "$NODE_DIR" \
+  # BENCH_NODE_WRAPPER (e.g. "perf record -g -o FILE --", "heaptrack -o
+  # FILE"): the node runs under it, for a profile of the same workload.
+  # shellcheck disable=SC2086
+  ${BENCH_NODE_WRAPPER:-} "$SERVER_BIN" serve --demo --listen "127.0.0.1:$port" --data-dir "$NODE_DIR" \
     --site-root "$site" "$@" >"$NODE_DIR/server.log" 2>&1 &
   NODE_PID=$!
   pids+=("$NODE_PID")
@@ -296,6 +300,45 @@ if wants wasm; then
     row "bundle: $name gzip -9" "$gz" "$raw" "bytes"
     [ ! -f "$f.br" ] || row "bundle: $name brotli (as served)" "$(stat -c %s "$f.br")" "$raw" "bytes"
   done
+fi
+
+# 6. The first start (only with --only firststart: it takes minutes and both
+# cores): a clone of HEAD run by scripts/demo.sh as on a fresh machine, with
+# an empty home directory (no build cache, no crates downloaded, no
+# wasm-bindgen-cli or npm packages; the Rust toolchain and Debian packages
+# are taken as installed), until the demo answers. Baseline: demo.sh again
+# in the same clone, everything built.
+if wants firststart; then
+  fresh="$work/fresh"
+  mkdir -p "$fresh/home/.cargo/bin"
+  proxy="$(command -v rustup)"
+  for tool in cargo rustc rustup rustdoc rustfmt cargo-clippy clippy-driver cargo-fmt; do
+    ln -s "$proxy" "$fresh/home/.cargo/bin/$tool"
+  done
+  git clone -q "$ROOT" "$fresh/clone"
+  # first_start LOG: seconds from demo.sh's start until /healthz answers.
+  first_start() {
+    local port t0 pid
+    port="$(free_port)"
+    t0=$(date +%s)
+    (cd "$fresh/clone" && exec setsid env -u CARGO_TARGET_DIR -u CMS_RUN_START -u XDG_CACHE_HOME \
+      HOME="$fresh/home" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
+      PATH="$fresh/home/.cargo/bin:/usr/local/bin:/usr/bin:/bin" PORT="$port" \
+      bash scripts/demo.sh) >"$1" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    until curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; do
+      kill -0 "$pid" 2>/dev/null || { tail -n 30 "$1" >&2; exit 1; }
+      sleep 1
+    done
+    echo $(($(date +%s) - t0))
+    kill -- "-$pid" 2>/dev/null || kill "$pid"
+    wait "$pid" 2>/dev/null || true
+  }
+  cold="$(first_start "$work/first-start.log")"
+  warm="$(first_start "$work/second-start.log")"
+  row "first start: fresh machine to the demo answering" "$cold" "$warm" "s"
+  grep -E 'done in [0-9]+s' "$work/first-start.log" | sed 's/\x1b\[[0-9;]*m//g' >&2 || true
 fi
 
 if [ -n "$append" ]; then

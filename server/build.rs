@@ -19,16 +19,21 @@ fn main() {
     let commit = match std::env::var("CMS_SCHEDULER_COMMIT") {
         Ok(given) if !given.trim().is_empty() => given.trim().to_string(),
         _ => {
-            // Rebuild when HEAD moves: HEAD itself, the branch it names, packed refs.
-            if let Some(git_dir) = git(&["rev-parse", "--absolute-git-dir"]) {
-                let git_dir = Path::new(&git_dir);
-                println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
-                println!(
-                    "cargo:rerun-if-changed={}",
-                    git_dir.join("packed-refs").display()
-                );
-                if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-                    println!("cargo:rerun-if-changed={}", git_dir.join(branch).display());
+            // Rebuild when HEAD moves: HEAD itself (a worktree's own), the
+            // branches (a directory: cargo scans it) and the packed refs, in
+            // the common directory. Only paths that exist: a missing one
+            // would rebuild every time.
+            let git_dir = git(&["rev-parse", "--absolute-git-dir"]);
+            let common = git(&["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+            if let (Some(git_dir), Some(common)) = (git_dir, common) {
+                let (git_dir, common) = (Path::new(&git_dir), Path::new(&common));
+                let watched = [
+                    git_dir.join("HEAD"),
+                    common.join("packed-refs"),
+                    common.join("refs/heads"),
+                ];
+                for path in watched.into_iter().filter(|p| p.exists()) {
+                    println!("cargo:rerun-if-changed={}", path.display());
                 }
             }
             git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".to_string())

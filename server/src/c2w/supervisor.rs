@@ -272,6 +272,21 @@ async fn link(inner: Arc<Inner>, addr: String) {
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>;
 
+/// The largest C2W message or frame taken from a web bridge.
+pub const MAX_MESSAGE: usize = 1 << 20;
+
+/// A link carries small JSON control messages: a small read buffer (the
+/// default, 128 KiB, is held by every one of the links a node keeps, one
+/// per web bridge), each message written at once, and a bound on what a
+/// web bridge may send.
+fn ws_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
+}
+
 async fn connect(inner: &Inner, addr: &str) -> Result<Ws, C2wError> {
     let t = inner.opts.connect_timeout;
     let name = tls::server_name(addr).ok_or_else(|| C2wError::Address(addr.to_string()))?;
@@ -295,7 +310,11 @@ async fn connect(inner: &Inner, addr: &str) -> Result<Ws, C2wError> {
     })?;
     let (ws, _) = timeout(
         t,
-        tokio_tungstenite::client_async(format!("wss://{addr}/c2w"), stream),
+        tokio_tungstenite::client_async_with_config(
+            format!("wss://{addr}/c2w"),
+            stream,
+            Some(ws_config()),
+        ),
     )
     .await
     .map_err(|_| C2wError::Timeout(addr.to_string()))?

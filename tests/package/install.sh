@@ -393,14 +393,23 @@ check "the invitation went over STARTTLS, authenticated, from the configured sen
 check "/metrics on the metrics listener counts HTTP requests" bash -c \
   "curl -fsS http://127.0.0.1:$metrics_port/metrics | grep -q '^scheduler_http_requests_total{'"
 
+check "scheduler timedLogging api 600" as_service "cms-scheduler scheduler timedLogging api 600"
+
 # A backup while the service runs.
 check "backups: a directory of the service user's" in_root \
   "install -d -m 0700 -o cms-scheduler -g cms-scheduler /var/backups/cms-scheduler"
 backup_out="$(as_service 'cms-scheduler backup /var/backups/cms-scheduler/scheduler-$(date +%F).db' 2>&1 || true)"
 check "cms-scheduler backup (as cms-scheduler): 1 meeting, 2 users" grep -q ': 1 meetings, 2 users' <<<"$backup_out"
 
-# --- upgrade ---------------------------------------------------------------------
+# A restore, with the service stopped (it refuses while the service runs).
+restore_out="$(as_service 'cms-scheduler restore /var/backups/cms-scheduler/scheduler-*.db' 2>&1 || true)"
+check "cms-scheduler restore refuses while the service runs" grep -q 'stop it first' <<<"$restore_out"
 stop_service
+restore_out="$(as_service 'cms-scheduler restore /var/backups/cms-scheduler/scheduler-*.db' 2>&1 || true)"
+check "cms-scheduler restore (as cms-scheduler, the service stopped): 1 meeting, 2 users" \
+  grep -q ': 1 meetings, 2 users' <<<"$restore_out"
+
+# --- upgrade ---------------------------------------------------------------------
 db_before="$(sha256sum <"$R/var/lib/cms-scheduler/scheduler.db" || true)"
 json_before="$(sha256sum <"$R/var/lib/cms-scheduler/scheduler.json" || true)"
 # The next release: the same package with a higher version.

@@ -38,6 +38,8 @@ use tokio::net::TcpListener;
 pub enum StartError {
     #[error(transparent)]
     Db(#[from] db::DbError),
+    #[error(transparent)]
+    DatabaseUrl(#[from] config::SecretFileError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -80,7 +82,7 @@ pub struct Application {
 impl Application {
     pub async fn build(cfg: ServeConfig, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         admin::check_plain_listen(cfg.listen, cfg.demo)?;
-        let db = db::connect(&cfg.database_url(), &cfg.data_dir).await?;
+        let db = db::connect(&cfg.database_url()?, &cfg.data_dir).await?;
         if cfg.demo && demo::ensure_demo_user(&db, clock::to_millis(clock.now())).await? {
             tracing::info!("created the demo organizer account");
         }

@@ -3,10 +3,11 @@
 //! command set.
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use server::auth::users::{self, NewUser};
 use server::clock::{to_millis, Clock, SystemClock};
-use server::config::ServeConfig;
+use server::config::file::{self as config_file, ConfigFile};
+use server::config::{DataDir, ServeConfig, Storage};
 use server::Application;
 use std::io::BufRead;
 use std::sync::Arc;
@@ -29,6 +30,17 @@ const VERSION: &str = concat!(
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The configuration file (TOML; keys are `serve`'s long flags, see
+    /// docs/install.md). Unset: /etc/cms-scheduler/cms-scheduler.toml if it
+    /// exists; `none`: no file.
+    #[arg(long, env = "SCHEDULER_CONFIG", global = true)]
+    config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    logs: Logs,
+}
+
+#[derive(Args)]
+struct Logs {
     /// How log lines are written: `text`, or `json` (one object per line,
     /// each line of a request carrying its request id).
     #[arg(
@@ -56,15 +68,8 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
-        #[arg(
-            long,
-            env = "SCHEDULER_DATA_DIR",
-            default_value = "data",
-            global = true
-        )]
-        data_dir: std::path::PathBuf,
-        #[arg(long, env = "DATABASE_URL", global = true)]
-        database_url: Option<String>,
+        #[command(flatten)]
+        storage: Storage,
     },
     /// Run the Call Bridge simulator and three web bridge simulators on their
     /// own, for several scheduler nodes to share (scripts/cluster.sh). The
@@ -84,25 +89,21 @@ enum Command {
     /// copy, checked). PostgreSQL: use pg_dump (docs/operations.md).
     Backup {
         file: std::path::PathBuf,
-        #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
-        data_dir: std::path::PathBuf,
-        #[arg(long, env = "DATABASE_URL")]
-        database_url: Option<String>,
+        #[command(flatten)]
+        storage: Storage,
     },
     /// Put a backup made by `backup` in place of the database, with the
     /// service stopped; the replaced database is kept beside it.
     Restore {
         file: std::path::PathBuf,
-        #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
-        data_dir: std::path::PathBuf,
-        #[arg(long, env = "DATABASE_URL")]
-        database_url: Option<String>,
+        #[command(flatten)]
+        storage: Storage,
     },
     /// Configure the scheduler, like the MMP `scheduler` command
     /// (`cms-scheduler scheduler help` lists the commands).
     Scheduler {
-        #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
-        data_dir: std::path::PathBuf,
+        #[command(flatten)]
+        data: DataDir,
         /// The words that follow `scheduler` on the MMP.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         words: Vec<String>,
@@ -167,27 +168,84 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// The keys a configuration file may hold: `serve`'s long flags and the
+/// global ones (not `config` itself).
+fn config_keys() -> Vec<String> {
+    let mut keys = config_file::keys_of::<ServeConfig>();
+    keys.extend(config_file::keys_of::<Logs>());
+    keys.retain(|k| k != "config");
+    keys
+}
+
+/// Applies the configuration file, if any, to `target` under the command
+/// line's `matches` for it. A refused key stops here with one line.
+fn apply_file<T: Args + FromArgMatches>(
+    file: Option<&ConfigFile>,
+    target: &mut T,
+    matches: &ArgMatches,
+) {
+    if let Some(file) = file {
+        if let Err(e) = file.apply(target, matches) {
+            stop(&e);
+        }
+    }
+}
+
+/// Ends the process on a configuration error: one line, exit status 1.
+fn stop(e: &dyn std::fmt::Display) -> ! {
+    eprintln!("cms-scheduler: {e}");
+    std::process::exit(1)
+}
+
+/// The matches of the subcommand `name`, or the top level's.
+fn matches_of<'m>(matches: &'m ArgMatches, name: &str) -> &'m ArgMatches {
+    matches.subcommand_matches(name).unwrap_or(matches)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let file = config_file::chosen(cli.config.as_deref())
+        .map(|path| ConfigFile::read(&path, &config_keys()).unwrap_or_else(|e| stop(&e)));
+    apply_file(file.as_ref(), &mut cli.logs, &matches);
+    let log_format = cli.logs.log_format;
     // RUST_LOG, or this default; reloadable for `scheduler timedLogging`.
-    let log_reload = server::admin::logging::init("info,sqlx=warn,tower_http=warn", cli.log_format);
-    let command = cli.command.unwrap_or_else(|| {
-        Command::Serve(Box::new(ServeOnly::parse_from(["cms-scheduler"]).config))
-    });
+    let log_reload = server::admin::logging::init("info,sqlx=warn,tower_http=warn", log_format);
+    let file = file.as_ref();
+    let command = match cli.command.take() {
+        Some(Command::Serve(mut cfg)) => {
+            apply_file(file, &mut *cfg, matches_of(&matches, "serve"));
+            Command::Serve(cfg)
+        }
+        Some(command) => command,
+        // No subcommand: serve, configured by the environment and the file.
+        None => {
+            let serve_matches = ServeOnly::command().get_matches_from(["cms-scheduler"]);
+            let mut cfg = ServeOnly::from_arg_matches(&serve_matches)?.config;
+            apply_file(file, &mut cfg, &serve_matches);
+            Command::Serve(Box::new(cfg))
+        }
+    };
     match command {
-        Command::Serve(cfg) => serve(*cfg, log_reload, cli.log_format).await,
+        Command::Serve(cfg) => {
+            if let Some(file) = file {
+                tracing::info!(path = file.path(), "configuration file read");
+            }
+            serve(*cfg, log_reload, log_format).await
+        }
         Command::Simulators {
             data_dir,
             listen,
             web_bridges,
         } => simulators(&data_dir, listen, web_bridges).await,
         Command::Backup {
-            file,
-            data_dir,
-            database_url,
+            file: to,
+            mut storage,
         } => {
-            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
+            apply_file(file, &mut storage, matches_of(&matches, "backup"));
+            let file = to;
+            let url = storage.database_url()?;
             let made = server::db::backup::backup(&url, &file).await?;
             println!(
                 "Backup written to {}: {} meetings, {} users, schema version {}, {} bytes",
@@ -200,10 +258,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore {
-            file,
-            data_dir,
-            database_url,
+            file: from,
+            mut storage,
         } => {
+            apply_file(file, &mut storage, matches_of(&matches, "restore"));
+            let file = from;
+            let data_dir = storage.data_dir.clone();
             // Never under a running service: it would keep writing to the
             // file being replaced.
             let socket = data_dir.join(server::admin::CONTROL_SOCKET);
@@ -220,7 +280,7 @@ async fn main() -> anyhow::Result<()> {
                     data_dir.display()
                 );
             }
-            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
+            let url = storage.database_url()?;
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
             let done = server::db::backup::restore(&url, &file, &stamp).await?;
             println!(
@@ -235,16 +295,17 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Scheduler { data_dir, words } => {
-            std::process::exit(server::admin::cli::run(&data_dir, &words).await)
+        Command::Scheduler { mut data, words } => {
+            apply_file(file, &mut data, matches_of(&matches, "scheduler"));
+            std::process::exit(server::admin::cli::run(&data.data_dir, &words).await)
         }
         Command::User {
             command,
-            data_dir,
-            database_url,
+            mut storage,
         } => {
-            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
-            let db = server::db::connect(&url, &data_dir).await?;
+            apply_file(file, &mut storage, matches_of(&matches, "user"));
+            let url = storage.database_url()?;
+            let db = server::db::connect(&url, &storage.data_dir).await?;
             match command {
                 UserCommand::Add {
                     username,
@@ -327,11 +388,6 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// The embedded default: a SQLite file in the data directory.
-fn default_database_url(data_dir: &std::path::Path) -> String {
-    format!("sqlite://{}", data_dir.join("scheduler.db").display())
 }
 
 async fn simulators(

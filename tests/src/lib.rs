@@ -180,7 +180,7 @@ impl TestApp {
         if let Some(site_root) = site_root {
             cfg.site_root = site_root.display().to_string();
         }
-        let database_url = cfg.database_url();
+        let database_url = cfg.database_url().expect("no URL file in tests");
         let clock = ManualClock::new(chrono::Utc::now());
         let app = Application::build(cfg, Arc::new(clock.clone()))
             .await

@@ -1,4 +1,8 @@
-//! Configuration of the running service (command line and environment).
+//! Configuration of the running service: its flags and environment
+//! variables ([`ServeConfig`], [`Storage`]), and the configuration file that
+//! sits below both ([`file`]).
+
+pub mod file;
 
 use clap::Args;
 use std::net::SocketAddr;
@@ -17,6 +21,11 @@ pub struct ServeConfig {
     /// Database URL; defaults to an SQLite file in the data directory.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+
+    /// A file holding the database URL (when it carries a password),
+    /// readable by the service user only; `--database-url` wins.
+    #[arg(long, env = "DATABASE_URL_FILE")]
+    pub database_url_file: Option<PathBuf>,
 
     /// Where the built web assets (pkg/ with the WASM, JS and CSS) are.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
@@ -120,11 +129,92 @@ impl std::fmt::Debug for SimulatorCert {
     }
 }
 
+/// Where the other commands (`user`, `backup`, `restore`) find the
+/// database: the same flags, variables and file keys as `serve`'s.
+#[derive(Debug, Clone, Args)]
+pub struct Storage {
+    /// The service's data directory.
+    #[arg(
+        long,
+        env = "SCHEDULER_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Database URL; defaults to an SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// A file holding the database URL; `--database-url` wins.
+    #[arg(long, env = "DATABASE_URL_FILE", global = true)]
+    pub database_url_file: Option<PathBuf>,
+}
+
+/// Where the `scheduler ...` commands find the running service.
+#[derive(Debug, Clone, Args)]
+pub struct DataDir {
+    /// The service's data directory.
+    #[arg(long, env = "SCHEDULER_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretFileError {
+    #[error("cannot read the database URL file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the database URL file {path} is empty")]
+    Empty { path: String },
+}
+
+/// The database URL: `url`, else the first line of `url_file`, else the
+/// SQLite file `scheduler.db` in `data_dir`.
+pub fn database_url(
+    url: Option<&str>,
+    url_file: Option<&std::path::Path>,
+    data_dir: &std::path::Path,
+) -> Result<String, SecretFileError> {
+    if let Some(url) = url {
+        return Ok(url.to_string());
+    }
+    if let Some(path) = url_file {
+        let text = std::fs::read_to_string(path).map_err(|source| SecretFileError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let line = text.lines().next().unwrap_or_default().trim();
+        if line.is_empty() {
+            return Err(SecretFileError::Empty {
+                path: path.display().to_string(),
+            });
+        }
+        return Ok(line.to_string());
+    }
+    Ok(format!(
+        "sqlite://{}",
+        data_dir.join("scheduler.db").display()
+    ))
+}
+
+impl Storage {
+    pub fn database_url(&self) -> Result<String, SecretFileError> {
+        database_url(
+            self.database_url.as_deref(),
+            self.database_url_file.as_deref(),
+            &self.data_dir,
+        )
+    }
+}
+
 impl ServeConfig {
-    pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("scheduler.db").display()))
+    /// The database URL (see [`database_url`]).
+    pub fn database_url(&self) -> Result<String, SecretFileError> {
+        database_url(
+            self.database_url.as_deref(),
+            self.database_url_file.as_deref(),
+            &self.data_dir,
+        )
     }
 
     /// Should this process run the Call Bridge simulator?
@@ -138,6 +228,7 @@ impl ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             database_url: None,
+            database_url_file: None,
             site_root: "target/site".into(),
             secure_cookies: false,
             join_base_url: "https://join.example.com".into(),

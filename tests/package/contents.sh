@@ -82,6 +82,9 @@ same "the configuration's site-root, data-dir and listen" \
   "/usr/share/cms-scheduler/site /var/lib/cms-scheduler 127.0.0.1:3000" \
   "$(python3 -c 'import sys, tomllib; c = tomllib.load(open(sys.argv[1], "rb")); print(c["site-root"], c["data-dir"], c["listen"])' "$config")"
 
+check "the packaged binary reads the packaged configuration (every key known, every value good)" \
+  "$work/root/usr/bin/cms-scheduler" --config "$config" scheduler help
+
 # The site: hash.txt names the JS, WASM and CSS, each with .br and .gz.
 site="$work/root/usr/share/cms-scheduler/site"
 for kind in js wasm css; do

@@ -215,6 +215,9 @@ check "the installed service starts and /healthz answers (as cms-scheduler, no c
 same "the service runs as cms-scheduler with no capability and no_new_privs" "$uid 0000000000000000 1" \
   "$(awk '/^Uid:/ { u = $2 } /^CapEff:/ { c = $2 } /^NoNewPrivs:/ { n = $2 } END { print u, c, n }' "/proc/$service_pid/status" 2>&1 || true)"
 
+check "the service read the installed configuration file" \
+  grep -q 'configuration file read.*/etc/cms-scheduler/cms-scheduler.toml' "$work/service.log"
+
 # The site: the page names the hashed assets, which are served compressed.
 page="$(curl -fsS "$base/login" || true)"
 js="$(sed -n 's/^js: *//p' "$R/usr/share/cms-scheduler/site/hash.txt")"

@@ -30,9 +30,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 out="${out:-$CARGO_TARGET_DIR/deb}"
-for tool in dpkg-deb dpkg-shlibdeps strip; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "$tool is missing (Debian packages dpkg-dev, binutils)" >&2; exit 1; }
-done
+if ! command -v dpkg-shlibdeps >/dev/null 2>&1 || ! command -v strip >/dev/null 2>&1; then
+  say "installing Debian's dpkg-dev and binutils"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dpkg-dev binutils >/dev/null
+fi
 
 cd "$ROOT"
 if $prebuilt; then

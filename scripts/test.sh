@@ -136,6 +136,17 @@ end_to_end() {
   fi
 }
 
+# The Debian package of the debug build the end-to-end stage made (faster
+# than a release build; PACKAGE_PROFILE=release packages that instead): its
+# contents, then installed into a throwaway root and run against the
+# simulators, as root (tests/package/, docs/install.md).
+package_tests() {
+  local deb
+  deb="$("$ROOT/scripts/package.sh" "--${PACKAGE_PROFILE:-debug}")"
+  "$ROOT/tests/package/contents.sh" "$deb"
+  as_root "$ROOT/tests/package/install.sh" "$deb"
+}
+
 stage "install missing tools" install_all
 stage "cargo fmt --check" cargo fmt --all -- --check
 stage "clippy (server side)" cargo clippy -p app -p server -p integration-tests --all-targets -- -D warnings
@@ -143,4 +154,5 @@ stage "clippy (browser side)" cargo clippy -p frontend --target wasm32-unknown-u
 stage "unit + integration tests" cargo test -p app -p server -p integration-tests
 stage "integration tests on PostgreSQL" postgres_tests
 stage "build + end-to-end tests" end_to_end
+stage "Debian package" package_tests
 say "all tests passed"

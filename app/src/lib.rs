@@ -1,5 +1,7 @@
-//! The web app: pages, routes and server functions, rendered on the server
-//! and hydrated in the browser.
+//! The web app: pages, routes and server functions, rendered on the server.
+//! In the browser only the islands (`#[island]`: the wizard's form and
+//! fields, the toast, the copy buttons) are hydrated; every other part of a
+//! page stays the server's HTML (see docs/building.md, "Islands").
 
 // The release WASM build (no erased view types) nests deeper than the default
 // 128 when it computes the layouts of the pages' views.
@@ -24,22 +26,13 @@ use leptos_router::{
 };
 
 /// The page context of the current request (who is signed in, the CSRF token,
-/// the language). The server knows it before rendering and embeds it in the
-/// page (`#page-ctx`); the browser reads it from there when it hydrates. It is
-/// a plain value in the context, never a resource: no `<Suspense>` waits on it
-/// (one resource read by the header's and the page's `<Suspense>` could leave
-/// a streamed response unfinished, leptos issue 4851).
+/// the language). The server knows it before rendering; it is a plain value
+/// in the context, never a resource: no `<Suspense>` waits on it (one
+/// resource read by the header's and the page's `<Suspense>` could leave a
+/// streamed response unfinished, leptos issue 4851). Islands get what they
+/// need of it as props.
 pub fn page_context() -> PageContext {
     use_context::<PageContext>().unwrap_or_default()
-}
-
-/// The page context as JSON that is safe inside a `<script>` element.
-pub fn page_context_json(ctx: &PageContext) -> String {
-    serde_json::to_string(ctx)
-        .unwrap_or_default()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
 }
 
 #[cfg(feature = "ssr")]
@@ -49,19 +42,16 @@ fn current_page_context() -> PageContext {
         .unwrap_or_default()
 }
 
+/// Pages are rendered on the server only; the browser never renders [`App`].
 #[cfg(not(feature = "ssr"))]
 fn current_page_context() -> PageContext {
-    document()
-        .get_element_by_id("page-ctx")
-        .and_then(|el| el.text_content())
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default()
+    PageContext::default()
 }
 
 /// The page's `<title>`. leptos_meta 0.8.7 writes the title into the server's
 /// HTML without escaping it, so a meeting named `</title><script>…` would
-/// run script in every browser that opens its page: on the server the text
-/// is escaped (the browser decodes it), in the browser it is set as it is.
+/// run script in every browser that opens its page: the text is escaped
+/// (the browser decodes it). Titles are only rendered on the server.
 #[component]
 pub fn SafeTitle(#[prop(into)] text: String) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -86,9 +76,7 @@ pub fn escape_html(s: &str) -> String {
 }
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let ctx = current_page_context();
-    let lang = ctx.lang;
-    let ctx_json = page_context_json(&ctx);
+    let lang = current_page_context().lang;
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -99,9 +87,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The names carry content hashes when the build wrote a hash
                 // file (scripts/build.sh; see server::web::assets).
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
-                <script type="application/json" id="page-ctx" inner_html=ctx_json></script>
             </head>
             <body>
                 <App/>
@@ -114,13 +101,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(current_page_context());
-
-    // Tests (and people) can tell when the page has become interactive.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <SafeTitle text="Meeting Scheduler"/>

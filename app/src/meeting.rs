@@ -63,19 +63,32 @@ pub fn MeetingPage() -> impl IntoView {
 /// Copies `text` to the clipboard (shown once the page is interactive).
 #[component]
 fn CopyButton(text: String, label: String, lang: Lang) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    view! {
+        <CopyButtonIsland
+            text
+            label
+            copy=t(lang, "copy").to_string()
+            copied=t(lang, "copied").to_string()
+        />
+    }
+}
+
+/// The copy button's island: the texts come from the server.
+#[island]
+fn CopyButtonIsland(text: String, label: String, copy: String, copied: String) -> impl IntoView {
+    let done = RwSignal::new(false);
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(w) = web_sys::window() {
             let _ = w.navigator().clipboard().write_text(&text);
-            copied.set(true);
+            done.set(true);
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = &text;
     };
     view! {
         <button type="button" class="button small secondary copy" aria-label=label on:click=on_click>
-            <span aria-live="polite">{move || if copied.get() { t(lang, "copied") } else { t(lang, "copy") }}</span>
+            <span aria-live="polite">{move || if done.get() { copied.clone() } else { copy.clone() }}</span>
         </button>
     }
 }

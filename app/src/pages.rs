@@ -134,20 +134,34 @@ fn Toast(lang: Lang) -> impl IntoView {
     } else {
         None
     };
-    let shown = RwSignal::new(true);
     which.map(|(title, body)| {
         view! {
-            <Show when=move || shown.get()>
-                <div class="toast" role="status">
-                    <strong class="toast-title">{t(lang, title)}</strong>
-                    <span class="toast-body">{t(lang, body)}</span>
-                    <button type="button" class="button link" on:click=move |_| shown.set(false)>
-                        {t(lang, "toast.close")}
-                    </button>
-                </div>
-            </Show>
+            <ToastBox
+                title=t(lang, title).to_string()
+                body=t(lang, body).to_string()
+                close=t(lang, "toast.close").to_string()
+            />
         }
     })
+}
+
+/// The toast itself: its Close button hides it (an island).
+#[island]
+fn ToastBox(title: String, body: String, close: String) -> impl IntoView {
+    let shown = RwSignal::new(true);
+    move || {
+        shown.get().then(|| {
+            view! {
+                <div class="toast" role="status">
+                    <strong class="toast-title">{title.clone()}</strong>
+                    <span class="toast-body">{body.clone()}</span>
+                    <button type="button" class="button link" on:click=move |_| shown.set(false)>
+                        {close.clone()}
+                    </button>
+                </div>
+            }
+        })
+    }
 }
 
 #[component]

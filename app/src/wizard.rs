@@ -3,7 +3,10 @@
 //! Every step is a plain form posted to `/schedule`; the server keeps the
 //! draft, validates the step and says which page comes next. With JavaScript
 //! the post happens in the background (see `enhance`) and the Time step keeps
-//! Date, From, To and Duration consistent while the person types.
+//! Date, From, To and Duration consistent while the person types. The page is
+//! the server's; three islands hydrate in the browser: the form itself
+//! ([`WizardForm`]), the choice of space ([`SpaceMode`]) and the Time step's
+//! fields ([`TimeFields`]).
 
 use crate::api::{self, public_message, UNAUTHENTICATED};
 use crate::enhance::{form_query, post_form, scripted, Posted};
@@ -15,7 +18,7 @@ use crate::timeform::{fmt_duration, fmt_hm, Span};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SchedulePage() -> impl IntoView {
@@ -32,20 +35,7 @@ pub fn SchedulePage() -> impl IntoView {
                 let (csrf, lang) = (pc.csrf.clone(), pc.lang);
                 Suspend::new(async move {
                 match page.await {
-                    Ok(page) => {
-                        // A new revision of the draft gets new form elements:
-                        // rebuilding the old ones in place would keep what the
-                        // browser shows in them instead of the server's values.
-                        let key = (page.draft.id.clone(), page.draft.rev, page.draft.step);
-                        view! {
-                            <For
-                                each=move || [(key.clone(), page.clone())]
-                                key=|(k, _)| k.clone()
-                                children=move |(_, page)| view! { <Wizard page csrf=csrf.clone() lang/> }
-                            />
-                        }
-                            .into_any()
-                    }
+                    Ok(page) => view! { <Wizard page csrf lang/> }.into_any(),
                     Err(e) if public_message(&e) == UNAUTHENTICATED => {
                         let path = format!("/login?next={}", encode("/schedule"));
                         view! { <Redirect path/> }.into_any()
@@ -82,25 +72,6 @@ fn Wizard(page: WizardPage, csrf: String, lang: Lang) -> impl IntoView {
     let d = page.draft.clone();
     let step = d.step.clamp(1, 3);
     let editing = d.meeting_id.is_some();
-    let navigate = use_navigate();
-    let busy = RwSignal::new(false);
-    let post_error = RwSignal::new(None::<String>);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        post_error.set(None);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match post_form(ev).await {
-                Posted::Location(l) => navigate(&l, Default::default()),
-                Posted::Failed(message) => post_error.set(Some(message)),
-            }
-            busy.set(false);
-        });
-    };
     let title = if editing {
         t(lang, "wizard.edit_title")
     } else {
@@ -147,8 +118,7 @@ fn Wizard(page: WizardPage, csrf: String, lang: Lang) -> impl IntoView {
             </ol>
             {form_error.map(|message| view! { <ErrorBox message/> })}
             {page.notice.clone().map(|message| view! { <p class="notice" role="status">{message}</p> })}
-            {move || post_error.get().map(|message| view! { <ErrorBox message/> })}
-            <form method="post" action="/schedule" novalidate on:submit=on_submit aria-busy=move || busy.get().to_string()>
+            <WizardForm>
                 <input type="hidden" name="csrf" value=csrf/>
                 <input type="hidden" name="draft" value=d.id.clone()/>
                 <input type="hidden" name="step" value=step.to_string()/>
@@ -181,8 +151,39 @@ fn Wizard(page: WizardPage, csrf: String, lang: Lang) -> impl IntoView {
                         {t(lang, "wizard.cancel")}
                     </button>
                 </div>
-            </form>
+            </WizardForm>
         </div>
+    }
+}
+
+/// The wizard's `<form>` (its fields are the server's `children`): with
+/// JavaScript a step posts in the background, and the page the server
+/// chose (the next step, or the home page) replaces this one without a
+/// full reload; a failure to post shows above the form.
+#[island]
+fn WizardForm(children: Children) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let post_error = RwSignal::new(None::<String>);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        post_error.set(None);
+        leptos::task::spawn_local(async move {
+            match post_form(ev).await {
+                Posted::Location(l) => crate::enhance::visit(&l).await,
+                Posted::Failed(message) => post_error.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        {move || post_error.get().map(|message| view! { <ErrorBox message/> })}
+        <form method="post" action="/schedule" novalidate on:submit=on_submit aria-busy=move || busy.get().to_string()>
+            {children()}
+        </form>
     }
 }
 
@@ -195,10 +196,23 @@ fn StepGeneral(page: WizardPage, lang: Lang) -> impl IntoView {
     // when the Call Bridge did not answer: then nobody knows (the notice
     // says it cannot be reached).
     let nothing = page.notice.is_none() && page.templates.is_empty() && page.spaces.is_empty();
-    // With JavaScript only what applies is shown; without, everything is.
-    let js = scripted();
-    let mode = RwSignal::new(if existing { "existing" } else { "new" });
-    let hide_spaces = move || js.get() && mode.get() != "existing";
+    let space_list = view! {
+        <label for="space_id">{t(lang, "wizard.space.which")}</label>
+        <select id="space_id" name="space_id" aria-invalid=invalid(&d, "space_id") aria-describedby=described(&d, "space_id")>
+            <option value="" selected=d.space_id.is_empty()>{t(lang, "wizard.space.none")}</option>
+            {page
+                .spaces
+                .iter()
+                .map(|s| {
+                    view! {
+                        <option value=s.id.clone() selected=s.id == d.space_id>
+                            {format!("{} ({})", s.name, s.uri)}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    };
     view! {
         {nothing.then(|| view! { <p class="notice" role="status">{t(lang, "wizard.no_video_spaces")}</p> })}
         <label for="name">{t(lang, "wizard.name")}</label>
@@ -215,31 +229,7 @@ fn StepGeneral(page: WizardPage, lang: Lang) -> impl IntoView {
         {field_error(&d, "name")}
         <fieldset>
             <legend>{t(lang, "wizard.space")}</legend>
-            <label class="choice">
-                <input type="radio" name="space_mode" value="new" checked=!existing on:change=move |_| mode.set("new")/>
-                {t(lang, "wizard.space.new")}
-            </label>
-            <label class="choice">
-                <input type="radio" name="space_mode" value="existing" checked=existing on:change=move |_| mode.set("existing")/>
-                {t(lang, "wizard.space.existing")}
-            </label>
-            <div class="space-choice" hidden=hide_spaces>
-            <label for="space_id">{t(lang, "wizard.space.which")}</label>
-            <select id="space_id" name="space_id" aria-invalid=invalid(&d, "space_id") aria-describedby=described(&d, "space_id")>
-                <option value="" selected=d.space_id.is_empty()>{t(lang, "wizard.space.none")}</option>
-                {page
-                    .spaces
-                    .iter()
-                    .map(|s| {
-                        view! {
-                            <option value=s.id.clone() selected=s.id == d.space_id>
-                                {format!("{} ({})", s.name, s.uri)}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-            </div>
+            <SpaceMode existing lang>{space_list}</SpaceMode>
             {field_error(&d, "space_id")}
         </fieldset>
         <label for="template_id">{t(lang, "wizard.template")}</label>
@@ -265,9 +255,58 @@ fn StepGeneral(page: WizardPage, lang: Lang) -> impl IntoView {
     }
 }
 
+/// A new space or an existing one; the list of spaces (the server's
+/// `children`) shows, with JavaScript, only for an existing one.
+#[island]
+fn SpaceMode(existing: bool, lang: Lang, children: Children) -> impl IntoView {
+    // With JavaScript only what applies is shown; without, everything is.
+    let js = scripted();
+    let mode = RwSignal::new(if existing { "existing" } else { "new" });
+    let hide_spaces = move || js.get() && mode.get() != "existing";
+    view! {
+        <label class="choice">
+            <input type="radio" name="space_mode" value="new" checked=!existing on:change=move |_| mode.set("new")/>
+            {t(lang, "wizard.space.new")}
+        </label>
+        <label class="choice">
+            <input type="radio" name="space_mode" value="existing" checked=existing on:change=move |_| mode.set("existing")/>
+            {t(lang, "wizard.space.existing")}
+        </label>
+        <div class="space-choice" hidden=hide_spaces>
+            {children()}
+        </div>
+    }
+}
+
+/// The Time step: the time zone list (long, and not interactive) is the
+/// server's; the rest is the [`TimeFields`] island.
 #[component]
 fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
     let d = page.draft.clone();
+    let zones = page
+        .time_zones
+        .iter()
+        .map(|z| view! { <option value=z.clone() selected=*z == d.time_zone>{z.clone()}</option> })
+        .collect_view();
+    view! {
+        <TimeFields d=d.clone() first_meeting=page.first_meeting.clone() lang>
+            <label for="time_zone">{t(lang, "wizard.time_zone")}</label>
+            <select id="time_zone" name="time_zone">{zones}</select>
+        </TimeFields>
+    }
+}
+
+/// Date, From, To and Duration kept consistent while the person types; with
+/// JavaScript only the repetition fields that apply are shown, and the
+/// first meeting follows the fields (asked of the server). `children` is the
+/// time zone field.
+#[island]
+fn TimeFields(
+    d: Draft,
+    first_meeting: Option<String>,
+    lang: Lang,
+    children: Children,
+) -> impl IntoView {
     let initial = Span::parse(&d.from, &d.duration).unwrap_or(Span {
         from: 9 * 60,
         duration: 60,
@@ -319,7 +358,7 @@ fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
     } else {
         d.repeat_interval.clone()
     });
-    let first = RwSignal::new(page.first_meeting.clone());
+    let first = RwSignal::new(first_meeting);
     let asked = StoredValue::new(0u32);
     let refresh_first = move |ev: leptos::ev::Event| {
         let Some(form) = form_query(&ev) else {
@@ -441,14 +480,7 @@ fn StepTime(page: WizardPage, lang: Lang) -> impl IntoView {
         {field_error(&d, "to")}
         {field_error(&d, "duration")}
         {move || live_error.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-        <label for="time_zone">{t(lang, "wizard.time_zone")}</label>
-        <select id="time_zone" name="time_zone">
-            {page
-                .time_zones
-                .iter()
-                .map(|z| view! { <option value=z.clone() selected=*z == d.time_zone>{z.clone()}</option> })
-                .collect_view()}
-        </select>
+        {children()}
         <label for="repeat">{t(lang, "wizard.repeat")}</label>
         <select id="repeat" name="repeat" on:change=move |ev| repeat.set(event_target_value(&ev))>
             {repeat_options

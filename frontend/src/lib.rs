@@ -1,4 +1,5 @@
-//! The browser half: hydrates the server-rendered pages.
+//! The browser half: hydrates the islands of the server-rendered pages
+//! (`#[island]` in the app crate; each is a function this module exports).
 
 // The release build (no erase_components) nests the pages' view types
 // deeper than rustc's default query depth of 128.
@@ -7,5 +8,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
+    app::enhance::start();
 }

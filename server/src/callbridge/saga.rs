@@ -330,14 +330,10 @@ fn ready_space(
     }
 }
 
-/// A coSpace this run created, as it was sent.
-struct MadeSpace {
-    space: CoSpace,
-}
-
 /// How [`Saga::obtain_space`] got the coSpace.
 enum Obtained {
-    Created(MadeSpace),
+    /// Created by this run: the coSpace as it was sent.
+    Created(Box<CoSpace>),
     /// Made by an earlier attempt, found again by its URI and marker.
     Recovered(String),
 }
@@ -545,7 +541,9 @@ impl Saga<'_> {
             (SpaceSource::Template { .. }, Some(full)) => {
                 match self.obtain_space(req, &full.template).await? {
                     Obtained::Created(made) => {
-                        return self.complete_created(req, &web_bridge, templates, made).await;
+                        return self
+                            .complete_created(req, &web_bridge, templates, made)
+                            .await;
                     }
                     Obtained::Recovered(id) => (id, SpaceOrigin::Recovered),
                 }
@@ -631,10 +629,10 @@ impl Saga<'_> {
         req: &SpaceRequest,
         web_bridge: &Url,
         templates: &[AccessMethodTemplate],
-        made: MadeSpace,
+        made: Box<CoSpace>,
     ) -> StepResult<CreatedSpace> {
         if let Some(jid) = req.owner_jid.as_deref().filter(|j| !j.trim().is_empty()) {
-            self.ensure_member(&made.space.id, jid, SpaceOrigin::Created)
+            self.ensure_member(&made.id, jid, SpaceOrigin::Created)
                 .await
                 .map_err(at(SagaStep::AddMember))?;
         }
@@ -642,12 +640,12 @@ impl Saga<'_> {
         for t in templates {
             let role = t.name.clone().unwrap_or_else(|| t.id.clone());
             let am = self
-                .create_access_method(&made.space.id, uri_part(&made.space), t, &role)
+                .create_access_method(&made.id, uri_part(&made), t, &role)
                 .await?;
             let am = match am.sent {
                 Some(am) => am,
                 None => {
-                    self.read_and_complete(&made.space.id, &am.id, &role, t, true)
+                    self.read_and_complete(&made.id, &am.id, &role, t, true)
                         .await?
                 }
             };
@@ -655,9 +653,9 @@ impl Saga<'_> {
         }
         Ok(ready_space(
             web_bridge,
-            made.space.id.clone(),
+            made.id.clone(),
             SpaceOrigin::Created,
-            made.space,
+            *made,
             roles,
         ))
     }
@@ -697,34 +695,30 @@ impl Saga<'_> {
             match self.client.create_cospace(&params).await {
                 Ok(id) => {
                     self.undo.push(Undo::DeleteCoSpace(id.clone()));
-                    return Ok(Obtained::Created(MadeSpace {
-                        space: CoSpace {
-                            id,
-                            name: params.name,
-                            uri: params.uri,
-                            secondary_uri: None,
-                            call_id: params.call_id,
-                            passcode: None,
-                            secret: params.secret,
-                            cdr_tag: params.cdr_tag,
-                            owner_jid: params.owner_jid,
-                            call_profile: params.call_profile,
-                            call_leg_profile: params.call_leg_profile,
-                            dial_in_security_profile: params.dial_in_security_profile,
-                            auto_generated: None,
-                            meeting_scheduler: params.meeting_scheduler,
-                            owner_id: None,
-                            num_access_methods: None,
-                        },
-                    }));
+                    return Ok(Obtained::Created(Box::new(CoSpace {
+                        id,
+                        name: params.name,
+                        uri: params.uri,
+                        secondary_uri: None,
+                        call_id: params.call_id,
+                        passcode: None,
+                        secret: params.secret,
+                        cdr_tag: params.cdr_tag,
+                        owner_jid: params.owner_jid,
+                        call_profile: params.call_profile,
+                        call_leg_profile: params.call_leg_profile,
+                        dial_in_security_profile: params.dial_in_security_profile,
+                        auto_generated: None,
+                        meeting_scheduler: params.meeting_scheduler,
+                        owner_id: None,
+                        num_access_methods: None,
+                    })));
                 }
                 // The call ID chosen is another space's: choose again.
                 Err(CallBridgeError::DuplicateCoSpaceId) if attempt < CALL_ID_ATTEMPTS => {}
                 // The URI is taken (an earlier or concurrent attempt?) or the
                 // answer was lost: the space may exist, look for it.
-                Err(e)
-                    if e.is_ambiguous() || matches!(e, CallBridgeError::DuplicateCoSpaceUri) =>
-                {
+                Err(e) if e.is_ambiguous() || matches!(e, CallBridgeError::DuplicateCoSpaceUri) => {
                     return match self.find_previous(&uri, &marker).await {
                         Ok(Some(id)) => {
                             self.undo.push(Undo::DeleteCoSpace(id.clone()));

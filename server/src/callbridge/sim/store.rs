@@ -514,7 +514,8 @@ impl Store {
     }
 
     fn call_id_taken(&self, call_id: &str, except: Option<&str>) -> bool {
-        self.others(except).any(|o| o.get("callId") == Some(call_id))
+        self.others(except)
+            .any(|o| o.get("callId") == Some(call_id))
     }
 
     /// Refuses a new/changed object whose URIs or call ID clash with the rest.

@@ -483,7 +483,8 @@ async fn the_saga_against_recorded_answers() {
         space.join_url.as_deref(),
         Some(format!("https://join.example.com/meeting/{call_id}?secret={secret}").as_str())
     );
-    assert_eq!(value(&cospace, "uri"), "test-xrp-3fa9c2d1b7e4");
+    let uri = crate::callbridge::space_uri("Test-XRP", "req-recorded");
+    assert_eq!(value(&cospace, "uri"), uri);
     assert_eq!(value(&cospace, "cdrTag"), "scheduler:req-recorded");
     assert_eq!(value(&cospace, "meetingScheduler"), "Demo Organizer");
     assert_eq!(
@@ -497,7 +498,7 @@ async fn the_saga_against_recorded_answers() {
     let am = form(5);
     assert_eq!(value(&am, "name"), "ExternalAccessMeth");
     // `$` replaced by the coSpace's URI.
-    assert_eq!(value(&am, "uri"), "test-xrp-3fa9c2d1b7e4.Guest");
+    assert_eq!(value(&am, "uri"), format!("{uri}.Guest"));
     assert_eq!(value(&am, "callId").len(), 9);
     assert_eq!(value(&am, "secret").len(), 22);
     assert_eq!(
@@ -506,7 +507,7 @@ async fn the_saga_against_recorded_answers() {
     );
     let ext = &space.access_methods[0];
     assert_eq!(ext.access_method_id, AM);
-    assert_eq!(ext.uri.as_deref(), Some("test-xrp-3fa9c2d1b7e4.Guest"));
+    assert_eq!(ext.uri, Some(format!("{uri}.Guest")));
     assert_eq!(
         ext.join_url.as_deref(),
         Some(

@@ -3,12 +3,12 @@
 //! compensation after a fault at each step.
 
 use super::{client, start_sim, DEMO_SPACE_ID, TEMPLATE_ID, TIMEOUT};
+use crate::callbridge::saga::create_meeting_space_with;
 use crate::callbridge::saga::{request_marker, space_uri};
 use crate::callbridge::sim::{FaultAction, RequestMatcher, SimHandle, SimObject};
-use crate::callbridge::saga::create_meeting_space_with;
 use crate::callbridge::{
-    create_meeting_space, delete_meeting_space, TemplateCache, CallBridgeError, Compensation, Deletion, Form,
-    SagaCause, SagaStep, SpaceOrigin, SpaceRequest, SpaceSource,
+    create_meeting_space, delete_meeting_space, CallBridgeError, Compensation, Deletion, Form,
+    SagaCause, SagaStep, SpaceOrigin, SpaceRequest, SpaceSource, TemplateCache,
 };
 use std::time::Duration;
 

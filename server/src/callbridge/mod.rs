@@ -37,4 +37,4 @@ pub use saga::{
     CreatedSpace, Deletion, RoleAccess, SagaCause, SagaError, SagaStep, SpaceOrigin, SpaceRequest,
     SpaceSource,
 };
-pub use templates::{FullTemplate, TemplateCache};
+pub use templates::{FullTemplate, TemplateCache, UserTemplates};

@@ -8,7 +8,7 @@
 
 use super::client::CallBridgeClient;
 use super::error::CallBridgeError;
-use super::model::{AccessMethodTemplate, CoSpaceTemplate};
+use super::model::{AccessMethodTemplate, CoSpaceTemplate, User};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -49,6 +49,15 @@ impl FullTemplate {
             .filter_map(|a| a.name.clone())
             .collect()
     }
+}
+
+/// A person's Call Bridge user and the coSpace templates assigned to it
+/// (what `meetings::directory` keeps per JID).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserTemplates {
+    pub user: User,
+    /// The ids of the assigned templates, in the Call Bridge's order.
+    pub template_ids: Vec<String>,
 }
 
 /// Templates by id, each kept for `ttl` after it was read.

@@ -4,7 +4,6 @@
 //! (`lists`) and the REST API; all of it through the copies `directory`
 //! keeps for a while.
 
-use super::directory::CbUser;
 use super::Meetings;
 use crate::auth::users::UserRecord;
 use crate::callbridge;
@@ -37,7 +36,7 @@ impl Meetings {
     async fn cb_user_templates(
         &self,
         user: &UserRecord,
-    ) -> Result<Option<Arc<CbUser>>, callbridge::CallBridgeError> {
+    ) -> Result<Option<Arc<callbridge::UserTemplates>>, callbridge::CallBridgeError> {
         match user.jid.as_deref().filter(|j| !j.trim().is_empty()) {
             Some(jid) => self.directory.cb_user(&self.cb, jid.trim()).await,
             None => Ok(None),

@@ -20,7 +20,7 @@
 //! change to a template or an assignment shows within that time.
 
 use super::choices::ChoicesError;
-use crate::callbridge::{self, CallBridgeClient, CoSpace};
+use crate::callbridge::{self, CallBridgeClient, CoSpace, UserTemplates};
 use crate::db::Db;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -32,21 +32,13 @@ pub const TTL: Duration = Duration::from_secs(30);
 
 type Slot = Arc<Mutex<Option<(Instant, Arc<Vec<CoSpace>>)>>>;
 
-/// A person's Call Bridge user and the coSpace templates assigned to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CbUser {
-    pub user: callbridge::User,
-    /// The ids of the assigned templates, in the Call Bridge's order.
-    pub template_ids: Vec<String>,
-}
-
 /// The per-user copies, by Call Bridge user id; each person's Call Bridge
 /// user and template assignments, by JID; and the templates themselves.
 /// All are kept for [`TTL`].
 #[derive(Default)]
 pub struct Directory {
     slots: std::sync::Mutex<HashMap<String, Slot>>,
-    users: std::sync::Mutex<HashMap<String, (Instant, Arc<CbUser>)>>,
+    users: std::sync::Mutex<HashMap<String, (Instant, Arc<UserTemplates>)>>,
     /// The coSpace templates in full, as the wizard's roles and the
     /// space-creation saga need them.
     pub templates: callbridge::TemplateCache,
@@ -62,7 +54,7 @@ impl Directory {
         &self,
         cb: &CallBridgeClient,
         jid: &str,
-    ) -> Result<Option<Arc<CbUser>>, callbridge::CallBridgeError> {
+    ) -> Result<Option<Arc<UserTemplates>>, callbridge::CallBridgeError> {
         let key = jid.to_ascii_lowercase();
         {
             let mut users = self
@@ -83,7 +75,7 @@ impl Directory {
             .into_iter()
             .filter_map(|a| a.co_space_template)
             .collect();
-        let found = Arc::new(CbUser { user, template_ids });
+        let found = Arc::new(UserTemplates { user, template_ids });
         self.users
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

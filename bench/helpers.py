@@ -13,6 +13,13 @@
       one every 50 minutes from an hour from now, in one transaction.
   helpers.py wrk-parse FILE
       requests/s, p50 ms, p99 ms and non-2xx count from `wrk --latency`.
+  helpers.py wrk-count FILE
+      how many requests the wrk run made.
+  helpers.py template BASE TOKEN
+      the id of the first coSpace template the token's user may use.
+  helpers.py metric-sum URL NAME [LABELS]
+      the sum of the Prometheus counter NAME over its labels at URL (only
+      the series whose labels contain the text LABELS, if given).
 """
 
 import base64
@@ -129,6 +136,37 @@ def wrk_parse(path):
     print(f"{rps} {p50:.3f} {p99:.3f} {bad.group(1) if bad else 0} {1 if errors else 0}")
 
 
+def wrk_count(path):
+    print(re.search(r"(\d+) requests in", open(path).read()).group(1))
+
+
+def template(base, token):
+    conn, root = connect(base)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    conn.request("GET", root + "/api/v1/templates", headers=headers)
+    r = conn.getresponse()
+    body = r.read()
+    if r.status != 200:
+        sys.exit(f"GET /api/v1/templates: {r.status} {body[:200]!r}")
+    print(json.loads(body)["templates"][0]["id"])
+
+
+def metric_sum(url, name, labels=""):
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("GET", u.path or "/metrics")
+    r = conn.getresponse()
+    text = r.read().decode()
+    if r.status != 200:
+        sys.exit(f"GET {url}: {r.status}")
+    total = 0.0
+    for line in text.splitlines():
+        m = re.match(re.escape(name) + r"(\{.*\})?\s+([0-9.eE+-]+)$", line)
+        if m and labels in (m.group(1) or ""):
+            total += float(m.group(2))
+    print(f"{total:.0f}")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "create":
@@ -139,5 +177,11 @@ if __name__ == "__main__":
         meetings_sql(args[0], int(args[1]))
     elif cmd == "wrk-parse":
         wrk_parse(args[0])
+    elif cmd == "wrk-count":
+        wrk_count(args[0])
+    elif cmd == "template":
+        template(args[0], args[1])
+    elif cmd == "metric-sum":
+        metric_sum(*args[:3])
     else:
         sys.exit(__doc__)

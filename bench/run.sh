@@ -3,11 +3,15 @@
 # baseline measured in the same run and the ratio to it. No thresholds: this
 # reports, it does not pass or fail. See bench/README.md.
 #
-#   bench/run.sh [--only home,static,list,create,memory,wasm,firststart] [--append FILE]
+#   bench/run.sh [--only home,static,list,create,creates,memory,wasm,firststart] [--append FILE]
 #
 # BENCH_DURATION (default 10s) is each wrk run's length; BENCH_PROFILE
 # (default bench-server, or release) the Cargo profile of the server;
-# BENCH_NODE_WRAPPER a profiler to run the node under (see start_node).
+# BENCH_SKIP_BUILD=1 uses the binary already built; BENCH_NODE_WRAPPER a
+# profiler to run the node under (see start_node).
+# `creates` (1 against 50 clients, SQLite, PostgreSQL, a Call Bridge that
+# answers at once or in 20 ms) and `firststart` (minutes, both cores) are
+# not in the default list: --only creates, --only firststart.
 source "$(dirname "$0")/../scripts/lib.sh"
 
 only="home,static,list,create,memory"
@@ -16,7 +20,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --only) only="$2"; shift 2 ;;
     --append) append="$2"; shift 2 ;;
-    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -31,7 +35,7 @@ CREATES=200
 HELPERS="$ROOT/bench/helpers.py"
 command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
 
-if [ "$only" != wasm ] && [ "$only" != firststart ]; then
+if [ "$only" != wasm ] && [ "$only" != firststart ] && [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   say "building the server (profile $PROFILE)"
   (cd "$ROOT" && cargo build --profile "$PROFILE" -p server)
 fi
@@ -198,15 +202,16 @@ fill_meetings() {
   fi
 }
 
-# start_simulators N: the Call Bridge simulator and N web bridge simulators
-# in one process (`cms-scheduler simulators`); sets CB_URL, SIM_PID, SIM_DIR.
+# start_simulators N [LATENCY_MS]: the Call Bridge simulator (each answer
+# delayed by LATENCY_MS, default 0) and N web bridge simulators in one
+# process (`cms-scheduler simulators`); sets CB_URL, SIM_PID, SIM_DIR.
 start_simulators() {
   local port
   port="$(free_port)"
-  SIM_DIR="$work/simulators-$1"
+  SIM_DIR="$work/simulators-$1-${2:-0}-$RANDOM"
   export SCHEDULER_CALLBRIDGE_PASSWORD="${SCHEDULER_CALLBRIDGE_PASSWORD:-bench-$RANDOM$RANDOM}"
   "$SERVER_BIN" simulators --data-dir "$SIM_DIR" --listen "127.0.0.1:$port" --web-bridges "$1" \
-    >"$SIM_DIR.log" 2>&1 &
+    --latency-ms "${2:-0}" >"$SIM_DIR.log" 2>&1 &
   SIM_PID=$!
   pids+=("$SIM_PID")
   CB_URL="http://127.0.0.1:$port"
@@ -258,6 +263,69 @@ print(f"{n / a:.1f} {n / b:.1f} {a / n * 1000:.3f} {b / n * 1000:.3f}")' "$CREAT
   row "creates: ms per meeting (vs POST coSpaces)" "$ms" "$ms_raw" "ms"
   overhead="$(python3 -c 'import sys; print(f"{float(sys.argv[1]) - float(sys.argv[2]):.3f}")' "$ms" "$ms_raw")"
   echo "scheduler overhead per meeting over one raw coSpace POST: $overhead ms"
+fi
+
+# 3b. Creates at once (issue 21): the node against a Call Bridge simulator
+# in a process of its own, so that the node's CPU time is the scheduler's
+# alone. Each run: a warm-up of 20 creates (connections, kept templates),
+# then wrk with bench/create.lua (one new meeting with one attendee per
+# request) for BENCH_CREATE_DURATION with 1 client, then with 50. The CPU
+# time per create is the node's (utime + stime) over the 1-client run; the
+# Call Bridge requests per create come from the node's metrics over it.
+CREATE_CLIENTS=50
+CREATE_DURATION="${BENCH_CREATE_DURATION:-10s}"
+cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1000 / t }' "/proc/$1/stat"; }
+# wrk_creates CLIENTS FILE: prints "requests/s p50 p99 non-2xx socket-errors count".
+wrk_creates() {
+  local threads=1
+  [ "$1" -gt 1 ] && threads=2
+  wrk -t"$threads" -c"$1" -d"$CREATE_DURATION" --timeout 30s --latency -s "$ROOT/bench/create.lua" \
+    "$NODE_URL" -- "$token" "$tpl" "bench-$1" >"$2"
+  echo "$(python3 "$HELPERS" wrk-parse "$2") $(python3 "$HELPERS" wrk-count "$2")"
+}
+creates_bench() { # label, Call Bridge latency in ms, [database url]
+  local label="$1" lat="$2" db="${3:-}" mport metrics cb0 cb1 post0 post1 cpu0 cpu1 out
+  start_simulators 0 "$lat"
+  mport="$(free_port)"
+  start_node "creates-$label" --callbridge-url "$CB_URL" --metrics-listen "127.0.0.1:$mport" \
+    ${db:+--database-url "$db"}
+  metrics="http://127.0.0.1:$mport/metrics"
+  token="$(token_for "$NODE_DIR" "$db")"
+  tpl="$(python3 "$HELPERS" template "$NODE_URL" "$token")"
+  python3 "$HELPERS" create "$NODE_URL" "$token" 20 "Bench warm-up" >/dev/null
+  cb0="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total)"
+  post0="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total 'operation="POST ')"
+  cpu0="$(cpu_ms "$NODE_PID")"
+  read -r -a one <<<"$(wrk_creates 1 "$work/wrk-creates-$label-1.txt")"
+  cpu1="$(cpu_ms "$NODE_PID")"
+  cb1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total)"
+  post1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total 'operation="POST ')"
+  read -r -a many <<<"$(wrk_creates "$CREATE_CLIENTS" "$work/wrk-creates-$label-$CREATE_CLIENTS.txt")"
+  out="$(python3 -c '
+import sys
+n, cb, post, cpu = (float(a) for a in sys.argv[1:])
+print(f"{cb / n:.2f} {post / n:.2f} {cpu / n:.2f}")' "${one[5]}" $((cb1 - cb0)) $((post1 - post0)) $((cpu1 - cpu0)))"
+  read -r per_create posts cpu <<<"$out"
+  row "creates $label: Call Bridge requests/create (vs POSTs)" "$per_create" "$posts" "req"
+  [ "$lat" != 0 ] || row "creates $label: node CPU ms/create (vs 2 ms goal)" "$cpu" 2 "ms"
+  row "creates $label: $CREATE_CLIENTS clients vs 1, creates/s" "${many[0]}" "${one[0]}" "/s"
+  row "creates $label: $CREATE_CLIENTS clients p99 vs 1-client p50" "${many[2]}" "${one[1]}" "ms"
+  row "creates $label: 1 client p99 (vs p50)" "${one[2]}" "${one[1]}" "ms"
+  row "creates $label: $CREATE_CLIENTS clients, non-2xx + socket errors" \
+    "$((many[3] + many[4]))" "${many[5]}" "of"
+  if [ "$lat" != 0 ]; then
+    ideal="$(python3 -c 'import sys; c, r, l = map(float, sys.argv[1:]); print(f"{c / (r * l / 1000):.1f}")' \
+      "$CREATE_CLIENTS" "$per_create" "$lat")"
+    row "creates $label: $CREATE_CLIENTS clients vs ideal $CREATE_CLIENTS/(req x $lat ms)" "${many[0]}" "$ideal" "/s"
+  fi
+  kill "$NODE_PID" "$SIM_PID"; wait "$NODE_PID" "$SIM_PID" 2>/dev/null || true
+}
+if wants creates; then
+  creates_bench sqlite 0
+  creates_bench sqlite-cb20ms 20
+  ensure_postgresql
+  [ -n "$pg_dir" ] || { pg_dir="$work/pg"; pg_url="$("$ROOT/scripts/pg.sh" start "$pg_dir")"; }
+  creates_bench postgresql 0 "$pg_url"
 fi
 
 # 4. Memory of one node holding 10,000 meetings and 100 C2W links (mutual

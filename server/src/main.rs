@@ -84,6 +84,10 @@ enum Command {
         /// How many web bridge simulators to start (the Call Bridge lists them all).
         #[arg(long, default_value_t = server::demo::DEMO_WEB_BRIDGES)]
         web_bridges: usize,
+        /// Delay every Call Bridge API answer by this many milliseconds (a
+        /// real CMS answers in tens of milliseconds; 0: at once).
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
     },
     /// Copy the SQLite database to FILE while the service runs (a consistent
     /// copy, checked). PostgreSQL: use pg_dump (docs/operations.md).
@@ -238,7 +242,8 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             listen,
             web_bridges,
-        } => simulators(&data_dir, listen, web_bridges).await,
+            latency_ms,
+        } => simulators(&data_dir, listen, web_bridges, latency_ms).await,
         Command::Backup {
             file: to,
             mut storage,
@@ -394,6 +399,7 @@ async fn simulators(
     data_dir: &std::path::Path,
     listen: std::net::SocketAddr,
     web_bridges: usize,
+    latency_ms: u64,
 ) -> anyhow::Result<()> {
     use server::callbridge::sim::{CallBridgeSim, Seed, SimCredentials};
     let password = std::env::var("SCHEDULER_CALLBRIDGE_PASSWORD").context(
@@ -405,9 +411,15 @@ async fn simulators(
         SimCredentials::new("scheduler", password),
     )
     .await?;
+    if latency_ms > 0 {
+        cb.set_delay(Some(std::time::Duration::from_millis(latency_ms)));
+    }
     let pki = server::demo::DemoPki::load_or_make(&data_dir.join("demo-pki"))?;
     let bridges = server::demo::start_simulated_bridges(&pki, &cb, web_bridges).await?;
-    println!("Call Bridge simulator at {}", cb.base_url);
+    println!(
+        "Call Bridge simulator at {} (answers delayed by {latency_ms} ms)",
+        cb.base_url
+    );
     for b in &bridges {
         println!("Web bridge simulator at {} (guid {})", b.url(), b.guid);
     }

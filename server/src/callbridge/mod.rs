@@ -13,6 +13,7 @@ pub mod model;
 pub mod saga;
 pub mod setup;
 pub mod sim;
+pub mod templates;
 pub mod xml;
 
 #[cfg(test)]
@@ -36,3 +37,4 @@ pub use saga::{
     CreatedSpace, Deletion, RoleAccess, SagaCause, SagaError, SagaStep, SpaceOrigin, SpaceRequest,
     SpaceSource,
 };
+pub use templates::{FullTemplate, TemplateCache, UserTemplates};

@@ -17,10 +17,12 @@ use super::error::CallBridgeError;
 use super::model::{
     AccessMethod, AccessMethodTemplate, CoSpace, CoSpaceTemplate, Form, NewAccessMethod, NewCoSpace,
 };
+use super::templates::{FullTemplate, TemplateCache};
 use rand::Rng;
 use reqwest::Url;
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::Arc;
 
 /// Longest request id (it must fit the 100-character `cdrTag`).
 pub const MAX_REQUEST_ID_LEN: usize = 80;
@@ -275,6 +277,74 @@ fn uri_part(space: &CoSpace) -> Option<String> {
         .filter(|p| !p.is_empty())
 }
 
+/// A random secret for a coSpace or an access method, like the ones a
+/// Call Bridge generates: 22 letters and digits.
+fn random_secret() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    (0..22)
+        .map(|_| char::from(CHARS[rng.gen_range(0..CHARS.len())]))
+        .collect()
+}
+
+/// The space ready to join, from the coSpace and each role's access method.
+fn ready_space(
+    web_bridge: &Url,
+    cospace_id: String,
+    origin: SpaceOrigin,
+    space: CoSpace,
+    roles: Vec<(String, AccessMethod)>,
+) -> CreatedSpace {
+    let space_join = space
+        .call_id
+        .as_deref()
+        .and_then(|c| join_url(web_bridge, c, space.secret.as_deref()));
+    let access_methods = roles
+        .into_iter()
+        .map(|(role, am)| {
+            let call_id = am.call_id.clone().or_else(|| space.call_id.clone());
+            RoleAccess {
+                join_url: call_id
+                    .as_deref()
+                    .and_then(|c| join_url(web_bridge, c, am.secret.as_deref())),
+                role,
+                access_method_id: am.id,
+                uri: am.uri,
+                call_id: am.call_id,
+                passcode: am.passcode,
+                secret: am.secret,
+            }
+        })
+        .collect();
+    CreatedSpace {
+        cospace_id,
+        origin,
+        name: space.name,
+        uri: space.uri,
+        call_id: space.call_id,
+        passcode: space.passcode,
+        secret: space.secret,
+        join_url: space_join,
+        access_methods,
+        round_trips: 0,
+    }
+}
+
+/// How [`Saga::obtain_space`] got the coSpace.
+enum Obtained {
+    /// Created by this run: the coSpace as it was sent.
+    Created(Box<CoSpace>),
+    /// Made by an earlier attempt, found again by its URI and marker.
+    Recovered(String),
+}
+
+/// An access method this run created: its id and, when its create was
+/// answered, what was sent (all it holds).
+struct MadeAccessMethod {
+    id: String,
+    sent: Option<AccessMethod>,
+}
+
 /// What undoes one step: every object the saga added.
 #[derive(Debug, Clone)]
 enum Undo {
@@ -313,9 +383,11 @@ fn at<E: Into<SagaCause>>(step: SagaStep) -> impl FnOnce(E) -> (SagaStep, SagaCa
     move |e| (step, e.into())
 }
 
-struct Saga {
+struct Saga<'a> {
     /// Counting its own round trips.
     client: CallBridgeClient,
+    /// Where templates are kept, if anywhere (else each run reads its own).
+    templates: Option<&'a TemplateCache>,
     undo: Vec<Undo>,
 }
 
@@ -326,8 +398,27 @@ pub async fn create_meeting_space(
     client: &CallBridgeClient,
     request: &SpaceRequest,
 ) -> Result<CreatedSpace, SagaError> {
+    run_saga(client, None, request).await
+}
+
+/// [`create_meeting_space`] taking the template from `templates` while its
+/// copy there is fresh (the scheduler's creates: see [`TemplateCache`]).
+pub async fn create_meeting_space_with(
+    client: &CallBridgeClient,
+    templates: &TemplateCache,
+    request: &SpaceRequest,
+) -> Result<CreatedSpace, SagaError> {
+    run_saga(client, Some(templates), request).await
+}
+
+async fn run_saga(
+    client: &CallBridgeClient,
+    templates: Option<&TemplateCache>,
+    request: &SpaceRequest,
+) -> Result<CreatedSpace, SagaError> {
     let mut saga = Saga {
         client: client.counting(),
+        templates,
         undo: Vec::new(),
     };
     match saga.run(request).await {
@@ -426,32 +517,43 @@ pub async fn delete_meeting_space(
     }
 }
 
-impl Saga {
+impl Saga<'_> {
     async fn run(&mut self, req: &SpaceRequest) -> StepResult<CreatedSpace> {
         let web_bridge = validate(req).map_err(at(SagaStep::Validate))?;
         let template_id = match &req.source {
             SpaceSource::Template { template_id } => Some(template_id.as_str()),
             SpaceSource::Existing { template_id, .. } => template_id.as_deref(),
         };
-        let templates = match template_id {
-            Some(t) => self
-                .client
-                .access_method_templates(t)
-                .await
-                .map_err(at(SagaStep::ReadTemplate))?,
-            None => Vec::new(),
+        let template = match template_id {
+            Some(t) => Some(self.template(t).await.map_err(at(SagaStep::ReadTemplate))?),
+            None => None,
         };
-        let (cospace_id, origin) = match &req.source {
-            SpaceSource::Existing { cospace_id, .. } => (cospace_id.clone(), SpaceOrigin::Existing),
-            SpaceSource::Template { template_id } => {
-                // Its profiles are copied onto the new coSpace (an existing
-                // space keeps its own).
-                let template = self
-                    .client
-                    .cospace_template(template_id)
-                    .await
-                    .map_err(at(SagaStep::ReadTemplate))?;
-                self.obtain_space(req, &template).await?
+        let templates: &[AccessMethodTemplate] = template
+            .as_deref()
+            .map(|t| t.access_methods.as_slice())
+            .unwrap_or_default();
+        let (cospace_id, origin) = match (&req.source, template.as_deref()) {
+            (SpaceSource::Existing { cospace_id, .. }, _) => {
+                (cospace_id.clone(), SpaceOrigin::Existing)
+            }
+            // Its profiles are copied onto the new coSpace (an existing
+            // space keeps its own).
+            (SpaceSource::Template { .. }, Some(full)) => {
+                match self.obtain_space(req, &full.template).await? {
+                    Obtained::Created(made) => {
+                        return self
+                            .complete_created(req, &web_bridge, templates, made)
+                            .await;
+                    }
+                    Obtained::Recovered(id) => (id, SpaceOrigin::Recovered),
+                }
+            }
+            // (A template source always names its template.)
+            (SpaceSource::Template { .. }, None) => {
+                return Err((
+                    SagaStep::Validate,
+                    SagaCause::InvalidRequest("no template given".into()),
+                ))
             }
         };
         let space = self
@@ -467,27 +569,24 @@ impl Saga {
                     .map_err(at(SagaStep::AddMember))?;
             }
         }
-        // A space made by this call has no access methods yet.
-        let listed = if origin == SpaceOrigin::Created {
-            Vec::new()
-        } else {
-            self.client
-                .access_methods(&cospace_id)
-                .await
-                .map_err(at(SagaStep::ListAccessMethods))?
-        };
+        // A space found again, or one that existed: what it holds already.
+        let listed = self
+            .client
+            .access_methods(&cospace_id)
+            .await
+            .map_err(at(SagaStep::ListAccessMethods))?;
 
         let mut roles = Vec::new();
-        if let Some(template_id) = template_id {
-            for t in &templates {
+        if template_id.is_some() {
+            for t in templates {
                 let role = t.name.clone().unwrap_or_else(|| t.id.clone());
                 let (id, created) = match listed.iter().find(|a| a.name.as_deref() == Some(&role)) {
                     Some(a) => (a.id.clone(), false),
                     None => {
-                        let id = self
-                            .create_access_method(&space, template_id, t, &role)
+                        let made = self
+                            .create_access_method(&cospace_id, uri_part(&space), t, &role)
                             .await?;
-                        (id, true)
+                        (made.id, true)
                     }
                 };
                 let may_modify = owned_space || created;
@@ -508,86 +607,129 @@ impl Saga {
             }
         }
 
-        let space_join = space
-            .call_id
-            .as_deref()
-            .and_then(|c| join_url(&web_bridge, c, space.secret.as_deref()));
-        let access_methods = roles
-            .into_iter()
-            .map(|(role, am)| {
-                let call_id = am.call_id.clone().or_else(|| space.call_id.clone());
-                RoleAccess {
-                    join_url: call_id
-                        .as_deref()
-                        .and_then(|c| join_url(&web_bridge, c, am.secret.as_deref())),
-                    role,
-                    access_method_id: am.id,
-                    uri: am.uri,
-                    call_id: am.call_id,
-                    passcode: am.passcode,
-                    secret: am.secret,
-                }
-            })
-            .collect();
-        Ok(CreatedSpace {
-            cospace_id,
-            origin,
-            name: space.name,
-            uri: space.uri,
-            call_id: space.call_id,
-            passcode: space.passcode,
-            secret: space.secret,
-            join_url: space_join,
-            access_methods,
-            round_trips: 0,
-        })
+        Ok(ready_space(&web_bridge, cospace_id, origin, space, roles))
     }
 
-    /// The coSpace of the request, created with the template's profiles;
-    /// or, when the URI is taken or the answer was lost, the one an earlier
-    /// attempt made, found again.
+    /// The template `id` with its access method templates: from the cache
+    /// when the saga has one.
+    async fn template(&self, id: &str) -> Result<Arc<FullTemplate>, CallBridgeError> {
+        match self.templates {
+            Some(cache) => cache.get(&self.client, id).await,
+            None => Ok(Arc::new(FullTemplate::read(&self.client, id).await?)),
+        }
+    }
+
+    /// The rest of a coSpace this run created: the organizer made a member
+    /// and one access method per template. Its call ID and secret, and
+    /// those of its access methods, were chosen here and sent: nothing is
+    /// read back, unless a create's answer was lost and an access method
+    /// had to be found again.
+    async fn complete_created(
+        &mut self,
+        req: &SpaceRequest,
+        web_bridge: &Url,
+        templates: &[AccessMethodTemplate],
+        made: Box<CoSpace>,
+    ) -> StepResult<CreatedSpace> {
+        if let Some(jid) = req.owner_jid.as_deref().filter(|j| !j.trim().is_empty()) {
+            self.ensure_member(&made.id, jid, SpaceOrigin::Created)
+                .await
+                .map_err(at(SagaStep::AddMember))?;
+        }
+        let mut roles = Vec::new();
+        for t in templates {
+            let role = t.name.clone().unwrap_or_else(|| t.id.clone());
+            let am = self
+                .create_access_method(&made.id, uri_part(&made), t, &role)
+                .await?;
+            let am = match am.sent {
+                Some(am) => am,
+                None => {
+                    self.read_and_complete(&made.id, &am.id, &role, t, true)
+                        .await?
+                }
+            };
+            roles.push((role, am));
+        }
+        Ok(ready_space(
+            web_bridge,
+            made.id.clone(),
+            SpaceOrigin::Created,
+            *made,
+            roles,
+        ))
+    }
+
+    /// The coSpace of the request, created with the template's profiles,
+    /// a call ID and a secret chosen here; or, when the URI is taken or the
+    /// answer was lost, the one an earlier attempt made, found again.
     async fn obtain_space(
         &mut self,
         req: &SpaceRequest,
         template: &CoSpaceTemplate,
-    ) -> StepResult<(String, SpaceOrigin)> {
+    ) -> StepResult<Obtained> {
         let uri = space_uri(&req.uri_base, &req.request_id);
         let marker = request_marker(&req.request_id);
-        let params = NewCoSpace {
-            name: Some(req.name.clone()),
-            uri: Some(uri.clone()),
-            cdr_tag: Some(marker.clone()),
-            owner_jid: req.owner_jid.clone().filter(|j| !j.trim().is_empty()),
-            meeting_scheduler: req
-                .organizer_name
-                .as_deref()
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(|n| n.chars().take(MEETING_SCHEDULER_MAX).collect()),
-            call_profile: template.call_profile.clone(),
-            call_leg_profile: template.call_leg_profile.clone(),
-            dial_in_security_profile: template.dial_in_security_profile.clone(),
-            require_call_id: true,
-            ..NewCoSpace::default()
-        };
-        match self.client.create_cospace(&params).await {
-            Ok(id) => {
-                self.undo.push(Undo::DeleteCoSpace(id.clone()));
-                Ok((id, SpaceOrigin::Created))
-            }
-            // The URI is taken (an earlier or concurrent attempt?) or the
-            // answer was lost: the space may exist, look for it.
-            Err(e) if e.is_ambiguous() || matches!(e, CallBridgeError::DuplicateCoSpaceUri) => {
-                match self.find_previous(&uri, &marker).await {
-                    Ok(Some(id)) => {
-                        self.undo.push(Undo::DeleteCoSpace(id.clone()));
-                        Ok((id, SpaceOrigin::Recovered))
-                    }
-                    Ok(None) => Err((SagaStep::CreateCoSpace, e.into())),
-                    Err(cause) => Err((SagaStep::CreateCoSpace, cause)),
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let params = NewCoSpace {
+                name: Some(req.name.clone()),
+                uri: Some(uri.clone()),
+                call_id: Some(random_call_id()),
+                secret: Some(random_secret()),
+                cdr_tag: Some(marker.clone()),
+                owner_jid: req.owner_jid.clone().filter(|j| !j.trim().is_empty()),
+                meeting_scheduler: req
+                    .organizer_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(|n| n.chars().take(MEETING_SCHEDULER_MAX).collect()),
+                call_profile: template.call_profile.clone(),
+                call_leg_profile: template.call_leg_profile.clone(),
+                dial_in_security_profile: template.dial_in_security_profile.clone(),
+                require_call_id: true,
+                ..NewCoSpace::default()
+            };
+            match self.client.create_cospace(&params).await {
+                Ok(id) => {
+                    self.undo.push(Undo::DeleteCoSpace(id.clone()));
+                    return Ok(Obtained::Created(Box::new(CoSpace {
+                        id,
+                        name: params.name,
+                        uri: params.uri,
+                        secondary_uri: None,
+                        call_id: params.call_id,
+                        passcode: None,
+                        secret: params.secret,
+                        cdr_tag: params.cdr_tag,
+                        owner_jid: params.owner_jid,
+                        call_profile: params.call_profile,
+                        call_leg_profile: params.call_leg_profile,
+                        dial_in_security_profile: params.dial_in_security_profile,
+                        auto_generated: None,
+                        meeting_scheduler: params.meeting_scheduler,
+                        owner_id: None,
+                        num_access_methods: None,
+                    })));
                 }
+                // The call ID chosen is another space's: choose again.
+                Err(CallBridgeError::DuplicateCoSpaceId) if attempt < CALL_ID_ATTEMPTS => {}
+                // The URI is taken (an earlier or concurrent attempt?) or the
+                // answer was lost: the space may exist, look for it.
+                Err(e) if e.is_ambiguous() || matches!(e, CallBridgeError::DuplicateCoSpaceUri) => {
+                    return match self.find_previous(&uri, &marker).await {
+                        Ok(Some(id)) => {
+                            self.undo.push(Undo::DeleteCoSpace(id.clone()));
+                            Ok(Obtained::Recovered(id))
+                        }
+                        Ok(None) => Err((SagaStep::CreateCoSpace, e.into())),
+                        Err(cause) => Err((SagaStep::CreateCoSpace, cause)),
+                    };
+                }
+                Err(e) => return Err((SagaStep::CreateCoSpace, e.into())),
             }
-            Err(e) => Err((SagaStep::CreateCoSpace, e.into())),
         }
     }
 
@@ -644,26 +786,25 @@ impl Saga {
         Ok(None)
     }
 
+    /// Creates the access method of `role` in the coSpace from its (full)
+    /// template, with a secret chosen here and a call ID when the template
+    /// generates one. When the answer was lost and the access method is
+    /// found again by its name, what it holds is not known (`sent` is None).
     async fn create_access_method(
         &mut self,
-        space: &CoSpace,
-        template_id: &str,
+        cospace_id: &str,
+        uri_part: Option<String>,
         template: &AccessMethodTemplate,
         role: &str,
-    ) -> StepResult<String> {
+    ) -> StepResult<MadeAccessMethod> {
         let step = || SagaStep::CreateAccessMethod {
             role: role.to_string(),
         };
-        let full = self
-            .client
-            .access_method_template(template_id, &template.id)
-            .await
-            .map_err(at(step()))?;
-        let uri = match (full.uri_generator.as_deref(), uri_part(space)) {
+        let uri = match (template.uri_generator.as_deref(), uri_part) {
             (Some(g), Some(part)) => Some(g.replacen('$', &part, 1)),
             _ => None,
         };
-        let wants_call_id = full.generate_unique_call_id == Some(true);
+        let wants_call_id = template.generate_unique_call_id == Some(true);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -671,18 +812,32 @@ impl Saga {
                 name: Some(role.to_string()),
                 uri: uri.clone(),
                 call_id: wants_call_id.then(random_call_id),
-                call_leg_profile: full.call_leg_profile.clone(),
-                scope: full.scope.clone(),
-                dial_in_security_profile: full.dial_in_security_profile.clone(),
+                secret: Some(random_secret()),
+                call_leg_profile: template.call_leg_profile.clone(),
+                scope: template.scope.clone(),
+                dial_in_security_profile: template.dial_in_security_profile.clone(),
                 ..NewAccessMethod::default()
             };
-            match self.client.create_access_method(&space.id, &params).await {
+            match self.client.create_access_method(cospace_id, &params).await {
                 Ok(id) => {
                     self.undo.push(Undo::DeleteAccessMethod {
-                        cospace_id: space.id.clone(),
+                        cospace_id: cospace_id.to_string(),
                         id: id.clone(),
                     });
-                    return Ok(id);
+                    return Ok(MadeAccessMethod {
+                        id: id.clone(),
+                        sent: Some(AccessMethod {
+                            id,
+                            name: params.name,
+                            uri: params.uri,
+                            call_id: params.call_id,
+                            passcode: None,
+                            secret: params.secret,
+                            call_leg_profile: params.call_leg_profile,
+                            scope: params.scope,
+                            dial_in_security_profile: params.dial_in_security_profile,
+                        }),
+                    });
                 }
                 Err(CallBridgeError::DuplicateCoSpaceId)
                     if wants_call_id && attempt < CALL_ID_ATTEMPTS => {}
@@ -690,7 +845,7 @@ impl Saga {
                     // The answer was lost: it may exist; adopt it if so.
                     let found = self
                         .client
-                        .access_methods(&space.id)
+                        .access_methods(cospace_id)
                         .await
                         .map_err(at(step()))?
                         .into_iter()
@@ -698,10 +853,13 @@ impl Saga {
                     return match found {
                         Some(a) => {
                             self.undo.push(Undo::DeleteAccessMethod {
-                                cospace_id: space.id.clone(),
+                                cospace_id: cospace_id.to_string(),
                                 id: a.id.clone(),
                             });
-                            Ok(a.id)
+                            Ok(MadeAccessMethod {
+                                id: a.id,
+                                sent: None,
+                            })
                         }
                         None => Err((step(), e.into())),
                     };

@@ -79,25 +79,64 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
                 path: data_dir.display().to_string(),
                 source,
             })?;
-            // sqlx's SQLite defaults: WAL, foreign keys on, 5 s busy timeout.
+            // sqlx's SQLite defaults: foreign keys on, 5 s busy timeout;
+            // the journal mode and durability are set below.
             let url = if url.contains('?') {
                 url.to_string()
             } else {
                 format!("{url}?mode=rwc")
             };
+            use_wal(&url).await?;
             (url, 8)
         }
         Some(Backend::Postgres) => (url.to_string(), 16),
         None => return Err(DbError::Url("expected a sqlite: or postgres: URL".into())),
     };
+    let sqlite = Backend::of(&url) == Some(Backend::Sqlite);
     let pool = AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if sqlite {
+                    sqlx::query(SQLITE_SYNCHRONOUS).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
         .connect(&url)
         .await?;
     MIGRATOR.run(&pool).await?;
     steps::run(&pool, chrono::Utc::now()).await?;
     Ok(pool)
+}
+
+/// Each SQLite connection's durability: in WAL mode, `NORMAL` syncs the
+/// log at checkpoints only, not at every commit. A commit is in the log
+/// (the operating system's cache) when it returns, so a crash of the
+/// process loses nothing; a power cut or an operating system crash may
+/// lose the last commits (docs/operations.md, "Database").
+const SQLITE_SYNCHRONOUS: &str = "PRAGMA synchronous = NORMAL";
+
+/// Puts a SQLite database in WAL mode (a setting kept in the file): readers
+/// then never block the writer nor the writer them, and a commit appends
+/// to the log instead of rewriting pages through a rollback journal.
+/// Done on a connection of its own before the pool opens, since changing
+/// the mode needs the database to itself.
+async fn use_wal(url: &str) -> Result<(), DbError> {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(url).await?;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
+        .fetch_one(&mut conn)
+        .await?;
+    conn.close().await?;
+    // An in-memory database answers "memory": it has no log to keep.
+    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+        return Err(DbError::Url(format!(
+            "the SQLite database refused WAL mode (it answered {mode})"
+        )));
+    }
+    Ok(())
 }
 
 /// Which database `db` is on.

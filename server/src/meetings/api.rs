@@ -275,9 +275,15 @@ impl Meetings {
             }
             None => uuid::Uuid::new_v4().to_string(),
         };
-        let choices = self.choices(user).await.map_err(|e| {
-            ApiError::CallBridge(internal(format!("listing Call Bridge choices: {e}")).to_string())
-        })?;
+        // Only a meeting in an existing space needs the list of spaces.
+        let choices = self
+            .choices_with(user, input.space_id.is_some())
+            .await
+            .map_err(|e| {
+                ApiError::CallBridge(
+                    internal(format!("listing Call Bridge choices: {e}")).to_string(),
+                )
+            })?;
         let template_id = input
             .template_id
             .clone()
@@ -334,8 +340,8 @@ impl Meetings {
         }
         // Roles are those of the meeting's template when the Call Bridge answers;
         // otherwise the roles already in use stay valid.
-        let roles: Vec<String> = match self.cb.access_method_templates(&template_id).await {
-            Ok(list) => list.into_iter().filter_map(|a| a.name).collect(),
+        let roles: Vec<String> = match self.directory.templates.get(&self.cb, &template_id).await {
+            Ok(t) => t.roles(),
             Err(_) => self
                 .details(user, id, Lang::En)
                 .await?

@@ -79,7 +79,13 @@ impl Meetings {
                 .execute(&self.db)
                 .await;
         };
-        let space = match callbridge::create_meeting_space(&self.cb, &request).await {
+        let space = match callbridge::saga::create_meeting_space_with(
+            &self.cb,
+            &self.directory.templates,
+            &request,
+        )
+        .await
+        {
             Ok(s) => s,
             Err(e) => {
                 // Compensated: nothing left behind, unless the undo failed

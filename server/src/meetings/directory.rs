@@ -12,9 +12,15 @@
 //! still costs one request per ten memberships, so each user's list is kept
 //! for [`TTL`]; one caller reads it again while the others for that user
 //! wait for that read instead of starting their own.
+//!
+//! Also kept for [`TTL`], so that a create costs the Call Bridge only the
+//! requests that make the meeting's space: each person's Call Bridge user
+//! with its template assignments ([`Directory::cb_user`]) and the
+//! templates in full ([`callbridge::TemplateCache`]). An administrator's
+//! change to a template or an assignment shows within that time.
 
 use super::choices::ChoicesError;
-use crate::callbridge::{self, CallBridgeClient, CoSpace};
+use crate::callbridge::{self, CallBridgeClient, CoSpace, UserTemplates};
 use crate::db::Db;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -26,13 +32,70 @@ pub const TTL: Duration = Duration::from_secs(30);
 
 type Slot = Arc<Mutex<Option<(Instant, Arc<Vec<CoSpace>>)>>>;
 
-/// The per-user copies, by Call Bridge user id.
+/// The per-user copies, by Call Bridge user id; each person's Call Bridge
+/// user and template assignments, by JID; and the templates themselves.
+/// All are kept for [`TTL`].
 #[derive(Default)]
 pub struct Directory {
     slots: std::sync::Mutex<HashMap<String, Slot>>,
+    users: std::sync::Mutex<HashMap<String, (Instant, Arc<UserTemplates>)>>,
+    /// The coSpace templates in full, as the wizard's roles and the
+    /// space-creation saga need them.
+    pub templates: callbridge::TemplateCache,
 }
 
 impl Directory {
+    /// The Call Bridge user whose `userJid` is `jid` (in any case) and its
+    /// template assignments: the kept copy while fresh, else read now
+    /// (`GET /users?filter=<jid>`, then its `userCoSpaceTemplates`) with
+    /// no lock held meanwhile. None (not kept: a user synced from the
+    /// directory a moment later is found at once) when there is no such user.
+    pub async fn cb_user(
+        &self,
+        cb: &CallBridgeClient,
+        jid: &str,
+    ) -> Result<Option<Arc<UserTemplates>>, callbridge::CallBridgeError> {
+        let key = jid.to_ascii_lowercase();
+        {
+            let mut users = self
+                .users
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            users.retain(|_, (at, _)| at.elapsed() < TTL);
+            if let Some((_, u)) = users.get(&key) {
+                return Ok(Some(u.clone()));
+            }
+        }
+        let Some(user) = cb.user_by_jid(jid).await? else {
+            return Ok(None);
+        };
+        let template_ids = cb
+            .user_cospace_templates(&user.id)
+            .await?
+            .into_iter()
+            .filter_map(|a| a.co_space_template)
+            .collect();
+        let found = Arc::new(UserTemplates { user, template_ids });
+        self.users
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, (Instant::now(), found.clone()));
+        Ok(Some(found))
+    }
+
+    /// Forgets every kept copy (the next use reads the Call Bridge again).
+    pub fn forget(&self) {
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.users
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.templates.clear();
+    }
+
     fn slot(&self, user_id: &str) -> Slot {
         let mut slots = self
             .slots

@@ -495,26 +495,27 @@ impl Store {
         Ok(actions)
     }
 
-    /// URIs and call IDs in use, except by the object `except`.
-    fn taken(&self, except: Option<&str>) -> (Vec<String>, Vec<String>) {
-        let mut uris = Vec::new();
-        let mut call_ids = Vec::new();
-        for kind in [&COSPACES, &ACCESS_METHODS] {
-            for o in self.items(kind) {
-                if Some(o.id.as_str()) == except {
-                    continue;
-                }
-                for f in ["uri", "secondaryUri"] {
-                    if let Some(u) = o.get(f) {
-                        uris.push(u.to_lowercase());
-                    }
-                }
-                if let Some(c) = o.get("callId") {
-                    call_ids.push(c.to_string());
-                }
-            }
-        }
-        (uris, call_ids)
+    /// The coSpaces and access methods other than `except`: whose URIs and
+    /// call IDs must stay unique. Scanned in place (no copies: the check
+    /// runs under the store's lock on every create).
+    fn others<'a>(&'a self, except: Option<&'a str>) -> impl Iterator<Item = &'a SimObject> + 'a {
+        [&COSPACES, &ACCESS_METHODS]
+            .into_iter()
+            .flat_map(move |kind| self.items(kind))
+            .filter(move |o| Some(o.id.as_str()) != except)
+    }
+
+    fn uri_taken(&self, uri: &str, except: Option<&str>) -> bool {
+        self.others(except).any(|o| {
+            ["uri", "secondaryUri"]
+                .iter()
+                .any(|f| o.get(f).is_some_and(|u| u.eq_ignore_ascii_case(uri)))
+        })
+    }
+
+    fn call_id_taken(&self, call_id: &str, except: Option<&str>) -> bool {
+        self.others(except)
+            .any(|o| o.get("callId") == Some(call_id))
     }
 
     /// Refuses a new/changed object whose URIs or call ID clash with the rest.
@@ -523,19 +524,20 @@ impl Store {
         fields: &BTreeMap<String, String>,
         except: Option<&str>,
     ) -> Result<(), ApiFailure> {
-        let (uris, call_ids) = self.taken(except);
-        let uri = fields.get("uri").map(|u| u.to_lowercase());
-        let secondary = fields.get("secondaryUri").map(|u| u.to_lowercase());
-        if uri.is_some() && uri == secondary {
-            return Err(ApiFailure::reason(400, "duplicateCoSpaceUri"));
+        let uri = fields.get("uri");
+        let secondary = fields.get("secondaryUri");
+        if let (Some(u), Some(s)) = (uri, secondary) {
+            if u.eq_ignore_ascii_case(s) {
+                return Err(ApiFailure::reason(400, "duplicateCoSpaceUri"));
+            }
         }
         for u in [uri, secondary].into_iter().flatten() {
-            if uris.contains(&u) {
+            if self.uri_taken(u, except) {
                 return Err(ApiFailure::reason(400, "duplicateCoSpaceUri"));
             }
         }
         if let Some(c) = fields.get("callId") {
-            if call_ids.contains(c) {
+            if self.call_id_taken(c, except) {
                 return Err(ApiFailure::reason(400, "duplicateCoSpaceId"));
             }
         }
@@ -543,12 +545,11 @@ impl Store {
     }
 
     fn new_call_id(&self) -> String {
-        let (_, taken) = self.taken(None);
         let mut rng = rand::thread_rng();
         let low = 10u64.pow(self.call_id_digits as u32 - 1);
         loop {
             let id = rng.gen_range(low..low * 10).to_string();
-            if !taken.contains(&id) {
+            if !self.call_id_taken(&id, None) {
                 return id;
             }
         }

@@ -121,10 +121,11 @@ async fn a_lost_post_is_never_repeated_on_the_other_node() {
         RequestMatcher::new("POST /api/v1/coSpaces"),
         FaultAction::DropAfterProcessing,
     );
-    // GET template, GET its access method templates, POST coSpace: then 503s.
+    // GET the template, its access method templates and each of the two,
+    // POST coSpace: then 503s.
     first.add_fault(FaultRule {
         matcher: RequestMatcher::any(),
-        skip: 3,
+        skip: 5,
         times: 1000,
         action: FaultAction::Busy,
     });

@@ -393,11 +393,17 @@ async fn status_calls_and_call_legs() {
 
 /// A whole create against recorded answers: the requests, their forms (no
 /// template parameter, the template's profiles copied, `meetingScheduler`,
-/// the member), and what the saga makes of the answers (ids from relative
-/// `Location`s, a generated URI read back lower-cased).
+/// the member, the call IDs and secrets it chose), and what the saga makes
+/// of the answers (ids from relative `Location`s).
 #[tokio::test]
 async fn the_saga_against_recorded_answers() {
     let (replay, c) = replay(vec![
+        answer(
+            "GET",
+            format!("/api/v1/coSpaceTemplates/{TEMPLATE}"),
+            200,
+            fixture!("cospace_template"),
+        ),
         answer(
             "GET",
             format!("/api/v1/coSpaceTemplates/{TEMPLATE}/accessMethodTemplates?offset=0&limit=10"),
@@ -406,36 +412,18 @@ async fn the_saga_against_recorded_answers() {
         ),
         answer(
             "GET",
-            format!("/api/v1/coSpaceTemplates/{TEMPLATE}"),
-            200,
-            fixture!("cospace_template"),
-        ),
-        created("/api/v1/coSpaces", format!("/api/v1/coSpaces/{SPACE}")),
-        answer(
-            "GET",
-            format!("/api/v1/coSpaces/{SPACE}"),
-            200,
-            fixture!("cospace"),
-        ),
-        created(
-            format!("/api/v1/coSpaces/{SPACE}/coSpaceUsers"),
-            format!("/api/v1/coSpaces/{SPACE}/coSpaceUsers/{MEMBER}"),
-        ),
-        answer(
-            "GET",
             format!("/api/v1/coSpaceTemplates/{TEMPLATE}/accessMethodTemplates/{AMT}"),
             200,
             fixture!("access_method_template"),
         ),
+        created("/api/v1/coSpaces", format!("/api/v1/coSpaces/{SPACE}")),
+        created(
+            format!("/api/v1/coSpaces/{SPACE}/coSpaceUsers"),
+            format!("/api/v1/coSpaces/{SPACE}/coSpaceUsers/{MEMBER}"),
+        ),
         created(
             format!("/api/v1/coSpaces/{SPACE}/accessMethods"),
             format!("/api/v1/coSpaces/{SPACE}/accessMethods/{AM}"),
-        ),
-        answer(
-            "GET",
-            format!("/api/v1/coSpaces/{SPACE}/accessMethods/{AM}"),
-            200,
-            fixture!("access_method"),
         ),
     ])
     .await;
@@ -453,18 +441,7 @@ async fn the_saga_against_recorded_answers() {
     let space = create_meeting_space(&c, &request).await.unwrap();
     assert_eq!(space.origin, SpaceOrigin::Created);
     assert_eq!(space.cospace_id, SPACE);
-    assert_eq!(space.round_trips, 8, "{:?}", replay.targets());
-    assert_eq!(
-        space.join_url.as_deref(),
-        Some("https://join.example.com/meeting/812345678?secret=Vx8QbYtPo0Lr1d2Ms3Nk4J")
-    );
-    let ext = &space.access_methods[0];
-    assert_eq!(ext.access_method_id, AM);
-    assert_eq!(ext.uri.as_deref(), Some("test-xrp-3fa9c2d1b7e4.guest"));
-    assert_eq!(
-        ext.join_url.as_deref(),
-        Some("https://join.example.com/meeting/912345678?secret=Qw3Er4Ty5Ui6Op7As8Df9G")
-    );
+    assert_eq!(space.round_trips, 6, "{:?}", replay.targets());
     let seen = replay.seen();
     let form = |i: usize| -> Vec<(String, String)> {
         assert_eq!(
@@ -473,13 +450,21 @@ async fn the_saga_against_recorded_answers() {
         );
         serde_urlencoded::from_str(&seen[i].body).unwrap()
     };
-    let cospace = form(2);
+    let value = |f: &[(String, String)], k: &str| {
+        f.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let cospace = form(3);
     let names: Vec<&str> = cospace.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,
         vec![
             "name",
             "uri",
+            "callId",
+            "secret",
             "cdrTag",
             "ownerJid",
             "callProfile",
@@ -489,12 +474,17 @@ async fn the_saga_against_recorded_answers() {
             "requireCallId"
         ]
     );
-    let value = |f: &[(String, String)], k: &str| {
-        f.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap()
-    };
+    // The call ID and secret the saga chose are the join link's: nothing
+    // is read back.
+    let (call_id, secret) = (value(&cospace, "callId"), value(&cospace, "secret"));
+    assert!(call_id.len() == 9 && call_id.chars().all(|c| c.is_ascii_digit()));
+    assert_eq!(secret.len(), 22);
+    assert_eq!(
+        space.join_url.as_deref(),
+        Some(format!("https://join.example.com/meeting/{call_id}?secret={secret}").as_str())
+    );
+    let uri = crate::callbridge::space_uri("Test-XRP", "req-recorded");
+    assert_eq!(value(&cospace, "uri"), uri);
     assert_eq!(value(&cospace, "cdrTag"), "scheduler:req-recorded");
     assert_eq!(value(&cospace, "meetingScheduler"), "Demo Organizer");
     assert_eq!(
@@ -505,13 +495,28 @@ async fn the_saga_against_recorded_answers() {
         form(4),
         vec![("userJid".to_string(), "demo@example.com".to_string())]
     );
-    let am = form(6);
+    let am = form(5);
     assert_eq!(value(&am, "name"), "ExternalAccessMeth");
-    // `$` replaced by the coSpace's URI as read back.
-    assert_eq!(value(&am, "uri"), "test-xrp-3fa9c2d1b7e4.Guest");
+    // `$` replaced by the coSpace's URI.
+    assert_eq!(value(&am, "uri"), format!("{uri}.Guest"));
     assert_eq!(value(&am, "callId").len(), 9);
+    assert_eq!(value(&am, "secret").len(), 22);
     assert_eq!(
         value(&am, "callLegProfile"),
         "092771c9-5c3e-43b2-89cb-0dff8294fa1d"
+    );
+    let ext = &space.access_methods[0];
+    assert_eq!(ext.access_method_id, AM);
+    assert_eq!(ext.uri, Some(format!("{uri}.Guest")));
+    assert_eq!(
+        ext.join_url.as_deref(),
+        Some(
+            format!(
+                "https://join.example.com/meeting/{}?secret={}",
+                value(&am, "callId"),
+                value(&am, "secret")
+            )
+            .as_str()
+        )
     );
 }

@@ -29,6 +29,7 @@ use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::web::AppState;
 use app::api::ssr::BackendHandle;
+use axum::serve::ListenerExt;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -285,13 +286,21 @@ impl Application {
         let metrics = self.metrics_listener.map(|listener| {
             let router = web::metrics::router(self.state.clone());
             tokio::spawn(async move {
+                let listener = listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
                 if let Err(e) = axum::serve(listener, router).await {
                     tracing::error!("metrics listener: {e}");
                 }
             })
         });
+        // TCP_NODELAY: a response whose body follows its head in a second
+        // write (every file ServeDir streams) would otherwise wait for the
+        // client's delayed ACK, about 40 ms, under Nagle's algorithm.
         let served = axum::serve(
-            self.listener,
+            self.listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            }),
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

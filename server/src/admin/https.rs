@@ -199,7 +199,10 @@ impl HttpsServer {
             incoming: conn_rx,
             local,
         }
-        .tap_io(|_: &mut TlsStream<TcpStream>| {});
+        // TCP_NODELAY, as on the plain listener (lib.rs).
+        .tap_io(|tls: &mut TlsStream<TcpStream>| {
+            let _ = tls.get_ref().0.set_nodelay(true);
+        });
         let serve_task = tokio::spawn(async move {
             let served = axum::serve(
                 tls_listener,

@@ -9,6 +9,7 @@ pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod kept;
 pub mod model;
 pub mod saga;
 pub mod setup;

@@ -2,16 +2,15 @@
 //! each of its access method templates read in full), kept for a short
 //! while: templates change rarely, and reading one costs 2 + one request
 //! per access method template, which every create would otherwise pay.
-//!
-//! No lock is held while the Call Bridge is asked: callers that miss at the
-//! same time each read, and the last answer is kept.
+//! Kept by [`super::kept::KeptMap`] (no lock held while the Call Bridge is
+//! asked).
 
 use super::client::CallBridgeClient;
 use super::error::CallBridgeError;
+use super::kept::KeptMap;
 use super::model::{AccessMethodTemplate, CoSpaceTemplate, User};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How long a template read is used (the same as a user's list of spaces,
 /// `meetings::directory::TTL`): an administrator's change to a template
@@ -62,14 +61,13 @@ pub struct UserTemplates {
 
 /// Templates by id, each kept for `ttl` after it was read.
 pub struct TemplateCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, Arc<FullTemplate>)>>,
+    kept: KeptMap<FullTemplate>,
 }
 
 impl std::fmt::Debug for TemplateCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TemplateCache")
-            .field("ttl", &self.ttl)
+            .field("ttl", &self.kept.ttl())
             .finish()
     }
 }
@@ -83,16 +81,8 @@ impl Default for TemplateCache {
 impl TemplateCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
-            ttl,
-            entries: Mutex::default(),
+            kept: KeptMap::new(ttl),
         }
-    }
-
-    fn fresh(&self, id: &str) -> Option<Arc<FullTemplate>> {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let ttl = self.ttl;
-        entries.retain(|_, (at, _)| at.elapsed() < ttl);
-        entries.get(id).map(|(_, t)| t.clone())
     }
 
     /// The template `id`: the kept copy while it is fresh, else read now.
@@ -101,22 +91,16 @@ impl TemplateCache {
         client: &CallBridgeClient,
         id: &str,
     ) -> Result<Arc<FullTemplate>, CallBridgeError> {
-        if let Some(t) = self.fresh(id) {
+        if let Some(t) = self.kept.fresh(id) {
             return Ok(t);
         }
         let read = Arc::new(FullTemplate::read(client, id).await?);
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_string(), (Instant::now(), read.clone()));
+        self.kept.keep(id.to_string(), read.clone());
         Ok(read)
     }
 
     /// Forgets every kept template (the next use reads again).
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.kept.clear();
     }
 }

@@ -20,28 +20,38 @@
 //! change to a template or an assignment shows within that time.
 
 use super::choices::ChoicesError;
+use crate::callbridge::kept::{Kept, KeptMap};
 use crate::callbridge::{self, CallBridgeClient, CoSpace, UserTemplates};
 use crate::db::Db;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// How long a user's list is used before it is read again.
 pub const TTL: Duration = Duration::from_secs(30);
 
-type Slot = Arc<Mutex<Option<(Instant, Arc<Vec<CoSpace>>)>>>;
+type Slot = Arc<Mutex<Option<Kept<Vec<CoSpace>>>>>;
 
 /// The per-user copies, by Call Bridge user id; each person's Call Bridge
 /// user and template assignments, by JID; and the templates themselves.
 /// All are kept for [`TTL`].
-#[derive(Default)]
 pub struct Directory {
     slots: std::sync::Mutex<HashMap<String, Slot>>,
-    users: std::sync::Mutex<HashMap<String, (Instant, Arc<UserTemplates>)>>,
+    users: KeptMap<UserTemplates>,
     /// The coSpace templates in full, as the wizard's roles and the
     /// space-creation saga need them.
     pub templates: callbridge::TemplateCache,
+}
+
+impl Default for Directory {
+    fn default() -> Self {
+        Self {
+            slots: std::sync::Mutex::default(),
+            users: KeptMap::new(TTL),
+            templates: callbridge::TemplateCache::new(TTL),
+        }
+    }
 }
 
 impl Directory {
@@ -56,15 +66,8 @@ impl Directory {
         jid: &str,
     ) -> Result<Option<Arc<UserTemplates>>, callbridge::CallBridgeError> {
         let key = jid.to_ascii_lowercase();
-        {
-            let mut users = self
-                .users
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            users.retain(|_, (at, _)| at.elapsed() < TTL);
-            if let Some((_, u)) = users.get(&key) {
-                return Ok(Some(u.clone()));
-            }
+        if let Some(u) = self.users.fresh(&key) {
+            return Ok(Some(u));
         }
         let Some(user) = cb.user_by_jid(jid).await? else {
             return Ok(None);
@@ -76,10 +79,7 @@ impl Directory {
             .filter_map(|a| a.co_space_template)
             .collect();
         let found = Arc::new(UserTemplates { user, template_ids });
-        self.users
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, (Instant::now(), found.clone()));
+        self.users.keep(key, found.clone());
         Ok(Some(found))
     }
 
@@ -89,10 +89,7 @@ impl Directory {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clear();
-        self.users
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        self.users.clear();
         self.templates.clear();
     }
 
@@ -104,9 +101,9 @@ impl Directory {
         // Expired copies of other users go, so the map stays small.
         slots.retain(|id, slot| {
             id == user_id
-                || slot.try_lock().map_or(true, |s| {
-                    s.as_ref().is_some_and(|(at, _)| at.elapsed() < TTL)
-                })
+                || slot
+                    .try_lock()
+                    .map_or(true, |s| s.as_ref().is_some_and(|kept| kept.is_fresh(TTL)))
         });
         slots.entry(user_id.to_string()).or_default().clone()
     }
@@ -122,13 +119,11 @@ impl Directory {
         let slot = self.slot(user_id);
         // Held across the read: the others wait for it and then use its copy.
         let mut slot = slot.lock().await;
-        if let Some((at, list)) = slot.as_ref() {
-            if at.elapsed() < TTL {
-                return Ok(list.clone());
-            }
+        if let Some(kept) = slot.as_ref().filter(|kept| kept.is_fresh(TTL)) {
+            return Ok(kept.value.clone());
         }
         let list = Arc::new(read_spaces(cb, db, user_id).await?);
-        *slot = Some((Instant::now(), list.clone()));
+        *slot = Some(Kept::now(list.clone()));
         Ok(list)
     }
 }

@@ -214,20 +214,21 @@ impl ConfigFile {
             words.extend(own);
             applied.push((id, entry.key.clone()));
         }
-        let mut from_file =
-            command
-                .clone()
-                .try_get_matches_from(&words)
-                .map_err(|e| FileError::BadValue {
-                    path: self.path.clone(),
-                    line: 1,
-                    key: applied
-                        .iter()
-                        .map(|(_, k)| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    message: clap_reason(&e),
-                })?;
+        // Each key passed alone above; together they can only fail as a whole.
+        let together = |e: clap::Error| FileError::BadValue {
+            path: self.path.clone(),
+            line: 1,
+            key: applied
+                .iter()
+                .map(|(_, k)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            message: clap_reason(&e),
+        };
+        let mut from_file = command
+            .clone()
+            .try_get_matches_from(&words)
+            .map_err(together)?;
         // Only what the file said: not the flags' defaults.
         for arg in command.get_arguments() {
             let id = arg.get_id().as_str();
@@ -237,16 +238,7 @@ impl ConfigFile {
         }
         target
             .update_from_arg_matches(&from_file)
-            .map_err(|e| FileError::BadValue {
-                path: self.path.clone(),
-                line: 1,
-                key: applied
-                    .iter()
-                    .map(|(_, k)| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                message: clap_reason(&e),
-            })?;
+            .map_err(together)?;
         Ok(applied.into_iter().map(|(_, k)| k).collect())
     }
 

@@ -3,10 +3,10 @@
 //! session (then state-changing calls need the `x-csrf-token` header).
 //! Described by `/api/v1/openapi.json`.
 
+use super::middleware::SignedIn;
 use super::AppState;
-use crate::auth::users::{self, UserRecord};
+use crate::auth::users::UserRecord;
 use crate::meetings::api::{ApiError, MeetingInput, MAX_LIST};
-use app::api::ssr::RequestAuth;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -90,17 +90,11 @@ fn api_error(e: ApiError) -> Response {
     (status, Json(body)).into_response()
 }
 
-// The error is the finished HTTP answer, handed straight back.
+/// The caller, as the session middleware found them for this request.
+/// (The error is the finished HTTP answer, handed straight back.)
 #[allow(clippy::result_large_err)]
-async fn user_of(st: &AppState, auth: &RequestAuth) -> Result<UserRecord, Response> {
-    let Some(u) = &auth.user else {
-        return Err(unauthenticated());
-    };
-    match users::find_by_id(&st.db, &u.id).await {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(unauthenticated()),
-        Err(e) => Err(internal(format!("load user: {e}"))),
-    }
+fn user_of(auth: &SignedIn) -> Result<UserRecord, Response> {
+    auth.0.clone().ok_or_else(unauthenticated)
 }
 
 #[allow(clippy::result_large_err)]
@@ -223,10 +217,10 @@ struct ListRange {
 #[allow(clippy::result_large_err)]
 async fn list_request<Q: RangedQuery>(
     st: &AppState,
-    auth: &RequestAuth,
+    auth: &SignedIn,
     query: Result<Query<Q>, axum::extract::rejection::QueryRejection>,
 ) -> Result<ListRequest<Q>, Response> {
-    let user = user_of(st, auth).await?;
+    let user = user_of(auth)?;
     let Ok(Query(q)) = query else {
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -251,7 +245,7 @@ struct ListRequest<Q> {
 
 async fn list(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let ListRequest {
@@ -280,10 +274,10 @@ async fn list(
 
 async fn read(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -295,10 +289,10 @@ async fn read(
 
 async fn create(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     body: Bytes,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -321,11 +315,11 @@ async fn create(
 
 async fn update(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -341,10 +335,10 @@ async fn update(
 
 async fn remove(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -389,7 +383,7 @@ pub struct OccurrenceQuery {
 /// GET /api/v1/meetings/{id}/occurrences
 async fn occurrences(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     Path(id): Path<String>,
     query: Result<Query<OccurrenceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -414,10 +408,10 @@ async fn occurrences(
 /// DELETE /api/v1/meetings/{id}/occurrences/{original}
 async fn cancel_occurrence(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     Path((id, original)): Path<(String, String)>,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -443,11 +437,11 @@ pub struct OccurrenceInput {
 /// PUT /api/v1/meetings/{id}/occurrences/{original}
 async fn move_occurrence(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     Path((id, original)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -505,10 +499,10 @@ async fn move_occurrence(
 /// POST /api/v1/meetings/{id}/occurrences/{original}/split
 async fn split_occurrence(
     State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
+    Extension(auth): Extension<SignedIn>,
     Path((id, original)): Path<(String, String)>,
 ) -> Response {
-    let user = match user_of(&st, &auth).await {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -532,11 +526,8 @@ async fn split_occurrence(
     }
 }
 
-async fn templates(
-    State(st): State<AppState>,
-    Extension(auth): Extension<RequestAuth>,
-) -> Response {
-    let user = match user_of(&st, &auth).await {
+async fn templates(State(st): State<AppState>, Extension(auth): Extension<SignedIn>) -> Response {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -551,8 +542,8 @@ async fn templates(
     }
 }
 
-async fn spaces(State(st): State<AppState>, Extension(auth): Extension<RequestAuth>) -> Response {
-    let user = match user_of(&st, &auth).await {
+async fn spaces(State(st): State<AppState>, Extension(auth): Extension<SignedIn>) -> Response {
+    let user = match user_of(&auth) {
         Ok(u) => u,
         Err(r) => return r,
     };

@@ -67,6 +67,9 @@ pub struct Mailer {
     wake: Notify,
     /// Where people reach this server (answer links, calendar feeds).
     public_url: Mutex<String>,
+    /// The answer links' secret once it is known to be committed (see
+    /// [`Mailer::answers_secret`]): a secret never changes once made.
+    answers_secret: std::sync::OnceLock<Vec<u8>>,
 }
 
 /// The public address when none is set.
@@ -84,7 +87,36 @@ impl Mailer {
             smtp: Mutex::new(None),
             wake: Notify::new(),
             public_url: Mutex::new(DEFAULT_PUBLIC_URL.to_string()),
+            answers_secret: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The secret answer links are signed with. Kept once read outside any
+    /// transaction (the worker does so when it starts): the first one made
+    /// inside a transaction might yet be rolled back, so until then it is
+    /// read (or made) on `conn`, in the caller's transaction.
+    async fn answers_secret(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        now_ms: i64,
+    ) -> Result<Vec<u8>, sqlx::Error> {
+        if let Some(s) = self.answers_secret.get() {
+            return Ok(s.clone());
+        }
+        crate::auth::signed::server_secret(conn, answers::SECRET, now_ms).await
+    }
+
+    /// Makes (or reads) the answer links' secret in a transaction of its
+    /// own and keeps it.
+    async fn keep_answers_secret(&self) -> Result<(), sqlx::Error> {
+        if self.answers_secret.get().is_some() {
+            return Ok(());
+        }
+        let mut conn = self.db.acquire().await?;
+        let now = to_millis(self.clock.now());
+        let secret = crate::auth::signed::server_secret(&mut conn, answers::SECRET, now).await?;
+        let _ = self.answers_secret.set(secret);
+        Ok(())
     }
 
     /// Sets where people reach this server (`--public-url`): answer links
@@ -194,14 +226,18 @@ impl Mailer {
             if *stop.borrow() {
                 return;
             }
+            if let Err(e) = self.keep_answers_secret().await {
+                tracing::debug!(target: "server::mail", "answer links' secret not kept yet: {e}");
+            }
             match self.run_once().await {
                 Ok(pass) => {
                     reported = false;
                     if pass.sent > 0 {
                         tracing::info!(target: "server::mail", sent = pass.sent, retried = pass.retried, failed = pass.failed, "outbox pass");
                     }
-                    if pass != outbox::Pass::default() {
-                        // More may be due right away.
+                    if (pass.sent + pass.retried + pass.failed) as i64 >= self.options.batch {
+                        // A full batch: more may be due right away. (A row
+                        // enqueued during the pass left a wake-up behind.)
                         continue;
                     }
                 }
@@ -229,20 +265,45 @@ impl Mailer {
         kind: Kind,
         recipients: &[Recipient],
     ) -> Result<(), sqlx::Error> {
+        let composed = self.compose_on(conn, m, kind, recipients).await?;
+        insert_composed(conn, &composed).await
+    }
+
+    /// [`Mailer::enqueue`]'s messages composed ahead, on a connection of
+    /// the pool, for [`insert_composed`] to write in the caller's
+    /// transaction: a new meeting's invitations are made before its
+    /// transaction begins, so that the writer's turn it holds (SQLite has
+    /// one writer) is not spent rendering mail.
+    pub async fn compose_ahead(
+        &self,
+        m: &MeetingMail,
+        kind: Kind,
+        recipients: &[Recipient],
+    ) -> Result<Composed, sqlx::Error> {
+        if kind != Kind::Cancel {
+            self.keep_answers_secret().await?;
+        }
+        let mut conn = self.db.acquire().await?;
+        self.compose_on(&mut conn, m, kind, recipients).await
+    }
+
+    async fn compose_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        m: &MeetingMail,
+        kind: Kind,
+        recipients: &[Recipient],
+    ) -> Result<Composed, sqlx::Error> {
         let sender = self.sender();
         let now = self.clock.now();
         let public_url = self.public_url();
         let secret = match kind {
             Kind::Cancel => Vec::new(),
-            _ => crate::auth::signed::server_secret(conn, answers::SECRET, to_millis(now)).await?,
+            _ => self.answers_secret(conn, to_millis(now)).await?,
         };
-        for Recipient { email, role } in recipients {
-            let locale: Option<String> = sqlx::query_scalar(
-                "SELECT locale FROM users WHERE LOWER(email) = LOWER($1) LIMIT 1",
-            )
-            .bind(email)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let locales = locales_of(conn, recipients).await?;
+        let mut messages = Vec::with_capacity(recipients.len());
+        for (Recipient { email, role }, locale) in recipients.iter().zip(locales) {
             let lang = locale.and_then(|l| Lang::from_code(&l)).unwrap_or_default();
             // Answers are to the series: an occurrence's mail answers it too.
             let links = match kind {
@@ -255,26 +316,27 @@ impl Mailer {
                 lang,
                 answers: &links,
             };
-            let (message, status, error) = match compose::render_for(m, kind, &to, &sender, now) {
-                Ok(msg) => (msg, "pending", None),
-                Err(e) => (String::new(), "failed", Some(e.to_string())),
-            };
-            sqlx::query(
-                "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, status, attempts, \
-                 next_attempt_at, last_error, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $7)",
-            )
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&m.meeting_id)
-            .bind(email)
-            .bind(kind.word())
-            .bind(message)
-            .bind(status)
-            .bind(to_millis(now))
-            .bind(error)
-            .execute(&mut *conn)
-            .await?;
+            messages.push(match compose::render_for(m, kind, &to, &sender, now) {
+                Ok(message) => Outgoing {
+                    recipient: email.clone(),
+                    message,
+                    status: "pending",
+                    error: None,
+                },
+                Err(e) => Outgoing {
+                    recipient: email.clone(),
+                    message: String::new(),
+                    status: "failed",
+                    error: Some(e.to_string()),
+                },
+            });
         }
-        Ok(())
+        Ok(Composed {
+            meeting_id: m.meeting_id.clone(),
+            kind,
+            at: to_millis(now),
+            messages,
+        })
     }
 
     /// The last message to each of `emails` about this meeting.
@@ -361,6 +423,111 @@ impl Mailer {
     }
 }
 
+/// Messages composed for one meeting, not yet in the outbox.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    meeting_id: String,
+    kind: Kind,
+    /// When they were composed: the rows' creation and first due time.
+    at: i64,
+    messages: Vec<Outgoing>,
+}
+
+/// One composed message: `pending`, or `failed` with why it could not be
+/// built.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    recipient: String,
+    message: String,
+    status: &'static str,
+    error: Option<String>,
+}
+
+/// Rows written by one INSERT: 8 values each, far below either
+/// database's limit on a statement's parameters.
+const OUTBOX_ROWS_PER_INSERT: usize = 100;
+
+/// Writes composed messages to the outbox, in the caller's transaction.
+pub async fn insert_composed(
+    conn: &mut sqlx::AnyConnection,
+    c: &Composed,
+) -> Result<(), sqlx::Error> {
+    for chunk in c.messages.chunks(OUTBOX_ROWS_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = i * 8;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, 0, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7,
+                    p + 8,
+                    p + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, status, attempts, \
+             next_attempt_at, last_error, created_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for o in chunk {
+            q = q
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(c.meeting_id.clone())
+                .bind(o.recipient.clone())
+                .bind(c.kind.word())
+                .bind(o.message.clone())
+                .bind(o.status)
+                .bind(c.at)
+                .bind(o.error.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Each recipient's locale, if they have an account (by address, in any
+/// case), in `recipients`' order; one query for all of them.
+async fn locales_of(
+    conn: &mut sqlx::AnyConnection,
+    recipients: &[Recipient],
+) -> Result<Vec<Option<String>>, sqlx::Error> {
+    if recipients.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Known {
+        email: String,
+        locale: String,
+    }
+    let list = (1..=recipients.len())
+        .map(|i| format!("LOWER(${i})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT email, locale FROM users WHERE LOWER(email) IN ({list}) ORDER BY id");
+    let mut q = sqlx::query_as::<_, Known>(sqlx::AssertSqlSafe(sql));
+    for r in recipients {
+        q = q.bind(r.email.clone());
+    }
+    let known = q.fetch_all(&mut *conn).await?;
+    Ok(recipients
+        .iter()
+        .map(|r| {
+            let wanted = r.email.to_lowercase();
+            known
+                .iter()
+                .find(|k| k.email.to_lowercase() == wanted)
+                .map(|k| k.locale.clone())
+        })
+        .collect())
+}
+
 /// What the mails need of a meeting, read inside a transaction (before a
 /// delete removes it).
 pub async fn snapshot(
@@ -408,13 +575,52 @@ pub async fn snapshot(
     .fetch_all(&mut *conn)
     .await?;
     let access = crate::db::access::for_space(&mut *conn, &space_id.unwrap_or_default()).await?;
-    // A repeating meeting: the rule as iCalendar wants it next to
-    // DTSTART;TZID (UNTIL in UTC), and the exceptions that still apply.
+    // A repeating meeting: its rule and the exceptions that still apply.
     let series = match rrule {
         Some(_) => crate::db::series::load_series(&mut *conn, meeting_id).await?,
         None => None,
     };
-    let (rrule, exdates, overrides) = match (&rrule, series) {
+    Ok(Some(meeting_mail(
+        MeetingFacts {
+            meeting_id: meeting_id.to_string(),
+            name,
+            time_zone: tz,
+            starts_at: starts,
+            ends_at: ends,
+            rrule,
+            sequence,
+            organizer_name: org_name,
+            organizer_email: org_email,
+            attendees,
+            access,
+        },
+        series,
+    )))
+}
+
+/// A meeting as stored, as much as the mails need of it: what
+/// [`snapshot`] reads, or what a create has in hand before it stores it.
+#[derive(Debug, Clone)]
+pub struct MeetingFacts {
+    pub meeting_id: String,
+    pub name: String,
+    pub time_zone: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub rrule: Option<String>,
+    pub sequence: i64,
+    pub organizer_name: String,
+    pub organizer_email: String,
+    pub attendees: Vec<Recipient>,
+    pub access: Vec<compose::Access>,
+}
+
+/// The mails' view of a meeting; `series` is the meeting's series with
+/// its exceptions applied (None for one that does not repeat).
+pub fn meeting_mail(f: MeetingFacts, series: Option<crate::recurrence::Series>) -> MeetingMail {
+    // A repeating meeting: the rule as iCalendar wants it next to
+    // DTSTART;TZID (UNTIL in UTC), and the exceptions that still apply.
+    let (rrule, exdates, overrides) = match (&f.rrule, series) {
         (Some(_), Some(series)) => (
             Some(series.to_ical_rrule()).filter(|r| !r.is_empty()),
             series.exdates().iter().copied().collect(),
@@ -431,22 +637,22 @@ pub async fn snapshot(
         ),
         (rrule, _) => (rrule.clone(), Vec::new(), Vec::new()),
     };
-    Ok(Some(MeetingMail {
-        meeting_id: meeting_id.to_string(),
-        name,
-        tz: tz.parse().unwrap_or(Tz::UTC),
-        start: crate::clock::from_millis(starts),
-        end: crate::clock::from_millis(ends),
+    MeetingMail {
+        meeting_id: f.meeting_id,
+        name: f.name,
+        tz: f.time_zone.parse().unwrap_or(Tz::UTC),
+        start: crate::clock::from_millis(f.starts_at),
+        end: crate::clock::from_millis(f.ends_at),
         rrule,
-        sequence,
+        sequence: f.sequence,
         exdates,
         overrides,
         instance: None,
         organizer: ics::Person {
-            name: Some(org_name),
-            email: org_email,
+            name: Some(f.organizer_name),
+            email: f.organizer_email,
         },
-        attendees,
-        access,
-    }))
+        attendees: f.attendees,
+        access: f.access,
+    }
 }

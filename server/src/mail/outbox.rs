@@ -99,6 +99,10 @@ pub async fn claim(
              AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $3)"
         }
     };
+    // In the writer's queue like every other write of this process: on
+    // SQLite, a write outside it met a create's transaction in SQLite's busy
+    // handler, which sleeps (up to 100 ms) between tries.
+    let turn = crate::db::write_turn(db).await;
     sqlx::query(sql)
         .bind(until)
         .bind(token)
@@ -106,6 +110,7 @@ pub async fn claim(
         .bind(opts.batch)
         .execute(db)
         .await?;
+    drop(turn);
     sqlx::query_as(
         "SELECT id, recipient, message, attempts FROM mail_outbox \
          WHERE claimed_by = $1 AND claimed_until = $2 AND status = 'pending' ORDER BY created_at",
@@ -125,6 +130,21 @@ pub async fn settle(
     outcome: Result<(), SendError>,
     opts: &OutboxOptions,
 ) -> Result<Pass, sqlx::Error> {
+    let mut tx = crate::db::begin_write(db).await?;
+    let pass = settle_on(&mut tx, row, token, now, outcome, opts).await?;
+    tx.commit().await?;
+    Ok(pass)
+}
+
+/// [`settle`] on a connection (a pass's transaction).
+async fn settle_on(
+    db: &mut sqlx::AnyConnection,
+    row: &Claimed,
+    token: &str,
+    now: i64,
+    outcome: Result<(), SendError>,
+    opts: &OutboxOptions,
+) -> Result<Pass, sqlx::Error> {
     let attempts = row.attempts + 1;
     let mut pass = Pass::default();
     match outcome {
@@ -137,7 +157,7 @@ pub async fn settle(
             .bind(now)
             .bind(&row.id)
             .bind(token)
-            .execute(db)
+            .execute(&mut *db)
             .await?;
             pass.sent = 1;
         }
@@ -156,7 +176,7 @@ pub async fn settle(
             .bind(&message)
             .bind(&row.id)
             .bind(token)
-            .execute(db)
+            .execute(&mut *db)
             .await?;
             if give_up {
                 tracing::warn!(target: "server::mail", id = %row.id, attempts, error = %message, "invitation e-mail failed for good");
@@ -170,6 +190,13 @@ pub async fn settle(
     Ok(pass)
 }
 
+/// A claimed row and how sending it went.
+struct Tried {
+    row: Claimed,
+    outcome: Result<(), SendError>,
+    at: i64,
+}
+
 /// One pass: claim what is due, send it, record the outcomes.
 pub async fn run_once(
     db: &Db,
@@ -181,6 +208,11 @@ pub async fn run_once(
     let token = uuid::Uuid::new_v4().to_string();
     let rows = claim(db, to_millis(clock.now()), opts, &token).await?;
     let mut total = Pass::default();
+    if rows.is_empty() {
+        crate::metrics::outbox_pass(0, 0, 0);
+        return Ok(total);
+    }
+    let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         let outcome = backend
             .send(from, &row.recipient, row.message.as_bytes())
@@ -188,11 +220,23 @@ pub async fn run_once(
         if outcome.is_ok() {
             tracing::debug!(target: "server::mail", id = %row.id, "invitation e-mail sent");
         }
-        let p = settle(db, &row, &token, to_millis(clock.now()), outcome, opts).await?;
+        outcomes.push(Tried {
+            row,
+            outcome,
+            at: to_millis(clock.now()),
+        });
+    }
+    // The outcomes of the pass in one write: should this node die before
+    // it commits, the lease runs out and the rows are sent again (mail is
+    // at least once, as before when each row was settled on its own).
+    let mut tx = crate::db::begin_write(db).await?;
+    for t in outcomes {
+        let p = settle_on(&mut tx, &t.row, &token, t.at, t.outcome, opts).await?;
         total.sent += p.sent;
         total.retried += p.retried;
         total.failed += p.failed;
     }
+    tx.commit().await?;
     crate::metrics::outbox_pass(total.sent, total.retried, total.failed);
     Ok(total)
 }

@@ -131,6 +131,60 @@ impl Meetings {
         let meeting_id = uuid::Uuid::new_v4().to_string();
         let space_id = uuid::Uuid::new_v4().to_string();
         let temporary = space.origin != callbridge::SpaceOrigin::Existing;
+        let name = d.name.trim().to_string();
+        let local_start = when.local_start.format("%Y-%m-%dT%H:%M").to_string();
+        // The invitations, composed before the transaction from what is
+        // about to be stored (the same facts `mail::snapshot` would read
+        // back): rendering them does not hold the writer's turn.
+        let series = when.rrule.as_deref().and_then(|r| {
+            crate::db::series::base_series(
+                r,
+                when.tz.name(),
+                &local_start,
+                i64::from(when.duration_minutes),
+            )
+        });
+        let invitation = crate::mail::meeting_mail(
+            crate::mail::MeetingFacts {
+                meeting_id: meeting_id.clone(),
+                name: name.clone(),
+                time_zone: when.tz.name().to_string(),
+                starts_at: to_millis(when.start),
+                ends_at: to_millis(when.end),
+                rrule: when.rrule.clone(),
+                sequence: 0,
+                organizer_name: user.display_name.clone(),
+                organizer_email: user.email.clone(),
+                attendees: d
+                    .attendees
+                    .iter()
+                    .map(|a| crate::mail::compose::Recipient {
+                        email: a.email.clone(),
+                        role: a.role.clone(),
+                    })
+                    .collect(),
+                access: space
+                    .access_methods
+                    .iter()
+                    .map(|a| crate::db::access::AccessRow {
+                        role: a.role.clone(),
+                        uri: a.uri.clone(),
+                        call_id: a.call_id.clone(),
+                        passcode: a.passcode.clone(),
+                        join_url: a.join_url.clone(),
+                    })
+                    .collect(),
+            },
+            series,
+        );
+        let mail = self
+            .mail
+            .compose_ahead(
+                &invitation,
+                crate::mail::compose::Kind::Invite,
+                &invitation.attendees,
+            )
+            .await?;
         let mut tx = crate::db::begin_write(&self.db).await?;
         // The space is now the meeting's: no recovery for it.
         sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
@@ -144,7 +198,7 @@ impl Meetings {
         .bind(&space_id)
         .bind(&user.id)
         .bind(&space.cospace_id)
-        .bind(space.name.clone().unwrap_or_else(|| d.name.trim().to_string()))
+        .bind(space.name.clone().unwrap_or_else(|| name.clone()))
         .bind(space.uri.clone().unwrap_or_default())
         .bind(&space.call_id)
         .bind(&space.join_url)
@@ -152,23 +206,7 @@ impl Meetings {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        for (i, a) in space.access_methods.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO space_access (space_id, position, role, access_method_id, uri, call_id, passcode, secret, join_url) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&space_id)
-            .bind(i as i64)
-            .bind(&a.role)
-            .bind(&a.access_method_id)
-            .bind(&a.uri)
-            .bind(&a.call_id)
-            .bind(&a.passcode)
-            .bind(&a.secret)
-            .bind(&a.join_url)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_access(&mut tx, &space_id, &space.access_methods).await?;
         sqlx::query(
             "INSERT INTO meetings (id, organizer_id, space_id, name, time_zone, starts_at, ends_at, local_start, \
              duration_minutes, rrule, template_id, request_id, sequence, created_at, updated_at) \
@@ -177,11 +215,11 @@ impl Meetings {
         .bind(&meeting_id)
         .bind(&user.id)
         .bind(&space_id)
-        .bind(d.name.trim())
+        .bind(&name)
         .bind(when.tz.name())
         .bind(to_millis(when.start))
         .bind(to_millis(when.end))
-        .bind(when.local_start.format("%Y-%m-%dT%H:%M").to_string())
+        .bind(&local_start)
         .bind(i64::from(when.duration_minutes))
         .bind(&when.rrule)
         .bind(&d.template_id)
@@ -191,16 +229,7 @@ impl Meetings {
         .await?;
         insert_attendees(&mut tx, &meeting_id, &d.attendees).await?;
         // The invitations commit (or not) with the meeting.
-        if let Some(m) = crate::mail::snapshot(&mut tx, &meeting_id).await? {
-            self.mail
-                .enqueue(
-                    &mut tx,
-                    &m,
-                    crate::mail::compose::Kind::Invite,
-                    &m.attendees,
-                )
-                .await?;
-        }
+        crate::mail::insert_composed(&mut tx, &mail).await?;
         tx.commit().await?;
         self.mail.wake();
         tracing::info!(meeting = %meeting_id, cospace = %space.cospace_id, "meeting created");
@@ -208,19 +237,67 @@ impl Meetings {
     }
 }
 
+/// Rows written by one INSERT of attendees or roles: a meeting's lists are
+/// short, and 100 rows keep a statement's parameters far below either
+/// database's limit.
+const ROWS_PER_INSERT: usize = 100;
+
+/// A space's roles, one INSERT for all of them.
+async fn insert_access(
+    tx: &mut sqlx::AnyConnection,
+    space_id: &str,
+    roles: &[callbridge::RoleAccess],
+) -> Result<(), sqlx::Error> {
+    for (c, chunk) in roles.chunks(ROWS_PER_INSERT).enumerate() {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", crate::db::placeholders(i * 9 + 1, 9)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO space_access (space_id, position, role, access_method_id, uri, call_id, passcode, secret, join_url) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, a) in chunk.iter().enumerate() {
+            q = q
+                .bind(space_id.to_string())
+                .bind((c * ROWS_PER_INSERT + i) as i64)
+                .bind(a.role.clone())
+                .bind(a.access_method_id.clone())
+                .bind(a.uri.clone())
+                .bind(a.call_id.clone())
+                .bind(a.passcode.clone())
+                .bind(a.secret.clone())
+                .bind(a.join_url.clone());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// A meeting's attendees in their order, one INSERT for all of them.
 pub(super) async fn insert_attendees(
     tx: &mut sqlx::AnyConnection,
     meeting_id: &str,
     attendees: &[Attendee],
 ) -> Result<(), sqlx::Error> {
-    for (i, a) in attendees.iter().enumerate() {
-        sqlx::query("INSERT INTO meeting_attendees (meeting_id, position, email, role) VALUES ($1, $2, $3, $4)")
-            .bind(meeting_id)
-            .bind(i as i64)
-            .bind(&a.email)
-            .bind(&a.role)
-            .execute(&mut *tx)
-            .await?;
+    for (c, chunk) in attendees.chunks(ROWS_PER_INSERT).enumerate() {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", crate::db::placeholders(i * 4 + 1, 4)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO meeting_attendees (meeting_id, position, email, role) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, a) in chunk.iter().enumerate() {
+            q = q
+                .bind(meeting_id.to_string())
+                .bind((c * ROWS_PER_INSERT + i) as i64)
+                .bind(a.email.clone())
+                .bind(a.role.clone());
+        }
+        q.execute(&mut *tx).await?;
     }
     Ok(())
 }

@@ -44,20 +44,10 @@ pub async fn lookup(db: &Db, token: &str, now_ms: i64) -> Result<Option<UserReco
         return Ok(None);
     }
     let hash = digest(token);
-    #[derive(sqlx::FromRow)]
-    struct Stored {
-        user_id: String,
-        last_used_at: Option<i64>,
-    }
-    let row: Option<Stored> =
-        sqlx::query_as("SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1")
-            .bind(&hash)
-            .fetch_optional(db)
-            .await?;
-    let Some(Stored {
-        user_id,
+    let Some(super::users::TokenOwner {
+        user,
         last_used_at: last_used,
-    }) = row
+    }) = super::users::find_by_token_hash(db, &hash).await?
     else {
         return Ok(None);
     };
@@ -70,7 +60,7 @@ pub async fn lookup(db: &Db, token: &str, now_ms: i64) -> Result<Option<UserReco
             .execute(db)
             .await?;
     }
-    super::users::find_by_id(db, &user_id).await
+    Ok(Some(user))
 }
 
 /// How precisely `last_used_at` is kept.

@@ -197,6 +197,36 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, sqlx::E
         .map(UserRecord::from))
 }
 
+/// The owner of an API token (by the token's hash) and when the token was
+/// last used, in one query.
+pub struct TokenOwner {
+    pub user: UserRecord,
+    pub last_used_at: Option<i64>,
+}
+
+pub async fn find_by_token_hash(db: &Db, hash: &str) -> Result<Option<TokenOwner>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: UserRow,
+        token_last_used_at: Option<i64>,
+    }
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        ", (SELECT last_used_at FROM api_tokens WHERE token_hash = $1) AS token_last_used_at \
+         FROM users WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = $1)"
+    );
+    Ok(sqlx::query_as::<_, Row>(sql)
+        .bind(hash)
+        .fetch_optional(db)
+        .await?
+        .map(|r| TokenOwner {
+            user: r.user.into(),
+            last_used_at: r.token_last_used_at,
+        }))
+}
+
 /// The user with this username (any case).
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRecord>, sqlx::Error> {
     Ok(find_for_login(db, username).await?.map(|l| l.user))

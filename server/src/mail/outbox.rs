@@ -101,24 +101,26 @@ pub async fn claim(
     };
     // In the writer's queue like every other write of this process: on
     // SQLite, a write outside it met a create's transaction in SQLite's busy
-    // handler, which sleeps (up to 100 ms) between tries.
+    // handler, which sleeps (up to 100 ms) between tries. The claimed rows
+    // come back from the UPDATE itself (RETURNING: SQLite 3.35, PostgreSQL).
+    #[derive(sqlx::FromRow)]
+    struct Returned {
+        #[sqlx(flatten)]
+        claimed: Claimed,
+        created_at: i64,
+    }
     let turn = crate::db::write_turn(db).await;
-    sqlx::query(sql)
+    let sql = format!("{sql} RETURNING id, recipient, message, attempts, created_at");
+    let mut rows: Vec<Returned> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(until)
         .bind(token)
         .bind(now)
         .bind(opts.batch)
-        .execute(db)
+        .fetch_all(db)
         .await?;
     drop(turn);
-    sqlx::query_as(
-        "SELECT id, recipient, message, attempts FROM mail_outbox \
-         WHERE claimed_by = $1 AND claimed_until = $2 AND status = 'pending' ORDER BY created_at",
-    )
-    .bind(token)
-    .bind(until)
-    .fetch_all(db)
-    .await
+    rows.sort_by_key(|r| r.created_at);
+    Ok(rows.into_iter().map(|r| r.claimed).collect())
 }
 
 /// Records the outcome of one try. Only the holder of the claim may.

@@ -299,11 +299,18 @@ impl Meetings {
             .map(|t| t.roles.clone())
             .unwrap_or_default();
         let when = check_create(&d, &template_ids, &space_ids, &roles, self.now())?;
-        let id = self
-            .create(user, &d, &when, choices.cb_user_jid.clone())
+        // Without a requestId the id is new: no earlier request can have
+        // made this meeting.
+        let fresh_id = input.request_id.is_none();
+        let created = self
+            .create_with(user, &d, &when, choices.cb_user_jid.clone(), fresh_id)
             .await
             .map_err(ApiError::CallBridge)?;
-        self.get_api(user, &id).await
+        match created.stored {
+            Some(v) => Ok(meeting_out(&created.id, v)),
+            // Made by an earlier request with this requestId: as stored.
+            None => self.get_api(user, &created.id).await,
+        }
     }
 
     pub async fn update_api(

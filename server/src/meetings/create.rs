@@ -4,6 +4,7 @@
 //! after the space was made removes it again. Idempotent per draft. Called
 //! by `drafts` (the wizard's Create) and `api` (REST and C2W).
 
+use super::read::Visible;
 use super::validate;
 use super::{cb_unreachable, Meetings};
 use crate::auth::users::UserRecord;
@@ -13,24 +14,48 @@ use crate::error::internal;
 use app::i18n::Lang;
 use app::model::{Attendee, Draft};
 
+/// A meeting [`Meetings::create`] made, or found made by an earlier
+/// request with the same id.
+pub(super) struct Created {
+    pub id: String,
+    /// The meeting as this create stored it, as its organizer sees it;
+    /// None when an earlier request made it (read it from the database).
+    pub stored: Option<Visible>,
+}
+
 impl Meetings {
     /// Creates the space (saga) and stores the meeting in one transaction;
-    /// if storing fails, the space is removed again. Idempotent per draft id.
+    /// if storing fails, the space is removed again. Idempotent per draft
+    /// id; `fresh_id`: the id was made for this request (no earlier
+    /// request can have used it, so it is not looked up).
     pub(super) async fn create(
         &self,
         user: &UserRecord,
         d: &Draft,
         when: &validate::When,
         owner_jid: Option<String>,
-    ) -> Result<String, String> {
+    ) -> Result<Created, String> {
+        self.create_with(user, d, when, owner_jid, false).await
+    }
+
+    pub(super) async fn create_with(
+        &self,
+        user: &UserRecord,
+        d: &Draft,
+        when: &validate::When,
+        owner_jid: Option<String>,
+        fresh_id: bool,
+    ) -> Result<Created, String> {
         let lang = Lang::from_code(&user.locale).unwrap_or_default();
-        if let Ok(Some(id)) =
-            sqlx::query_scalar::<_, String>("SELECT id FROM meetings WHERE request_id = $1")
-                .bind(&d.id)
-                .fetch_optional(&self.db)
-                .await
-        {
-            return Ok(id);
+        if !fresh_id {
+            if let Ok(Some(id)) =
+                sqlx::query_scalar::<_, String>("SELECT id FROM meetings WHERE request_id = $1")
+                    .bind(&d.id)
+                    .fetch_optional(&self.db)
+                    .await
+            {
+                return Ok(Created { id, stored: None });
+            }
         }
         let source = if d.space_mode == "existing" {
             SpaceSource::Existing {
@@ -101,7 +126,7 @@ impl Meetings {
             }
         };
         match self.store(user, d, when, &space).await {
-            Ok(id) => Ok(id),
+            Ok(created) => Ok(created),
             Err(e) => {
                 let public = internal(format!("store meeting: {e}"));
                 if space.origin != callbridge::SpaceOrigin::Existing {
@@ -126,13 +151,14 @@ impl Meetings {
         d: &Draft,
         when: &validate::When,
         space: &CreatedSpace,
-    ) -> Result<String, sqlx::Error> {
+    ) -> Result<Created, sqlx::Error> {
         let now = to_millis(self.now());
         let meeting_id = uuid::Uuid::new_v4().to_string();
         let space_id = uuid::Uuid::new_v4().to_string();
         let temporary = space.origin != callbridge::SpaceOrigin::Existing;
         let name = d.name.trim().to_string();
         let local_start = when.local_start.format("%Y-%m-%dT%H:%M").to_string();
+        let space_name = space.name.clone().unwrap_or_else(|| name.clone());
         // The invitations, composed before the transaction from what is
         // about to be stored (the same facts `mail::snapshot` would read
         // back): rendering them does not hold the writer's turn.
@@ -198,7 +224,7 @@ impl Meetings {
         .bind(&space_id)
         .bind(&user.id)
         .bind(&space.cospace_id)
-        .bind(space.name.clone().unwrap_or_else(|| name.clone()))
+        .bind(&space_name)
         .bind(space.uri.clone().unwrap_or_default())
         .bind(&space.call_id)
         .bind(&space.join_url)
@@ -233,7 +259,30 @@ impl Meetings {
         tx.commit().await?;
         self.mail.wake();
         tracing::info!(meeting = %meeting_id, cospace = %space.cospace_id, "meeting created");
-        Ok(meeting_id)
+        // What was stored, as `read::load_visible` reads it back for the
+        // organizer (tests/it compares the answer with a read).
+        let stored = Visible {
+            name,
+            organizer_username: user.username.clone(),
+            organizer_name: user.display_name.clone(),
+            is_organizer: true,
+            time_zone: when.tz.name().to_string(),
+            starts_at: to_millis(when.start),
+            ends_at: to_millis(when.end),
+            rrule: when.rrule.clone(),
+            space_name: space_name.clone(),
+            cospace_id: Some(space.cospace_id.clone()),
+            dial_in: invitation
+                .access
+                .into_iter()
+                .map(super::read::dial_in)
+                .collect(),
+            attendees: d.attendees.clone(),
+        };
+        Ok(Created {
+            id: meeting_id,
+            stored: Some(stored),
+        })
     }
 }
 

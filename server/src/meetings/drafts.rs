@@ -308,6 +308,7 @@ impl Meetings {
                             choices.as_ref().ok().and_then(|c| c.cb_user_jid.clone()),
                         )
                         .await
+                        .map(|c| c.id)
                     };
                     match result {
                         Ok(id) => {

@@ -64,6 +64,17 @@ struct AttendeeRow {
     role: String,
 }
 
+/// A stored role as a viewer's dial-in information.
+pub(crate) fn dial_in(a: access::AccessRow) -> DialIn {
+    DialIn {
+        role: a.role,
+        uri: a.uri.unwrap_or_default(),
+        call_id: a.call_id.unwrap_or_default(),
+        passcode: a.passcode.unwrap_or_default(),
+        join_url: a.join_url.unwrap_or_default(),
+    }
+}
+
 /// How many upcoming occurrences the meeting page lists.
 pub const OCCURRENCES_SHOWN: usize = 10;
 
@@ -144,13 +155,7 @@ impl Meetings {
                 .filter(|a| Some(&a.space_id) == row.space_id.as_ref())
                 .map(|a| a.access.clone())
                 .filter(|a| is_organizer || my_role.as_deref() == Some(a.role.as_str()))
-                .map(|a| DialIn {
-                    role: a.role,
-                    uri: a.uri.unwrap_or_default(),
-                    call_id: a.call_id.unwrap_or_default(),
-                    passcode: a.passcode.unwrap_or_default(),
-                    join_url: a.join_url.unwrap_or_default(),
-                })
+                .map(dial_in)
                 .collect();
             out.push(VisibleMeeting {
                 id: id.clone(),

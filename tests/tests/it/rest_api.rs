@@ -193,8 +193,11 @@ async fn the_same_request_id_makes_one_meeting_and_others_cannot_touch_it() {
     let app = TestApp::spawn().await;
     let (_, token) = app.demo_organizer("Europe/Paris").await;
     let c = reqwest::Client::new();
-    let mut body = meeting("Idempotent");
+    let mut body = meeting("  Idempotent  ");
     body["requestId"] = json!("add-in-42");
+    body["repeat"] = json!("weekly");
+    body["repeatUntil"] = json!("2030-12-31");
+    body["repeatDays"] = json!(["MO", "WE"]);
     let a: Value = post_json(&c, app.url("/api/v1/meetings"), &token, &body)
         .await
         .json()
@@ -206,6 +209,11 @@ async fn the_same_request_id_makes_one_meeting_and_others_cannot_touch_it() {
         .await
         .unwrap();
     assert_eq!(a["id"], b["id"]);
+    // The first answer is made from what the create stored, the second is
+    // read back from the database: they are the same.
+    assert_eq!(a, b);
+    assert_eq!(a["name"], "Idempotent");
+    assert!(a["rrule"].as_str().unwrap().contains("BYDAY=MO,WE"), "{a}");
 
     let mallory = app.add_user("mallory", "Mallory", "UTC").await;
     let mt = server::auth::tokens::create(&app.db, &mallory, "m", 0)

@@ -656,3 +656,115 @@ pub fn meeting_mail(f: MeetingFacts, series: Option<crate::recurrence::Series>) 
         access: f.access,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn db() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        (crate::db::connect(&url, dir.path()).await.unwrap(), dir)
+    }
+
+    fn to(email: &str) -> Recipient {
+        Recipient {
+            email: email.into(),
+            role: "Guest".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn locales_are_found_by_address_in_any_case_in_the_recipients_order() {
+        let (db, _dir) = db().await;
+        for (id, email, locale) in [
+            ("u1", "Anne@Example.com", "fr"),
+            ("u2", "bob@example.com", "en"),
+        ] {
+            sqlx::query(
+                "INSERT INTO users (id, username, display_name, email, locale, created_at) VALUES ($1, $1, $1, $2, $3, 0)",
+            )
+            .bind(id)
+            .bind(email)
+            .bind(locale)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+        let mut conn = db.acquire().await.unwrap();
+        let got = locales_of(
+            &mut conn,
+            &[
+                to("bob@EXAMPLE.com"),
+                to("nobody@example.com"),
+                to("anne@example.com"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(got, vec![Some("en".into()), None, Some("fr".into())]);
+        assert!(locales_of(&mut conn, &[]).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn composed_messages_go_in_one_insert_per_hundred_rows() {
+        let (db, _dir) = db().await;
+        let composed = Composed {
+            meeting_id: "m1".into(),
+            kind: Kind::Invite,
+            at: 1_000,
+            messages: (0..(OUTBOX_ROWS_PER_INSERT + 3))
+                .map(|i| Outgoing {
+                    recipient: format!("p{i}@example.com"),
+                    message: format!("message {i}"),
+                    status: if i == 0 { "failed" } else { "pending" },
+                    error: (i == 0).then(|| "bad address".to_string()),
+                })
+                .collect(),
+        };
+        let mut conn = db.acquire().await.unwrap();
+        insert_composed(&mut conn, &composed).await.unwrap();
+        #[derive(Debug, PartialEq, sqlx::FromRow)]
+        struct Row {
+            recipient: String,
+            kind: String,
+            message: String,
+            status: String,
+            last_error: Option<String>,
+            next_attempt_at: i64,
+            created_at: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT recipient, kind, message, status, last_error, next_attempt_at, created_at \
+             FROM mail_outbox WHERE meeting_id = 'm1' ORDER BY recipient",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), OUTBOX_ROWS_PER_INSERT + 3);
+        let first = rows
+            .iter()
+            .find(|r| r.recipient == "p0@example.com")
+            .unwrap();
+        assert_eq!(
+            first,
+            &Row {
+                recipient: "p0@example.com".into(),
+                kind: "invite".into(),
+                message: "message 0".into(),
+                status: "failed".into(),
+                last_error: Some("bad address".into()),
+                next_attempt_at: 1_000,
+                created_at: 1_000,
+            }
+        );
+        let last = rows
+            .iter()
+            .find(|r| r.recipient == "p102@example.com")
+            .unwrap();
+        assert_eq!(
+            (last.message.as_str(), last.status.as_str()),
+            ("message 102", "pending")
+        );
+    }
+}

@@ -91,23 +91,13 @@ if $want_server; then
   pids+=("$server_pid")
 fi
 
-# The server's compilation is the longest and ends in a long serial chain
-# (app, then the server library, then the binary): the browser side and
-# wasm-bindgen-cli, alongside it, take the cores it leaves (a lower priority),
-# so that the last minute is not the server's chain on one core alone.
-helper_nice=0
-$want_server && helper_nice=10
-
 if $want_front; then
   ensure_wasm_target
   # wasm-bindgen-cli is only needed once the WASM is built: compile it meanwhile.
   bindgen_pid=""
   if ! have_wasm_bindgen; then
     say "installing wasm-bindgen-cli $(wasm_bindgen_wanted) meanwhile, once (about a minute alone)"
-    (
-      renice -n "$helper_nice" -p "$BASHPID" >/dev/null || true
-      labelled wasm-bindgen-cli install_wasm_bindgen
-    ) &
+    labelled wasm-bindgen-cli install_wasm_bindgen &
     bindgen_pid=$!
     pids+=("$bindgen_pid")
   fi
@@ -116,7 +106,7 @@ if $want_front; then
   mapfile -t args < <(cargo_args lib)
   front_target="$CARGO_TARGET_DIR/front"
   step "compiling the browser side ($LEPTOS_LIB_PACKAGE for wasm32; minutes when nothing is cached)" \
-    labelled browser nice -n "$helper_nice" env "${cargo_env[@]}" \
+    labelled browser env "${cargo_env[@]}" \
     cargo build "--package=$LEPTOS_LIB_PACKAGE" --lib "--target-dir=$front_target" \
     --target=wasm32-unknown-unknown "${args[@]}"
   if [ -n "$bindgen_pid" ]; then

@@ -30,6 +30,18 @@ step() {
   say "done in $(($(date +%s) - start))s: $what"
 }
 
+# RUSTFLAGS for debug builds: Leptos's views type-erased (`--cfg
+# erase_components`, as cargo-leptos gives them), which compile faster.
+# scripts/build.sh gives them to its debug builds and scripts/test.sh to its
+# cargo runs, so that the server's debug build reuses the dependencies that
+# the tests compiled (other RUSTFLAGS would compile them all again).
+debug_rustflags() {
+  case " ${RUSTFLAGS:-} " in
+    *" --cfg erase_components "*) printf '%s\n' "$RUSTFLAGS" ;;
+    *) printf '%s\n' "${RUSTFLAGS:+$RUSTFLAGS }--cfg erase_components" ;;
+  esac
+}
+
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }

@@ -9,7 +9,9 @@
 #   scripts/build.sh [--release] [--server-only | --frontend-only]
 #
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli (compiled
-# while the server compiles), wasm-opt for --release.
+# while the server compiles), wasm-opt for --release. The three compilations
+# (server, browser side, wasm-bindgen-cli) run at once, each with as many jobs
+# as there are cores: the server's is the longest and ends last.
 source "$(dirname "$0")/lib.sh"
 
 release=false
@@ -20,7 +22,7 @@ while [ $# -gt 0 ]; do
     --release | -r) release=true ;;
     --server-only) want_front=false ;;
     --frontend-only) want_server=false ;;
-    -h | --help) sed -n 2,12p "$0"; exit 0 ;;
+    -h | --help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -43,7 +45,7 @@ cargo_env=(
   "LEPTOS_HASH_FILES=false"
 )
 # Debug builds: Leptos's type-erased views, which compile faster.
-$release || cargo_env+=("RUSTFLAGS=${RUSTFLAGS:+$RUSTFLAGS }--cfg erase_components")
+$release || cargo_env+=("RUSTFLAGS=$(debug_rustflags)")
 
 # cargo_args PACKAGE-KIND: the features and profile arguments of one build.
 cargo_args() {
@@ -96,8 +98,8 @@ if $want_front; then
   # wasm-bindgen-cli is only needed once the WASM is built: compile it meanwhile.
   bindgen_pid=""
   if ! have_wasm_bindgen; then
-    say "installing wasm-bindgen-cli $(wasm_bindgen_wanted) meanwhile, once (about 3 minutes alone)"
-    labelled wasm-bindgen-cli install_wasm_bindgen &
+    step "installing wasm-bindgen-cli $(wasm_bindgen_wanted) meanwhile, once (about a minute alone)" \
+      labelled wasm-bindgen-cli install_wasm_bindgen &
     bindgen_pid=$!
     pids+=("$bindgen_pid")
   fi

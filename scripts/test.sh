@@ -74,7 +74,7 @@ postgres_tests() {
     return 1
   fi
   local rc=0
-  TEST_BACKEND=postgres TEST_DATABASE_URL="$url" cargo test -p integration-tests || rc=$?
+  TEST_BACKEND=postgres TEST_DATABASE_URL="$url" debug_cargo test -p integration-tests || rc=$?
   "$ROOT/scripts/pg.sh" stop "$pg"
   rm -rf "$pg"
   return $rc
@@ -147,11 +147,17 @@ package_tests() {
   as_root "$ROOT/tests/package/install.sh" "$deb"
 }
 
+# Every cargo run with the RUSTFLAGS of scripts/build.sh's debug build, so
+# that the end-to-end stage's build reuses what the tests compiled.
+debug_cargo() {
+  RUSTFLAGS="$(debug_rustflags)" cargo "$@"
+}
+
 stage "install missing tools" install_all
 stage "cargo fmt --check" cargo fmt --all -- --check
-stage "clippy (server side)" cargo clippy -p app -p server -p integration-tests --all-targets -- -D warnings
-stage "clippy (browser side)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
-stage "unit + integration tests" cargo test -p app -p server -p integration-tests
+stage "clippy (server side)" debug_cargo clippy -p app -p server -p integration-tests --all-targets -- -D warnings
+stage "clippy (browser side)" debug_cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+stage "unit + integration tests" debug_cargo test -p app -p server -p integration-tests
 stage "integration tests on PostgreSQL" postgres_tests
 stage "build + end-to-end tests" end_to_end
 stage "Debian package" package_tests

@@ -197,6 +197,13 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, sqlx::E
         .map(UserRecord::from))
 }
 
+/// The signed-in person's whole record as a request's session middleware
+/// read it (after the directory re-check), for the REST handlers: they need
+/// more of it than the pages' `RequestAuth` carries, and reading it again
+/// was one more database round trip per API call.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Option<UserRecord>);
+
 /// The owner of an API token (by the token's hash) and when the token was
 /// last used, in one query.
 pub struct TokenOwner {

@@ -116,7 +116,8 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
     }
 
     let lang = request_lang(req.headers());
-    req.extensions_mut().insert(SignedIn(user.clone()));
+    req.extensions_mut()
+        .insert(crate::auth::users::SignedIn(user.clone()));
     req.extensions_mut().insert(RequestAuth {
         user: user.map(|u| SessionUser {
             id: u.id,
@@ -131,13 +132,6 @@ pub async fn session(State(st): State<AppState>, req: Request, next: Next) -> Re
     let resp = next.run(req).await;
     with_csrf_cookie(resp, &csrf_token, fresh_csrf, &st)
 }
-
-/// The signed-in person's whole record as this request's middleware read
-/// it (after the directory re-check), for the REST handlers: they need
-/// more of it than [`RequestAuth`] carries, and reading it again was one
-/// more database round trip per API call.
-#[derive(Debug, Clone)]
-pub struct SignedIn(pub Option<crate::auth::users::UserRecord>);
 
 /// The signed-in person of a plain (non-Leptos) route, read again from the
 /// database, or the answer to send instead: to the sign-in page (coming

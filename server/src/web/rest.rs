@@ -3,9 +3,8 @@
 //! session (then state-changing calls need the `x-csrf-token` header).
 //! Described by `/api/v1/openapi.json`.
 
-use super::middleware::SignedIn;
 use super::AppState;
-use crate::auth::users::UserRecord;
+use crate::auth::users::{SignedIn, UserRecord};
 use crate::meetings::api::{ApiError, MeetingInput, MAX_LIST};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

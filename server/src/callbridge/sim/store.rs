@@ -10,7 +10,7 @@ use super::kinds::{
 use crate::callbridge::error::FailureDetail;
 use crate::callbridge::xml;
 use rand::Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The `error` of the `parameterError` strict mode answers for a parameter
 /// the reference does not document on that node (our own word: a real
@@ -144,6 +144,76 @@ pub(crate) struct Store {
     /// Digits of a generated call ID.
     call_id_digits: usize,
     started: i64,
+    /// The URIs and call IDs held by coSpaces and access methods, which
+    /// must stay unique: looked up on every create, as a real Call Bridge
+    /// does in its database, instead of scanning every object.
+    unique: UniqueIndex,
+    /// Each object's place in its collection's list, by id.
+    positions: BTreeMap<&'static str, HashMap<String, usize>>,
+}
+
+/// Who holds each URI (ASCII lower case: URIs clash in any case) and call
+/// ID, by object id. Kept by [`Store::create`], [`Store::modify`] and
+/// [`Store::remove`], the only writers of coSpaces and access methods.
+#[derive(Debug, Default)]
+struct UniqueIndex {
+    uris: HashMap<String, BTreeSet<String>>,
+    call_ids: HashMap<String, BTreeSet<String>>,
+}
+
+impl UniqueIndex {
+    fn keys(o: &SimObject) -> (Vec<String>, Option<&str>) {
+        let uris = ["uri", "secondaryUri"]
+            .iter()
+            .filter_map(|f| o.get(f))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        (uris, o.get("callId"))
+    }
+
+    fn add(&mut self, o: &SimObject) {
+        let (uris, call_id) = Self::keys(o);
+        for u in uris {
+            self.uris.entry(u).or_default().insert(o.id.clone());
+        }
+        if let Some(c) = call_id {
+            self.call_ids
+                .entry(c.to_string())
+                .or_default()
+                .insert(o.id.clone());
+        }
+    }
+
+    fn forget(&mut self, o: &SimObject) {
+        let (uris, call_id) = Self::keys(o);
+        for u in uris {
+            if let Some(holders) = self.uris.get_mut(&u) {
+                holders.remove(&o.id);
+                if holders.is_empty() {
+                    self.uris.remove(&u);
+                }
+            }
+        }
+        if let Some(c) = call_id {
+            if let Some(holders) = self.call_ids.get_mut(c) {
+                holders.remove(&o.id);
+                if holders.is_empty() {
+                    self.call_ids.remove(c);
+                }
+            }
+        }
+    }
+
+    fn held(map: &HashMap<String, BTreeSet<String>>, key: &str, except: Option<&str>) -> bool {
+        map.get(key)
+            .is_some_and(|holders| holders.iter().any(|h| Some(h.as_str()) != except))
+    }
+}
+
+/// Whether a collection's URIs and call IDs are unique across coSpaces and
+/// access methods.
+fn unique_keyed(collection: &str) -> bool {
+    matches!(collection, "coSpaces" | "accessMethods")
 }
 
 impl Default for Store {
@@ -154,6 +224,8 @@ impl Default for Store {
             strict: false,
             call_id_digits: 9,
             started: chrono::Utc::now().timestamp(),
+            unique: UniqueIndex::default(),
+            positions: BTreeMap::new(),
         }
     }
 }
@@ -175,7 +247,18 @@ impl Store {
     }
 
     fn find(&self, kind: &Kind, id: &str) -> Option<&SimObject> {
-        self.items(kind).iter().find(|o| o.id == id)
+        let at = *self.positions.get(kind.collection)?.get(id)?;
+        self.items(kind).get(at)
+    }
+
+    /// Adds an object at the end of its collection.
+    fn push(&mut self, collection: &'static str, obj: SimObject) {
+        let list = self.objects.entry(collection).or_default();
+        self.positions
+            .entry(collection)
+            .or_default()
+            .insert(obj.id.clone(), list.len());
+        list.push(obj);
     }
 
     fn exists(&self, collection: &str, id: &str) -> bool {
@@ -495,27 +578,12 @@ impl Store {
         Ok(actions)
     }
 
-    /// The coSpaces and access methods other than `except`: whose URIs and
-    /// call IDs must stay unique. Scanned in place (no copies: the check
-    /// runs under the store's lock on every create).
-    fn others<'a>(&'a self, except: Option<&'a str>) -> impl Iterator<Item = &'a SimObject> + 'a {
-        [&COSPACES, &ACCESS_METHODS]
-            .into_iter()
-            .flat_map(move |kind| self.items(kind))
-            .filter(move |o| Some(o.id.as_str()) != except)
-    }
-
     fn uri_taken(&self, uri: &str, except: Option<&str>) -> bool {
-        self.others(except).any(|o| {
-            ["uri", "secondaryUri"]
-                .iter()
-                .any(|f| o.get(f).is_some_and(|u| u.eq_ignore_ascii_case(uri)))
-        })
+        UniqueIndex::held(&self.unique.uris, &uri.to_ascii_lowercase(), except)
     }
 
     fn call_id_taken(&self, call_id: &str, except: Option<&str>) -> bool {
-        self.others(except)
-            .any(|o| o.get("callId") == Some(call_id))
+        UniqueIndex::held(&self.unique.call_ids, call_id, except)
     }
 
     /// Refuses a new/changed object whose URIs or call ID clash with the rest.
@@ -661,12 +729,12 @@ impl Store {
             parent: parent.map(str::to_string),
             fields,
         };
-        self.objects.entry(kind.collection).or_default().push(obj);
+        if unique_keyed(kind.collection) {
+            self.unique.add(&obj);
+        }
+        self.push(kind.collection, obj);
         if let Some(p) = participant {
-            self.objects
-                .entry(PARTICIPANTS.collection)
-                .or_default()
-                .push(p);
+            self.push(PARTICIPANTS.collection, p);
         }
         Ok(id)
     }
@@ -693,12 +761,24 @@ impl Store {
         if matches!(kind.collection, "coSpaces" | "accessMethods") {
             self.check_unique(&fields, Some(id))?;
         }
-        if let Some(obj) = self
-            .objects
-            .get_mut(kind.collection)
-            .and_then(|v| v.iter_mut().find(|o| o.id == id))
-        {
+        let at = self
+            .positions
+            .get(kind.collection)
+            .and_then(|p| p.get(id))
+            .copied();
+        if let Some(obj) = at.and_then(|at| {
+            self.objects
+                .get_mut(kind.collection)
+                .and_then(|v| v.get_mut(at))
+        }) {
+            let keyed = unique_keyed(kind.collection);
+            if keyed {
+                self.unique.forget(obj);
+            }
             obj.fields = fields;
+            if keyed {
+                self.unique.add(obj);
+            }
         }
         Ok(())
     }
@@ -757,8 +837,28 @@ impl Store {
     }
 
     fn remove(&mut self, collection: &str, pred: impl Fn(&SimObject) -> bool) {
-        if let Some(v) = self.objects.get_mut(collection) {
-            v.retain(|o| !pred(o));
+        let keyed = unique_keyed(collection);
+        let Store {
+            objects,
+            unique,
+            positions,
+            ..
+        } = self;
+        let Some((name, v)) = objects.iter_mut().find(|(name, _)| **name == collection) else {
+            return;
+        };
+        let before = v.len();
+        v.retain(|o| {
+            let gone = pred(o);
+            if gone && keyed {
+                unique.forget(o);
+            }
+            !gone
+        });
+        if v.len() != before {
+            let places = positions.entry(*name).or_default();
+            places.clear();
+            places.extend(v.iter().enumerate().map(|(i, o)| (o.id.clone(), i)));
         }
     }
 }
@@ -919,5 +1019,72 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(err.detail.unwrap().reason, "duplicateCoSpaceUri");
+    }
+
+    #[test]
+    fn uris_and_call_ids_are_freed_by_a_delete_or_a_change_and_clash_in_any_case() {
+        let mut s = Store::default();
+        let space = |s: &mut Store, uri: &str, call_id: &str| {
+            s.create(
+                &COSPACES,
+                None,
+                &form(&[("name", uri), ("uri", uri), ("callId", call_id)]),
+                Origin::Api,
+                None,
+            )
+        };
+        let reason = |r: Result<String, ApiFailure>| r.unwrap_err().detail.unwrap().reason;
+        let a = space(&mut s, "team.a", "100000001").unwrap();
+        assert_eq!(
+            reason(space(&mut s, "TEAM.A", "100000002")),
+            "duplicateCoSpaceUri"
+        );
+        assert_eq!(
+            reason(space(&mut s, "team.b", "100000001")),
+            "duplicateCoSpaceId"
+        );
+        // An access method of the space clashes with other coSpaces too.
+        s.create(
+            &ACCESS_METHODS,
+            Some(&a),
+            &form(&[("uri", "guest.a"), ("callId", "100000003")]),
+            Origin::Api,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            reason(space(&mut s, "Guest.A", "100000004")),
+            "duplicateCoSpaceUri"
+        );
+        // A change frees the old URI and takes the new one; the object may
+        // keep its own.
+        s.modify(
+            &COSPACES,
+            None,
+            &a,
+            &form(&[("uri", "team.c")]),
+            Origin::Api,
+        )
+        .unwrap();
+        s.modify(
+            &COSPACES,
+            None,
+            &a,
+            &form(&[("uri", "team.c")]),
+            Origin::Api,
+        )
+        .unwrap();
+        assert_eq!(
+            reason(space(&mut s, "team.c", "100000005")),
+            "duplicateCoSpaceUri"
+        );
+        let b = space(&mut s, "team.a", "100000006").unwrap();
+        // A delete frees the space's URIs and call IDs and its access methods'.
+        s.delete(&COSPACES, None, &a, Origin::Api).unwrap();
+        space(&mut s, "guest.a", "100000001").unwrap();
+        space(&mut s, "team.c", "100000003").unwrap();
+        assert!(s.find(&COSPACES, &a).is_none());
+        assert_eq!(s.find(&COSPACES, &b).unwrap().get("uri"), Some("team.a"));
+        assert_eq!(s.all("coSpaces").len(), 3);
     }
 }

@@ -35,16 +35,7 @@ pub async fn lookup(db: &Db, token: &str, now_ms: i64) -> Result<Option<UserReco
     if !super::is_token_shaped(token) {
         return Ok(None);
     }
-    let user_id: Option<String> =
-        sqlx::query_scalar("SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
-            .bind(digest(token))
-            .bind(now_ms)
-            .fetch_optional(db)
-            .await?;
-    match user_id {
-        Some(id) => super::users::find_by_id(db, &id).await,
-        None => Ok(None),
-    }
+    super::users::find_by_session_hash(db, &digest(token), now_ms).await
 }
 
 pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
@@ -62,4 +53,51 @@ pub async fn delete_expired(db: &Db, now_ms: i64) -> Result<u64, sqlx::Error> {
         .execute(db)
         .await?
         .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::users::{self, NewUser};
+
+    #[tokio::test]
+    async fn a_live_session_finds_its_user_and_nothing_else_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = crate::db::connect(&url, dir.path()).await.unwrap();
+        let now = 1_700_000_000_000;
+        let new = |username, email| NewUser {
+            username,
+            display_name: "A Person",
+            email,
+            password: Some("long enough"),
+            time_zone: "Europe/Paris",
+            jid: None,
+        };
+        let alice = users::create(&db, new("alice", "alice@example.com"), now)
+            .await
+            .unwrap();
+        users::create(&db, new("bob", "bob@example.com"), now)
+            .await
+            .unwrap();
+        let token = create(&db, &alice, now).await.unwrap();
+
+        let found = lookup(&db, &token, now + 1).await.unwrap().unwrap();
+        assert_eq!(
+            (found.id.as_str(), found.username.as_str()),
+            (alice.as_str(), "alice")
+        );
+        // Expired, unknown, not shaped like a token, or ended: no one.
+        assert!(lookup(&db, &token, now + LIFETIME_MS)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(lookup(&db, &random_token(), now + 1)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(lookup(&db, "x", now + 1).await.unwrap().is_none());
+        delete(&db, &token).await.unwrap();
+        assert!(lookup(&db, &token, now + 1).await.unwrap().is_none());
+    }
 }

@@ -197,6 +197,26 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, sqlx::E
         .map(UserRecord::from))
 }
 
+/// The user a live session (by its id's hash) belongs to, in one query: a
+/// page's session check was two round trips to the database.
+pub async fn find_by_session_hash(
+    db: &Db,
+    id_hash: &str,
+    now_ms: i64,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM users WHERE id = (SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2)"
+    );
+    Ok(sqlx::query_as::<_, UserRow>(sql)
+        .bind(id_hash)
+        .bind(now_ms)
+        .fetch_optional(db)
+        .await?
+        .map(UserRecord::from))
+}
+
 /// The signed-in person's whole record as a request's session middleware
 /// read it (after the directory re-check), for the REST handlers: they need
 /// more of it than the pages' `RequestAuth` carries, and reading it again

@@ -172,9 +172,6 @@ impl FileBackend {
 impl MailBackend for FileBackend {
     async fn send(&self, from: &str, to: &str, message: &[u8]) -> Result<(), SendError> {
         envelope(from, to)?;
-        tokio::fs::create_dir_all(&self.dir)
-            .await
-            .map_err(|e| SendError::transient(format!("{}: {e}", self.dir.display())))?;
         let name = format!(
             "{}-{}.eml",
             chrono::Utc::now().format("%Y%m%dT%H%M%S%3f"),
@@ -182,8 +179,15 @@ impl MailBackend for FileBackend {
         );
         let mut bytes = format!("X-Envelope-From: {from}\r\nX-Envelope-To: {to}\r\n").into_bytes();
         bytes.extend_from_slice(message);
-        crate::admin::config::write_atomic(&self.dir.join(name), &bytes)
-            .map_err(|e| SendError::transient(format!("{}: {e}", self.dir.display())))
+        // write_atomic makes the directory and fsyncs: off the runtime's
+        // worker threads, which would otherwise stall every request they
+        // carry for the flush.
+        let path = self.dir.join(name);
+        let written =
+            tokio::task::spawn_blocking(move || crate::admin::config::write_atomic(&path, &bytes))
+                .await
+                .map_err(|e| SendError::transient(format!("writing the message: {e}")))?;
+        written.map_err(|e| SendError::transient(format!("{}: {e}", self.dir.display())))
     }
 }
 

@@ -2,8 +2,9 @@
 //! server functions call, one function per page, each a thin call into the
 //! service that owns the data (`meetings` for the home page, the list, the
 //! wizard and the meeting page; `admin` and `mail` for the administrators'
-//! page). The signed-in person is read again on every call: the session's
-//! copy may predate a revoked right or a deleted account.
+//! page). The signed-in person is the record the session middleware read
+//! for the same request (never one kept from an earlier request, which may
+//! predate a revoked right or a deleted account).
 
 use crate::admin::WeakAdminHandle;
 use crate::auth::users::{self, UserRecord};
@@ -32,7 +33,17 @@ pub struct SchedulerBackend {
 }
 
 impl SchedulerBackend {
+    /// The signed-in person's record: the one the session middleware read
+    /// for this very request (from its extensions, which leptos_axum puts
+    /// in the page's context), else read again.
     async fn record(&self, user: &SessionUser) -> Result<UserRecord, PublicError> {
+        let read_by_middleware = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<users::SignedIn>().cloned())
+            .and_then(|signed_in| signed_in.0)
+            .filter(|record| record.id == user.id);
+        if let Some(record) = read_by_middleware {
+            return Ok(record);
+        }
         users::find_by_id(&self.db, &user.id)
             .await
             .map_err(internal)?

@@ -52,13 +52,22 @@ pub async fn lookup(db: &Db, token: &str, now_ms: i64) -> Result<Option<UserReco
         return Ok(None);
     };
     // Recorded at most once a minute: a write per request would make every
-    // API call queue behind SQLite's single writer.
+    // API call queue behind SQLite's single writer. In this process's
+    // writer queue like its other writes (outside it, the UPDATE met a
+    // create's transaction in SQLite's busy handler, which sleeps); the
+    // condition again in the statement, so that of the calls that all saw
+    // the old time at once only the first writes.
     if last_used.is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-            .bind(now_ms)
-            .bind(&hash)
-            .execute(db)
-            .await?;
+        let _turn = crate::db::write_turn(db).await;
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 \
+             AND (last_used_at IS NULL OR last_used_at <= $3)",
+        )
+        .bind(now_ms)
+        .bind(&hash)
+        .bind(now_ms - LAST_USED_RESOLUTION_MS)
+        .execute(db)
+        .await?;
     }
     Ok(Some(user))
 }

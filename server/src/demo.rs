@@ -214,9 +214,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_demo_organizer_has_the_simulators_demo_jid_even_when_made_before_jids() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = crate::db::connect(&url, dir.path()).await.unwrap();
+        let (db, _dir) = crate::db::test_db().await;
         // A demo account from an older release: no JID.
         users::create(
             &db,

@@ -62,9 +62,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_live_session_finds_its_user_and_nothing_else_does() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = crate::db::connect(&url, dir.path()).await.unwrap();
+        let (db, _dir) = crate::db::test_db().await;
         let now = 1_700_000_000_000;
         let new = |username, email| NewUser {
             username,

@@ -368,9 +368,7 @@ async fn an_untrusted_scheduler_certificate_is_refused() {
 async fn a_relayed_request_creates_a_real_meeting() {
     let pki = Pki::new();
     let cb = cb_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let db = crate::db::connect(&url, dir.path()).await.unwrap();
+    let (db, dir) = crate::db::test_db().await;
     crate::auth::users::create(
         &db,
         crate::auth::users::NewUser {

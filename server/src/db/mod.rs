@@ -116,6 +116,15 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
     Ok(pool)
 }
 
+/// A migrated SQLite database in a new temporary directory, for unit tests;
+/// the database lasts as long as the directory.
+#[cfg(test)]
+pub async fn test_db() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    (connect(&url, dir.path()).await.unwrap(), dir)
+}
+
 /// Each SQLite connection's durability: in WAL mode, `NORMAL` syncs the
 /// log at checkpoints only, not at every commit. A commit is in the log
 /// (the operating system's cache) when it returns, so a crash of the

@@ -661,12 +661,6 @@ pub fn meeting_mail(f: MeetingFacts, series: Option<crate::recurrence::Series>) 
 mod tests {
     use super::*;
 
-    async fn db() -> (Db, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        (crate::db::connect(&url, dir.path()).await.unwrap(), dir)
-    }
-
     fn to(email: &str) -> Recipient {
         Recipient {
             email: email.into(),
@@ -676,7 +670,7 @@ mod tests {
 
     #[tokio::test]
     async fn locales_are_found_by_address_in_any_case_in_the_recipients_order() {
-        let (db, _dir) = db().await;
+        let (db, _dir) = crate::db::test_db().await;
         for (id, email, locale) in [
             ("u1", "Anne@Example.com", "fr"),
             ("u2", "bob@example.com", "en"),
@@ -708,7 +702,7 @@ mod tests {
 
     #[tokio::test]
     async fn composed_messages_go_in_one_insert_per_hundred_rows() {
-        let (db, _dir) = db().await;
+        let (db, _dir) = crate::db::test_db().await;
         let composed = Composed {
             meeting_id: "m1".into(),
             kind: Kind::Invite,

@@ -288,12 +288,6 @@ mod tests {
     use crate::mail::backend::MemoryBackend;
     use chrono::{TimeZone, Utc};
 
-    async fn db() -> (Db, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        (crate::db::connect(&url, dir.path()).await.unwrap(), dir)
-    }
-
     async fn add(db: &Db, id: &str, to: &str, now: i64) {
         sqlx::query(
             "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, next_attempt_at, created_at) \
@@ -334,7 +328,7 @@ mod tests {
 
     #[tokio::test]
     async fn retries_with_backoff_then_delivers() {
-        let (db, _dir) = db().await;
+        let (db, _dir) = crate::db::test_db().await;
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
         let mem = MemoryBackend::new();
         add(&db, "a", "bob@example.com", to_millis(clock.now())).await;
@@ -385,7 +379,7 @@ mod tests {
 
     #[tokio::test]
     async fn fails_after_max_attempts_or_a_permanent_refusal() {
-        let (db, _dir) = db().await;
+        let (db, _dir) = crate::db::test_db().await;
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
         let mem = MemoryBackend::new();
         let o = opts();
@@ -423,7 +417,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lease_keeps_other_nodes_off_until_it_expires() {
-        let (db, _dir) = db().await;
+        let (db, _dir) = crate::db::test_db().await;
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
         let o = opts();
         add(&db, "a", "bob@example.com", to_millis(clock.now())).await;

@@ -179,9 +179,7 @@ mod tests {
         .await
         .unwrap();
         let client = CallBridgeClient::new(sim.client_config()).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = crate::db::connect(&url, dir.path()).await.unwrap();
+        let (db, dir) = crate::db::test_db().await;
         std::mem::forget(dir);
         (sim, client, db)
     }

@@ -534,12 +534,62 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub struct ConfigStore {
     dir: PathBuf,
+    /// The last configuration read, with what the file looked like then:
+    /// the server reads it on every invitation, and `scheduler ...`
+    /// commands in another process change it (always by renaming a new
+    /// file over it, see [`write_atomic`]).
+    last: std::sync::Arc<std::sync::Mutex<Option<LastRead>>>,
+    /// How old a file's change must be before its version is trusted.
+    settled_after: std::time::Duration,
+    /// Reads of the file (tests).
+    #[cfg(test)]
+    reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A configuration as read, and the file it was read from.
+#[derive(Debug)]
+struct LastRead {
+    file: Option<FileVersion>,
+    cfg: SchedulerConfig,
+}
+
+/// What tells one version of the configuration file from another: a
+/// replaced file has another inode, one changed in place another change
+/// time or length. None: there is no file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileVersion {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+}
+
+impl FileVersion {
+    fn of(path: &Path) -> std::io::Result<Option<Self>> {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::metadata(path) {
+            Ok(m) => Ok(Some(Self {
+                dev: m.dev(),
+                ino: m.ino(),
+                len: m.len(),
+                mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+                ctime_ns: i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec()),
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl ConfigStore {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             dir: data_dir.into(),
+            last: Default::default(),
+            settled_after: std::time::Duration::from_secs(2),
+            #[cfg(test)]
+            reads: Default::default(),
         }
     }
 
@@ -563,9 +613,45 @@ impl ConfigStore {
     }
 
     /// The stored configuration, or the default one when there is none yet.
+    /// Read again only when the file changed since the last read (one
+    /// `stat` otherwise).
     pub fn load(&self) -> Result<SchedulerConfig, ConfigError> {
         let path = self.path();
-        let text = match std::fs::read(&path) {
+        let read_error = |source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = FileVersion::of(&path).map_err(read_error)?;
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = last.as_ref().filter(|l| l.file == file) {
+            return Ok(l.cfg.clone());
+        }
+        let cfg = self.read(&path)?;
+        // Kept under the version seen before reading: should the file have
+        // changed in between, the next call sees another version and reads
+        // it again. Not kept while the file is newer than the file system's
+        // clock can tell apart (its times are coarse, and a freed inode
+        // number comes back): two writes in the same tick, of the same
+        // length, could otherwise look like one version.
+        let settled = file.is_none_or(|f| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i128)
+                .unwrap_or_default();
+            f.ctime_ns.max(f.mtime_ns) < now - self.settled_after.as_nanos() as i128
+        });
+        *last = settled.then(|| LastRead {
+            file,
+            cfg: cfg.clone(),
+        });
+        Ok(cfg)
+    }
+
+    fn read(&self, path: &Path) -> Result<SchedulerConfig, ConfigError> {
+        #[cfg(test)]
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let text = match std::fs::read(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(SchedulerConfig::default())
@@ -652,6 +738,51 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn load_reads_the_file_again_only_when_it_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = ConfigStore::new(dir.path());
+        // The `scheduler ...` commands: another process, another store.
+        let command = ConfigStore::new(dir.path());
+        let reads = || server.reads.load(Ordering::Relaxed);
+        assert_eq!(server.load().unwrap(), SchedulerConfig::default());
+        assert_eq!(server.load().unwrap(), SchedulerConfig::default());
+        assert_eq!(reads(), 1, "no file: one look");
+
+        // Just written: read on every load, however quick the next write
+        // (same length, maybe the same inode number and time).
+        let mut cfg = SchedulerConfig::default();
+        cfg.email.sender = Some("a@example.com".into());
+        command.save(&cfg).unwrap();
+        assert_eq!(server.load().unwrap().email.sender, cfg.email.sender);
+        cfg.email.sender = Some("b@example.com".into());
+        command.save(&cfg).unwrap();
+        assert_eq!(server.load().unwrap().email.sender, cfg.email.sender);
+        assert_eq!(reads(), 3);
+
+        // Settled: kept until the file changes, by rename or in place.
+        let server = ConfigStore {
+            settled_after: std::time::Duration::ZERO,
+            ..server
+        };
+        let before = server.reads.load(Ordering::Relaxed);
+        assert_eq!(server.load().unwrap().email.sender, cfg.email.sender);
+        assert_eq!(server.load().unwrap().email.sender, cfg.email.sender);
+        assert_eq!(server.reads.load(Ordering::Relaxed), before + 1);
+        cfg.email.sender = Some("ccc@example.com".into());
+        command.save(&cfg).unwrap();
+        assert_eq!(server.load().unwrap().email.sender, cfg.email.sender);
+        let text = std::fs::read_to_string(command.path()).unwrap();
+        std::fs::write(command.path(), text.replace("ccc@", "ddd@")).unwrap();
+        assert_eq!(
+            server.load().unwrap().email.sender.as_deref(),
+            Some("ddd@example.com")
+        );
+        std::fs::remove_file(command.path()).unwrap();
+        assert_eq!(server.load().unwrap(), SchedulerConfig::default());
+    }
 
     fn full() -> SchedulerConfig {
         let mut cfg = SchedulerConfig {

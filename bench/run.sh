@@ -222,6 +222,27 @@ start_simulators() {
   echo "the simulators did not start" >&2; cat "$SIM_DIR.log" >&2; exit 1
 }
 
+# start_smtp_sink CERT KEY: an SMTP server with STARTTLS (CERT, KEY) that
+# accepts every message and keeps none (aiosmtpd's Sink handler), in a
+# process of its own; sets SMTP_PORT, SMTP_PID. The creates runs send their
+# invitations to it, as a production node sends to its relay, rather than
+# to demo mode's catcher (a file and two fsyncs per message).
+start_smtp_sink() {
+  python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd \
+    || python3 -m pip install --quiet --break-system-packages aiosmtpd
+  SMTP_PORT="$(free_port)"
+  python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink \
+    --tlscert "$1" --tlskey "$2" >"$work/smtp-sink-$SMTP_PORT.log" 2>&1 &
+  SMTP_PID=$!
+  pids+=("$SMTP_PID")
+  for _ in $(seq 1 100); do
+    python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
+      "$SMTP_PORT" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "the SMTP sink did not start" >&2; cat "$work/smtp-sink-$SMTP_PORT.log" >&2; exit 1
+}
+
 # 2. The list API with 10,000 meetings, on SQLite and on PostgreSQL.
 list_bench() { # label, [database url]
   local label="$1" db="${2:-}" token static auth
@@ -284,15 +305,20 @@ wrk_creates() {
   echo "$(python3 "$HELPERS" wrk-parse "$2") $(python3 "$HELPERS" wrk-count "$2")"
 }
 creates_bench() { # label, Call Bridge latency in ms, [database url]
-  local label="$1" lat="$2" db="${3:-}" mport metrics cb0 cb1 post0 post1 cpu0 cpu1 out
+  local label="$1" lat="$2" db="${3:-}" mport metrics cb0 cb1 post0 post1 cpu0 cpu1 sent0 sent1 out
   start_simulators 0 "$lat"
+  # The relay's certificate: the simulators' web bridge one (127.0.0.1).
+  start_smtp_sink "$SIM_DIR/demo-pki/bridge.pem" "$SIM_DIR/demo-pki/bridge.key"
   mport="$(free_port)"
   start_node "creates-$label" --callbridge-url "$CB_URL" --metrics-listen "127.0.0.1:$mport" \
     ${db:+--database-url "$db"}
   metrics="http://127.0.0.1:$mport/metrics"
+  "$SERVER_BIN" scheduler --data-dir "$NODE_DIR" email server 127.0.0.1 "$SMTP_PORT" >/dev/null
+  "$SERVER_BIN" scheduler --data-dir "$NODE_DIR" email trust "$SIM_DIR/demo-pki/ca.pem" >/dev/null
   token="$(token_for "$NODE_DIR" "$db")"
   tpl="$(python3 "$HELPERS" template "$NODE_URL" "$token")"
   python3 "$HELPERS" create "$NODE_URL" "$token" 20 "Bench warm-up" >/dev/null
+  sent0="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_mail_sends_total 'outcome="sent"')"
   cb0="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total)"
   post0="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total 'operation="POST ')"
   cpu0="$(cpu_ms "$NODE_PID")"
@@ -301,6 +327,7 @@ creates_bench() { # label, Call Bridge latency in ms, [database url]
   cb1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total)"
   post1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total 'operation="POST ')"
   read -r -a many <<<"$(wrk_creates "$CREATE_CLIENTS" "$work/wrk-creates-$label-$CREATE_CLIENTS.txt")"
+  sent1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_mail_sends_total 'outcome="sent"')"
   out="$(python3 -c '
 import sys
 n, cb, post, cpu = (float(a) for a in sys.argv[1:])
@@ -313,12 +340,14 @@ print(f"{cb / n:.2f} {post / n:.2f} {cpu / n:.2f}")' "${one[5]}" $((cb1 - cb0)) 
   row "creates $label: 1 client p99 (vs p50)" "${one[2]}" "${one[1]}" "ms"
   row "creates $label: $CREATE_CLIENTS clients, non-2xx + socket errors" \
     "$((many[3] + many[4]))" "${many[5]}" "of"
+  row "creates $label: invitations sent over SMTP (vs creates)" "$((sent1 - sent0))" \
+    "$((one[5] + many[5]))" "mails"
   if [ "$lat" != 0 ]; then
     ideal="$(python3 -c 'import sys; c, r, l = map(float, sys.argv[1:]); print(f"{c / (r * l / 1000):.1f}")' \
       "$CREATE_CLIENTS" "$per_create" "$lat")"
     row "creates $label: $CREATE_CLIENTS clients vs ideal $CREATE_CLIENTS/(req x $lat ms)" "${many[0]}" "$ideal" "/s"
   fi
-  kill "$NODE_PID" "$SIM_PID"; wait "$NODE_PID" "$SIM_PID" 2>/dev/null || true
+  kill "$NODE_PID" "$SIM_PID" "$SMTP_PID"; wait "$NODE_PID" "$SIM_PID" "$SMTP_PID" 2>/dev/null || true
 }
 if wants creates; then
   creates_bench sqlite 0

@@ -1,17 +1,11 @@
-//! Where messages go: an SMTP server (lettre over rustls/ring), a directory
-//! of `.eml` files (demo mode's mail catcher), or memory (tests).
+//! Where messages go: an SMTP server ([`super::smtp`]), a directory of
+//! `.eml` files (demo mode's mail catcher), or memory (tests).
 
-use crate::admin::config::{EmailConfig, Protocol};
 use async_trait::async_trait;
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::CertificateDer;
+use lettre::Address;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Why a message did not go.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -38,27 +32,13 @@ impl SendError {
     }
 }
 
-/// A building error of the SMTP backend (bad configuration).
-#[derive(Debug, thiserror::Error)]
-pub enum BackendError {
-    #[error("cannot read the e-mail trust bundle {path}: {source}")]
-    Trust {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("the e-mail trust bundle {0} holds no certificate")]
-    EmptyTrust(String),
-    #[error("e-mail TLS setup failed: {0}")]
-    Tls(String),
-}
-
 /// Sends one rendered RFC 5322 message to one recipient.
 #[async_trait]
 pub trait MailBackend: Send + Sync + 'static {
     async fn send(&self, from: &str, to: &str, message: &[u8]) -> Result<(), SendError>;
 }
 
-fn envelope(from: &str, to: &str) -> Result<Envelope, SendError> {
+pub(super) fn envelope(from: &str, to: &str) -> Result<Envelope, SendError> {
     let from: Address = from
         .parse()
         .map_err(|e| SendError::permanent(format!("bad sender address: {e}")))?;
@@ -66,91 +46,6 @@ fn envelope(from: &str, to: &str) -> Result<Envelope, SendError> {
         .parse()
         .map_err(|e| SendError::permanent(format!("bad recipient address: {e}")))?;
     Envelope::new(Some(from), vec![to]).map_err(|e| SendError::permanent(e.to_string()))
-}
-
-/// An SMTP server, configured by the `scheduler email ...` commands.
-pub struct SmtpBackend {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-}
-
-impl SmtpBackend {
-    /// `resolve` turns a configured file name into a path (see ConfigStore::resolve).
-    pub fn new(
-        cfg: &EmailConfig,
-        resolve: impl Fn(&str) -> PathBuf,
-    ) -> Result<Option<Self>, BackendError> {
-        let Some(server) = &cfg.server else {
-            return Ok(None);
-        };
-        let wants_tls = cfg.protocol == Protocol::Smtps || cfg.starttls;
-        let tls = if wants_tls {
-            let mut params = TlsParameters::builder(server.host.clone());
-            if let Some(bundle) = &cfg.trust {
-                params = params.certificate_store(CertificateStore::None);
-                for cert in trust_bundle(&resolve(bundle))? {
-                    params = params.add_root_certificate(cert);
-                }
-            }
-            let params = params
-                .build_rustls()
-                .map_err(|e| BackendError::Tls(e.to_string()))?;
-            if cfg.protocol == Protocol::Smtps {
-                Tls::Wrapper(params)
-            } else {
-                Tls::Required(params)
-            }
-        } else {
-            Tls::None
-        };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
-            .port(server.port)
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(30)));
-        if cfg.auth {
-            builder = builder.credentials(Credentials::new(
-                cfg.username.clone().unwrap_or_default(),
-                cfg.password
-                    .as_ref()
-                    .map(|p| p.expose().to_string())
-                    .unwrap_or_default(),
-            ));
-        }
-        Ok(Some(Self {
-            transport: builder.build(),
-        }))
-    }
-}
-
-fn trust_bundle(path: &Path) -> Result<Vec<Certificate>, BackendError> {
-    let pem = std::fs::read(path).map_err(|source| BackendError::Trust {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let mut out = Vec::new();
-    for der in CertificateDer::pem_slice_iter(&pem) {
-        let der = der.map_err(|e| BackendError::Tls(e.to_string()))?;
-        out.push(
-            Certificate::from_der(der.as_ref().to_vec())
-                .map_err(|e| BackendError::Tls(e.to_string()))?,
-        );
-    }
-    if out.is_empty() {
-        return Err(BackendError::EmptyTrust(path.display().to_string()));
-    }
-    Ok(out)
-}
-
-#[async_trait]
-impl MailBackend for SmtpBackend {
-    async fn send(&self, from: &str, to: &str, message: &[u8]) -> Result<(), SendError> {
-        let env = envelope(from, to)?;
-        match self.transport.send_raw(&env, message).await {
-            Ok(_) => Ok(()),
-            // lettre's errors carry the server's answer, never the credentials.
-            Err(e) if e.is_permanent() => Err(SendError::permanent(e.to_string())),
-            Err(e) => Err(SendError::transient(e.to_string())),
-        }
-    }
 }
 
 /// A directory of `.eml` files: demo mode's local mail catcher.

@@ -11,6 +11,7 @@ pub mod backend;
 pub mod compose;
 pub mod ics;
 pub mod outbox;
+pub mod smtp;
 pub mod status;
 
 use crate::address::valid_email;
@@ -18,7 +19,8 @@ use crate::admin::config::{ConfigStore, EmailConfig};
 use crate::clock::{to_millis, Clock};
 use crate::db::Db;
 use app::i18n::Lang;
-use backend::{FileBackend, MailBackend, SmtpBackend};
+use backend::{FileBackend, MailBackend};
+use smtp::SmtpBackend;
 use chrono_tz::Tz;
 use compose::{Kind, MeetingMail, Recipient, Sender};
 use std::path::PathBuf;
@@ -34,7 +36,7 @@ pub enum MailError {
     #[error(transparent)]
     Config(#[from] crate::admin::config::ConfigError),
     #[error(transparent)]
-    Backend(#[from] backend::BackendError),
+    Backend(#[from] smtp::BackendError),
 }
 
 /// The sender when none is configured.
@@ -179,10 +181,12 @@ impl Mailer {
         {
             return Ok(Some(b));
         }
-        if self.demo {
+        let cfg = self.email_config()?;
+        // Demo mode keeps its mail in the local catcher, unless an e-mail
+        // server was configured (`scheduler email server ...`).
+        if self.demo && cfg.server.is_none() {
             return Ok(Some(Arc::new(FileBackend::new(self.catcher_dir()))));
         }
-        let cfg = self.email_config()?;
         let mut cached = self.smtp.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((built_from, b)) = cached.as_ref() {
             if *built_from == cfg {
@@ -443,21 +447,27 @@ struct Outgoing {
     error: Option<String>,
 }
 
-/// Rows written by one INSERT: 8 values each, far below either
+/// Rows written by one INSERT: 7 values each, far below either
 /// database's limit on a statement's parameters.
 const OUTBOX_ROWS_PER_INSERT: usize = 100;
 
-/// Writes composed messages to the outbox, in the caller's transaction.
+/// Writes composed messages to the outbox, in the caller's transaction:
+/// the rows, then their messages (a table of their own, so that the
+/// worker's updates of a row do not write its message again).
 pub async fn insert_composed(
     conn: &mut sqlx::AnyConnection,
     c: &Composed,
 ) -> Result<(), sqlx::Error> {
     for chunk in c.messages.chunks(OUTBOX_ROWS_PER_INSERT) {
+        let ids: Vec<String> = chunk
+            .iter()
+            .map(|_| uuid::Uuid::new_v4().to_string())
+            .collect();
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let p = i * 8;
+                let p = i * 7;
                 format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, 0, ${}, ${}, ${})",
+                    "(${}, ${}, ${}, ${}, ${}, 0, ${}, ${}, ${})",
                     p + 1,
                     p + 2,
                     p + 3,
@@ -465,27 +475,37 @@ pub async fn insert_composed(
                     p + 5,
                     p + 6,
                     p + 7,
-                    p + 8,
-                    p + 7
+                    p + 6
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, status, attempts, \
+            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, status, attempts, \
              next_attempt_at, last_error, created_at) VALUES {}",
             rows.join(", ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for o in chunk {
+        for (o, id) in chunk.iter().zip(&ids) {
             q = q
-                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(id.clone())
                 .bind(c.meeting_id.clone())
                 .bind(o.recipient.clone())
                 .bind(c.kind.word())
-                .bind(o.message.clone())
                 .bind(o.status)
                 .bind(c.at)
                 .bind(o.error.clone());
+        }
+        q.execute(&mut *conn).await?;
+        let sql = format!(
+            "INSERT INTO mail_outbox_messages (id, message) VALUES {}",
+            (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (o, id) in chunk.iter().zip(ids) {
+            q = q.bind(id).bind(o.message.clone());
         }
         q.execute(&mut *conn).await?;
     }
@@ -701,6 +721,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn demo_mode_sends_to_its_catcher_until_an_email_server_is_configured() {
+        let (db, dir) = crate::db::test_db().await;
+        let clock = Arc::new(crate::clock::ManualClock::new(chrono::Utc::now()));
+        let mail = Mailer::new(db.clone(), clock, dir.path(), true);
+        let one = |id: &str| Composed {
+            meeting_id: "m1".into(),
+            kind: Kind::Invite,
+            at: 0,
+            messages: vec![Outgoing {
+                recipient: format!("{id}@example.com"),
+                message: format!("Subject: {id}\r\n\r\nHello\r\n"),
+                status: "pending",
+                error: None,
+            }],
+        };
+        let mut conn = db.acquire().await.unwrap();
+        insert_composed(&mut conn, &one("first")).await.unwrap();
+        assert_eq!(mail.run_once().await.unwrap().sent, 1);
+        let caught = std::fs::read_dir(mail.catcher_dir()).unwrap().count();
+        assert_eq!(caught, 1);
+
+        // A server is configured: the message goes to it (here nothing
+        // listens on the port, so the try fails), not to the catcher.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let store = crate::admin::config::ConfigStore::new(dir.path());
+        let mut cfg = store.load().unwrap();
+        cfg.email.server = Some(crate::admin::config::EmailServer {
+            host: "127.0.0.1".into(),
+            port,
+        });
+        store.save(&cfg).unwrap();
+        insert_composed(&mut conn, &one("second")).await.unwrap();
+        let pass = mail.run_once().await.unwrap();
+        assert_eq!((pass.sent, pass.retried), (0, 1));
+        assert_eq!(
+            std::fs::read_dir(mail.catcher_dir()).unwrap().count(),
+            caught
+        );
+    }
+
+    #[tokio::test]
     async fn composed_messages_go_in_one_insert_per_hundred_rows() {
         let (db, _dir) = crate::db::test_db().await;
         let composed = Composed {
@@ -729,8 +794,8 @@ mod tests {
             created_at: i64,
         }
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT recipient, kind, message, status, last_error, next_attempt_at, created_at \
-             FROM mail_outbox WHERE meeting_id = 'm1' ORDER BY recipient",
+            "SELECT o.recipient, o.kind, m.message, o.status, o.last_error, o.next_attempt_at, o.created_at \
+             FROM mail_outbox o JOIN mail_outbox_messages m ON m.id = o.id WHERE o.meeting_id = 'm1' ORDER BY o.recipient",
         )
         .fetch_all(&db)
         .await

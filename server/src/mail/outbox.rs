@@ -55,11 +55,13 @@ impl OutboxOptions {
 }
 
 /// One claimed row.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: String,
     pub recipient: String,
-    pub message: String,
+    /// None if its message is missing from `mail_outbox_messages` (a
+    /// database edited by hand): the row then fails for good.
+    pub message: Option<String>,
     pub attempts: i64,
 }
 
@@ -105,12 +107,13 @@ pub async fn claim(
     // come back from the UPDATE itself (RETURNING: SQLite 3.35, PostgreSQL).
     #[derive(sqlx::FromRow)]
     struct Returned {
-        #[sqlx(flatten)]
-        claimed: Claimed,
+        id: String,
+        recipient: String,
+        attempts: i64,
         created_at: i64,
     }
     let turn = crate::db::write_turn(db).await;
-    let sql = format!("{sql} RETURNING id, recipient, message, attempts, created_at");
+    let sql = format!("{sql} RETURNING id, recipient, attempts, created_at");
     let mut rows: Vec<Returned> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(until)
         .bind(token)
@@ -120,7 +123,28 @@ pub async fn claim(
         .await?;
     drop(turn);
     rows.sort_by_key(|r| r.created_at);
-    Ok(rows.into_iter().map(|r| r.claimed).collect())
+    // Their messages, read (not written) from their own table.
+    let mut messages = std::collections::HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(IDS_PER_UPDATE) {
+        let sql = format!(
+            "SELECT id, message FROM mail_outbox_messages WHERE id IN ({})",
+            crate::db::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q.bind(r.id.clone());
+        }
+        messages.extend(q.fetch_all(db).await?);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| Claimed {
+            message: messages.remove(&r.id),
+            id: r.id,
+            recipient: r.recipient,
+            attempts: r.attempts,
+        })
+        .collect())
 }
 
 /// Records the outcome of one try. Only the holder of the claim may.
@@ -244,9 +268,12 @@ pub async fn run_once(
     }
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
-        let outcome = backend
-            .send(from, &row.recipient, row.message.as_bytes())
-            .await;
+        let outcome = match &row.message {
+            Some(message) => backend.send(from, &row.recipient, message.as_bytes()).await,
+            None => Err(SendError::permanent(
+                "the message is missing from the outbox",
+            )),
+        };
         if outcome.is_ok() {
             tracing::debug!(target: "server::mail", id = %row.id, "invitation e-mail sent");
         }
@@ -289,9 +316,21 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     async fn add(db: &Db, id: &str, to: &str, now: i64) {
+        add_row(db, id, to, now).await;
         sqlx::query(
-            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, next_attempt_at, created_at) \
-             VALUES ($1, 'm', $2, 'invite', 'Subject: x\r\n\r\nbody', $3, $3)",
+            "INSERT INTO mail_outbox_messages (id, message) VALUES ($1, 'Subject: x\r\n\r\nbody')",
+        )
+        .bind(id)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+
+    /// A row without its message.
+    async fn add_row(db: &Db, id: &str, to: &str, now: i64) {
+        sqlx::query(
+            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, next_attempt_at, created_at) \
+             VALUES ($1, 'm', $2, 'invite', $3, $3)",
         )
         .bind(id)
         .bind(to)
@@ -412,6 +451,34 @@ mod tests {
         assert_eq!(
             row(&db, "b").await,
             ("failed".into(), 1, Some("550 no such user".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn sends_the_message_of_its_own_table_and_fails_a_row_without_one() {
+        let (db, _dir) = crate::db::test_db().await;
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
+        let mem = MemoryBackend::new();
+        let o = opts();
+        let now = to_millis(clock.now());
+        add(&db, "a", "bob@example.com", now).await;
+        add_row(&db, "b", "carol@example.com", now).await;
+        let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+            .await
+            .unwrap();
+        assert_eq!((p.sent, p.retried, p.failed), (1, 0, 1));
+        let sent = mem.sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].to, "bob@example.com");
+        assert_eq!(sent[0].message, "Subject: x\r\n\r\nbody");
+        assert_eq!(row(&db, "a").await.0, "sent");
+        assert_eq!(
+            row(&db, "b").await,
+            (
+                "failed".into(),
+                1,
+                Some("the message is missing from the outbox".into())
+            )
         );
     }
 

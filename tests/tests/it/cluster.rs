@@ -88,13 +88,20 @@ async fn both_nodes_drain_one_outbox_and_send_each_mail_once() {
     a.mail.set_backend(sent_a.clone());
     b.mail.set_backend(sent_b.clone());
     for i in 0..MAILS {
+        // The message first: the nodes' workers are running, and a row
+        // claimed before its message would fail for good.
+        sqlx::query("INSERT INTO mail_outbox_messages (id, message) VALUES ($1, $2)")
+            .bind(format!("bulk-{i:04}"))
+            .bind(format!("Subject: bulk {i}\r\n\r\nHello\r\n"))
+            .execute(&a.db)
+            .await
+            .unwrap();
         sqlx::query(
-            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, status, attempts, \
-             next_attempt_at, created_at) VALUES ($1, 'bulk', $2, 'invite', $3, 'pending', 0, 0, $4)",
+            "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, status, attempts, \
+             next_attempt_at, created_at) VALUES ($1, 'bulk', $2, 'invite', 'pending', 0, 0, $3)",
         )
         .bind(format!("bulk-{i:04}"))
         .bind(format!("guest{i}@partner.example"))
-        .bind(format!("Subject: bulk {i}\r\n\r\nHello\r\n"))
         .bind(i as i64)
         .execute(&a.db)
         .await

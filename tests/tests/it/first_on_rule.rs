@@ -94,12 +94,14 @@ async fn every_reader_agrees_on_the_first_meeting() {
     );
 
     // The invitation: DTSTART on the Tuesday, the same rule.
-    let (message,): (String,) =
-        sqlx::query_as("SELECT message FROM mail_outbox WHERE meeting_id = $1 AND kind = 'invite'")
-            .bind(&id)
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let (message,): (String,) = sqlx::query_as(
+        "SELECT m.message FROM mail_outbox o JOIN mail_outbox_messages m ON m.id = o.id \
+             WHERE o.meeting_id = $1 AND o.kind = 'invite'",
+    )
+    .bind(&id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     let ics = message
         .replace("=\r\n", "")
         .replace("=3D", "=")

@@ -42,7 +42,7 @@ async fn crlf_in_names_cannot_add_mail_headers_and_markup_stays_text() {
     .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let m: Value = r.json().await.unwrap();
-    let (message,): (String,) = sqlx::query_as("SELECT message FROM mail_outbox LIMIT 1")
+    let (message,): (String,) = sqlx::query_as("SELECT message FROM mail_outbox_messages LIMIT 1")
         .fetch_one(&app.db)
         .await
         .unwrap();

@@ -54,7 +54,8 @@ async fn post(
 /// The outbox messages about `meeting`, oldest first: (recipient, kind, message).
 async fn outbox(app: &TestApp, meeting: &str) -> Vec<(String, String, String)> {
     sqlx::query_as(
-        "SELECT recipient, kind, message FROM mail_outbox WHERE meeting_id = $1 ORDER BY created_at, id",
+        "SELECT o.recipient, o.kind, m.message FROM mail_outbox o JOIN mail_outbox_messages m ON m.id = o.id \
+         WHERE o.meeting_id = $1 ORDER BY o.created_at, o.id",
     )
     .bind(meeting)
     .fetch_all(&app.db)

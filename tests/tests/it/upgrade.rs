@@ -31,7 +31,28 @@ async fn database_from(dir: &std::path::Path, name: &str) -> String {
 async fn a_first_release_database_keeps_every_meeting() {
     let dir = tempfile::tempdir().unwrap();
     let url = database_from(dir.path(), "release-1.sql").await;
+    // An invitation still waiting in that release's outbox, its message in
+    // its row (migration 0007 moves it to a table of its own).
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, message, status, attempts, \
+         next_attempt_at, created_at) VALUES ('o-1', 'm-weekly', 'bob@example.com', 'invite', \
+         'Subject: Weekly sync\r\n\r\nHello\r\n', 'pending', 0, 4102444800000, 0)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
     let app = TestApp::spawn_on(Some(url)).await;
+
+    let (message,): (String,) = sqlx::query_as(
+        "SELECT m.message FROM mail_outbox o JOIN mail_outbox_messages m ON m.id = o.id \
+         WHERE o.id = 'o-1' AND o.status = 'pending'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(message, "Subject: Weekly sync\r\n\r\nHello\r\n");
 
     let (ann,): (String,) = sqlx::query_as("SELECT id FROM users WHERE username = 'ann'")
         .fetch_one(&app.db)

@@ -12,6 +12,7 @@ use super::MailError;
 use crate::clock::{from_millis, to_millis, Clock};
 use crate::db::Db;
 use chrono::Duration;
+use futures_util::StreamExt;
 
 /// Tunables of the outbox.
 #[derive(Debug, Clone)]
@@ -244,6 +245,9 @@ async fn mark_sent(
     Ok(())
 }
 
+/// Recipients sent to at once in a pass.
+const SENDS_AT_ONCE: usize = 4;
+
 /// A claimed row and how sending it went.
 struct Tried {
     row: Claimed,
@@ -266,23 +270,49 @@ pub async fn run_once(
         crate::metrics::outbox_pass(0, 0, 0);
         return Ok(total);
     }
-    let mut outcomes = Vec::with_capacity(rows.len());
+    // A recipient's messages go one after the other, in the order they were
+    // written (an invitation before its update); several recipients' at
+    // once, each on a connection of its own, so that a relay's round trips
+    // overlap.
+    let mut by_recipient: Vec<Vec<Claimed>> = Vec::new();
+    let mut index = std::collections::HashMap::new();
     for row in rows {
-        let outcome = match &row.message {
-            Some(message) => backend.send(from, &row.recipient, message.as_bytes()).await,
-            None => Err(SendError::permanent(
-                "the message is missing from the outbox",
-            )),
-        };
-        if outcome.is_ok() {
-            tracing::debug!(target: "server::mail", id = %row.id, "invitation e-mail sent");
-        }
-        outcomes.push(Tried {
-            row,
-            outcome,
-            at: to_millis(clock.now()),
-        });
+        let i = *index
+            .entry(row.recipient.to_ascii_lowercase())
+            .or_insert_with(|| {
+                by_recipient.push(Vec::new());
+                by_recipient.len() - 1
+            });
+        by_recipient[i].push(row);
     }
+    let send_all = |rows: Vec<Claimed>| async move {
+        let mut tried = Vec::with_capacity(rows.len());
+        for row in rows {
+            let outcome = match &row.message {
+                Some(message) => backend.send(from, &row.recipient, message.as_bytes()).await,
+                None => Err(SendError::permanent(
+                    "the message is missing from the outbox",
+                )),
+            };
+            if outcome.is_ok() {
+                tracing::debug!(target: "server::mail", id = %row.id, "invitation e-mail sent");
+            }
+            tried.push(Tried {
+                row,
+                outcome,
+                at: to_millis(clock.now()),
+            });
+        }
+        tried
+    };
+    let outcomes: Vec<Tried> = futures_util::stream::iter(by_recipient)
+        .map(send_all)
+        .buffer_unordered(SENDS_AT_ONCE)
+        .collect::<Vec<Vec<Tried>>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     // The outcomes of the pass in one write: should this node die before
     // it commits, the lease runs out and the rows are sent again (mail is
     // at least once, as before when each row was settled on its own). The
@@ -479,6 +509,60 @@ mod tests {
                 1,
                 Some("the message is missing from the outbox".into())
             )
+        );
+    }
+
+    /// Sends through a [`MemoryBackend`], 50 ms late for a message that
+    /// says "slow".
+    struct SlowFor(MemoryBackend);
+
+    #[async_trait::async_trait]
+    impl MailBackend for SlowFor {
+        async fn send(&self, from: &str, to: &str, message: &[u8]) -> Result<(), SendError> {
+            if String::from_utf8_lossy(message).contains("slow") {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            self.0.send(from, to, message).await
+        }
+    }
+
+    #[tokio::test]
+    async fn recipients_are_sent_to_at_once_each_in_order() {
+        let (db, _dir) = crate::db::test_db().await;
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
+        let mem = MemoryBackend::new();
+        let now = to_millis(clock.now());
+        for (i, (id, to, body)) in [
+            ("a", "bob@example.com", "invite, slow"),
+            ("b", "carol@example.com", "invite"),
+            ("c", "Bob@Example.com", "update"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            add_row(&db, id, to, now + i as i64).await;
+            sqlx::query("INSERT INTO mail_outbox_messages (id, message) VALUES ($1, $2)")
+                .bind(id)
+                .bind(format!("Subject: {body}\r\n\r\n{body}"))
+                .execute(&db)
+                .await
+                .unwrap();
+        }
+        clock.advance(Duration::seconds(1));
+        let p = run_once(&db, &clock, &SlowFor(mem.clone()), "s@example.com", &opts())
+            .await
+            .unwrap();
+        assert_eq!(p.sent, 3);
+        let order: Vec<String> = mem.sent().into_iter().map(|m| m.message).collect();
+        assert_eq!(
+            order,
+            [
+                // Carol's did not wait for Bob's slow one...
+                "Subject: invite\r\n\r\ninvite",
+                // ...and Bob's update came after his invitation.
+                "Subject: invite, slow\r\n\r\ninvite, slow",
+                "Subject: update\r\n\r\nupdate",
+            ]
         );
     }
 

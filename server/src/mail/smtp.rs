@@ -2,13 +2,13 @@
 //! EHLO, STARTTLS, AUTH, MAIL/RCPT/DATA) over TCP connections this module
 //! opens itself, with Nagle's algorithm off, and keeps open between messages.
 //!
-//! Why not lettre's `AsyncSmtpTransport` (0.11.23, the newest release): it
+//! Why not lettre's `AsyncSmtpTransport` (0.11.23, the newest we can use): it
 //! opens its sockets with Nagle on, and it writes a message's body and its
 //! closing `CRLF.CRLF` as two writes. The second, five bytes, then waits
 //! for the relay to acknowledge the first, which a relay's kernel delays by
 //! 40 ms: each message cost 40 ms, so a node could send about 25 a second
 //! whatever the relay (measured against aiosmtpd; lettre's own fix,
-//! lettre/lettre#1159, is not released yet). `outbox_throughput_to_aiosmtpd`
+//! lettre/lettre#1159, came after 0.11.23). `outbox_throughput_to_aiosmtpd`
 //! in `tests/tests/it/mail.rs` prints the rate.
 
 use super::backend::{MailBackend, SendError};

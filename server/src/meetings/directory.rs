@@ -134,13 +134,13 @@ async fn read_spaces(
     user_id: &str,
 ) -> Result<Vec<CoSpace>, ChoicesError> {
     let memberships = cb.user_cospaces(user_id).await?;
-    let made: HashSet<String> = sqlx::query_scalar::<_, String>(
-        "SELECT cospace_id FROM spaces WHERE temporary = 1 AND cospace_id IS NOT NULL",
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .collect();
+    let ids: Vec<String> = memberships
+        .iter()
+        .map(|m| m.cospace_id().to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let made = made_for_meetings(db, &ids).await?;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for m in memberships {
@@ -164,6 +164,31 @@ async fn read_spaces(
         }
     }
     Ok(out)
+}
+
+/// Ids in one `IN (...)` list.
+const IDS_PER_QUERY: usize = 500;
+
+/// Which of `cospace_ids` the database knows as temporary meeting spaces:
+/// only those (it once read every temporary space of every user, on each
+/// home page whose copy had expired).
+async fn made_for_meetings(
+    db: &Db,
+    cospace_ids: &[String],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut made = HashSet::new();
+    for chunk in cospace_ids.chunks(IDS_PER_QUERY) {
+        let sql = format!(
+            "SELECT cospace_id FROM spaces WHERE temporary = 1 AND cospace_id IN ({})",
+            crate::db::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.clone());
+        }
+        made.extend(q.fetch_all(db).await?);
+    }
+    Ok(made)
 }
 
 #[cfg(test)]
@@ -221,6 +246,47 @@ mod tests {
             .unwrap();
         let dir = Directory::default();
         assert_eq!(dir.spaces_of(&cb, &db, &demo).await.unwrap().len(), 1);
+
+        // A space the database knows as made for a meeting is not listed;
+        // one it knows as the user's own is.
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, email, created_at) \
+             VALUES ('u1', 'demo', 'Demo', 'demo.organizer@example.com', 0)",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        for (uri, temporary) in [("meeting.one", 1), ("own.room", 0)] {
+            let id = cb
+                .create_cospace(&crate::callbridge::NewCoSpace {
+                    name: Some(uri.into()),
+                    uri: Some(uri.into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            cb.add_cospace_user(&id, "demo@example.com").await.unwrap();
+            sqlx::query(
+                "INSERT INTO spaces (id, owner_id, cospace_id, name, uri, temporary, created_at) \
+                 VALUES ($1, 'u1', $1, $2, $2, $3, 0)",
+            )
+            .bind(&id)
+            .bind(uri)
+            .bind(temporary)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+        let dir = Directory::default();
+        assert_eq!(
+            names(&dir.spaces_of(&cb, &db, &demo).await.unwrap()),
+            vec!["Demo Organizer's space", "own.room"]
+        );
+        // Back to the seed's one space for what follows.
+        sqlx::query("UPDATE spaces SET temporary = 1")
+            .execute(&db)
+            .await
+            .unwrap();
 
         // Concurrent readers share one read of the memberships.
         let dir = Directory::default();

@@ -30,6 +30,28 @@ pub fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Ids in one `IN (...)` list: far below either database's limit on a
+/// statement's parameters.
+pub const IDS_PER_LIST: usize = 500;
+
+/// The rows of `select` (a query ending in `IN`, whose other parameters
+/// are none) for every one of `ids`, in lists of [`IDS_PER_LIST`].
+pub async fn fetch_for_ids<T>(db: &Db, select: &str, ids: &[String]) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_LIST) {
+        let sql = format!("{select} ({})", placeholders(1, chunk.len()));
+        let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.clone());
+        }
+        out.extend(q.fetch_all(db).await?);
+    }
+    Ok(out)
+}
+
 /// The schema's migrations, in order. A released migration never changes:
 /// a new schema is a new file (`server/tests/upgrade.rs` checks that a
 /// database of an earlier release migrates and keeps its meetings).

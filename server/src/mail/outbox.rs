@@ -125,18 +125,15 @@ pub async fn claim(
     drop(turn);
     rows.sort_by_key(|r| r.created_at);
     // Their messages, read (not written) from their own table.
-    let mut messages = std::collections::HashMap::with_capacity(rows.len());
-    for chunk in rows.chunks(IDS_PER_UPDATE) {
-        let sql = format!(
-            "SELECT id, message FROM mail_outbox_messages WHERE id IN ({})",
-            crate::db::placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
-        for r in chunk {
-            q = q.bind(r.id.clone());
-        }
-        messages.extend(q.fetch_all(db).await?);
-    }
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut messages: std::collections::HashMap<String, String> = crate::db::fetch_for_ids(
+        db,
+        "SELECT id, message FROM mail_outbox_messages WHERE id IN",
+        &ids,
+    )
+    .await?
+    .into_iter()
+    .collect();
     Ok(rows
         .into_iter()
         .map(|r| Claimed {
@@ -217,16 +214,13 @@ async fn settle_on(
     Ok(pass)
 }
 
-/// Ids in one `IN (...)` list.
-const IDS_PER_UPDATE: usize = 500;
-
 /// Records sent rows (as [`settle_on`] does one): only the claim's holder.
 async fn mark_sent(
     conn: &mut sqlx::AnyConnection,
     sent: &[Tried],
     token: &str,
 ) -> Result<(), sqlx::Error> {
-    for chunk in sent.chunks(IDS_PER_UPDATE) {
+    for chunk in sent.chunks(crate::db::IDS_PER_LIST) {
         let at = chunk.iter().map(|t| t.at).max().unwrap_or_default();
         let sql = format!(
             "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, \
@@ -347,13 +341,17 @@ mod tests {
 
     async fn add(db: &Db, id: &str, to: &str, now: i64) {
         add_row(db, id, to, now).await;
-        sqlx::query(
-            "INSERT INTO mail_outbox_messages (id, message) VALUES ($1, 'Subject: x\r\n\r\nbody')",
-        )
-        .bind(id)
-        .execute(db)
-        .await
-        .unwrap();
+        add_message(db, id, "Subject: x\r\n\r\nbody").await;
+    }
+
+    /// Row `id`'s message.
+    async fn add_message(db: &Db, id: &str, message: &str) {
+        sqlx::query("INSERT INTO mail_outbox_messages (id, message) VALUES ($1, $2)")
+            .bind(id)
+            .bind(message)
+            .execute(db)
+            .await
+            .unwrap();
     }
 
     /// A row without its message.
@@ -541,12 +539,7 @@ mod tests {
         .enumerate()
         {
             add_row(&db, id, to, now + i as i64).await;
-            sqlx::query("INSERT INTO mail_outbox_messages (id, message) VALUES ($1, $2)")
-                .bind(id)
-                .bind(format!("Subject: {body}\r\n\r\n{body}"))
-                .execute(&db)
-                .await
-                .unwrap();
+            add_message(&db, id, &format!("Subject: {body}\r\n\r\n{body}")).await;
         }
         clock.advance(Duration::seconds(1));
         let p = run_once(&db, &clock, &SlowFor(mem.clone()), "s@example.com", &opts())

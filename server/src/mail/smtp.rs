@@ -12,6 +12,7 @@
 //! in `tests/tests/it/mail.rs` prints the rate.
 
 use super::backend::{MailBackend, SendError};
+use crate::admin::checks::{load_certs, provider, system_roots};
 use crate::admin::config::{EmailConfig, Protocol};
 use async_trait::async_trait;
 use lettre::address::Envelope;
@@ -20,7 +21,6 @@ use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, CertificateStore, TlsParameters,
 };
 use lettre::transport::smtp::extension::ClientId;
-use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -33,13 +33,8 @@ use tokio::net::TcpStream;
 /// A building error of the SMTP backend (bad configuration).
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
-    #[error("cannot read the e-mail trust bundle {path}: {source}")]
-    Trust {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("the e-mail trust bundle {0} holds no certificate")]
-    EmptyTrust(String),
+    #[error("the e-mail trust bundle: {0}")]
+    Trust(String),
     #[error("e-mail TLS setup failed: {0}")]
     Tls(String),
 }
@@ -271,31 +266,20 @@ fn rustls_config(bundle: Option<&Path>) -> Result<rustls::ClientConfig, BackendE
     let mut roots = rustls::RootCertStore::empty();
     let certs = match bundle {
         Some(b) => trust_bundle(b)?,
-        None => rustls_native_certs::load_native_certs().certs,
+        None => system_roots(),
     };
     let (_added, _ignored) = roots.add_parsable_certificates(certs);
     if roots.is_empty() {
         return Err(BackendError::Tls("no usable trusted certificate".into()));
     }
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| BackendError::Tls(e.to_string()))
         .map(|b| b.with_root_certificates(roots).with_no_client_auth())
 }
 
 fn trust_bundle(path: &Path) -> Result<Vec<CertificateDer<'static>>, BackendError> {
-    let pem = std::fs::read(path).map_err(|source| BackendError::Trust {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let mut out = Vec::new();
-    for der in CertificateDer::pem_slice_iter(&pem) {
-        out.push(der.map_err(|e| BackendError::Tls(e.to_string()))?);
-    }
-    if out.is_empty() {
-        return Err(BackendError::EmptyTrust(path.display().to_string()));
-    }
-    Ok(out)
+    load_certs(path).map_err(BackendError::Trust)
 }
 
 /// An SMTPS connection, handed to lettre as its byte stream.

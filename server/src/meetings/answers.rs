@@ -8,7 +8,7 @@
 use super::Meetings;
 use crate::auth::signed::find_server_secret;
 use crate::clock::to_millis;
-use crate::db::placeholders;
+use crate::db::fetch_for_ids;
 use crate::error::internal;
 use crate::mail::answers::{self, Answer, AnswerLink, AnswerToken};
 use app::api::ssr::PublicError;
@@ -187,18 +187,13 @@ impl Meetings {
         meeting_ids: &[String],
     ) -> Result<HashMap<String, HashMap<String, Answer>>, sqlx::Error> {
         let mut out: HashMap<String, HashMap<String, Answer>> = HashMap::new();
-        if meeting_ids.is_empty() {
-            return Ok(out);
-        }
-        let sql = format!(
-            "SELECT meeting_id, email, answer FROM attendee_answers WHERE meeting_id IN ({})",
-            placeholders(1, meeting_ids.len())
-        );
-        let mut q = sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql));
-        for id in meeting_ids {
-            q = q.bind(id);
-        }
-        for row in q.fetch_all(&self.db).await? {
+        let rows: Vec<AnswerRow> = fetch_for_ids(
+            &self.db,
+            "SELECT meeting_id, email, answer FROM attendee_answers WHERE meeting_id IN",
+            meeting_ids,
+        )
+        .await?;
+        for row in rows {
             if let Some(a) = Answer::from_word(&row.answer) {
                 out.entry(row.meeting_id)
                     .or_default()
@@ -214,22 +209,17 @@ impl Meetings {
         meeting_ids: &[String],
     ) -> Result<HashMap<String, AnswerCounts>, sqlx::Error> {
         let mut out: HashMap<String, AnswerCounts> = HashMap::new();
-        if meeting_ids.is_empty() {
-            return Ok(out);
-        }
         // Only attendees still invited count (one removed keeps no say).
-        let sql = format!(
+        let rows: Vec<AnswerRow> = fetch_for_ids(
+            &self.db,
             "SELECT r.meeting_id AS meeting_id, r.email AS email, r.answer AS answer \
              FROM attendee_answers r JOIN meeting_attendees a \
                ON a.meeting_id = r.meeting_id AND lower(a.email) = r.email \
-             WHERE r.meeting_id IN ({})",
-            placeholders(1, meeting_ids.len())
-        );
-        let mut q = sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql));
-        for id in meeting_ids {
-            q = q.bind(id);
-        }
-        for row in q.fetch_all(&self.db).await? {
+             WHERE r.meeting_id IN",
+            meeting_ids,
+        )
+        .await?;
+        for row in rows {
             let c = out.entry(row.meeting_id).or_default();
             match Answer::from_word(&row.answer) {
                 Some(Answer::Accepted) => c.accepted += 1,

@@ -166,9 +166,6 @@ async fn read_spaces(
     Ok(out)
 }
 
-/// Ids in one `IN (...)` list.
-const IDS_PER_QUERY: usize = 500;
-
 /// Which of `cospace_ids` the database knows as temporary meeting spaces:
 /// only those (it once read every temporary space of every user, on each
 /// home page whose copy had expired).
@@ -176,19 +173,13 @@ async fn made_for_meetings(
     db: &Db,
     cospace_ids: &[String],
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let mut made = HashSet::new();
-    for chunk in cospace_ids.chunks(IDS_PER_QUERY) {
-        let sql = format!(
-            "SELECT cospace_id FROM spaces WHERE temporary = 1 AND cospace_id IN ({})",
-            crate::db::placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(id.clone());
-        }
-        made.extend(q.fetch_all(db).await?);
-    }
-    Ok(made)
+    let made: Vec<(String,)> = crate::db::fetch_for_ids(
+        db,
+        "SELECT cospace_id FROM spaces WHERE temporary = 1 AND cospace_id IN",
+        cospace_ids,
+    )
+    .await?;
+    Ok(made.into_iter().map(|(id,)| id).collect())
 }
 
 #[cfg(test)]

@@ -16,6 +16,27 @@ use serde::{Deserialize, Serialize};
 /// Most meetings one list call returns.
 pub const MAX_LIST: u32 = 500;
 
+/// The columns of a candidate for the API's list.
+macro_rules! candidate_columns {
+    () => {
+        "m.id AS id, m.rrule AS rrule, m.time_zone AS time_zone, m.local_start AS local_start, \
+         m.duration_minutes AS duration_minutes, m.starts_at AS starts_at"
+    };
+}
+
+/// A page of the API's list, candidates in start order after the keyset
+/// (`$5`, `$6`), at most `$7`: the user's (`$1`, `$2`) meetings that start
+/// before `$3` and have not ended by `$4` (series: checked after).
+pub(crate) const LIST_CANDIDATES: &str = super::visible::own_and_invited!(
+    own: candidate_columns!(),
+    invited: candidate_columns!(),
+    from: " FROM meetings m",
+    filter: "m.starts_at < $3 AND (m.ends_at > $4 OR m.rrule IS NOT NULL) \
+             AND (m.starts_at > $5 OR (m.starts_at = $5 AND m.id > $6))",
+    inner: " ORDER BY m.starts_at, m.id LIMIT $7",
+    outer: " ORDER BY starts_at, id LIMIT $7"
+);
+
 /// A meeting to create or the new state of one to update.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -430,26 +451,17 @@ impl Meetings {
         let mut ids: Vec<String> = Vec::new();
         let (mut after_start, mut after_id) = (i64::MIN, String::new());
         while ids.len() < wanted {
-            let rows: Vec<Candidate> = sqlx::query_as(
-                "SELECT m.id AS id, m.rrule AS rrule, m.time_zone AS time_zone, m.local_start AS local_start, \
-                 m.duration_minutes AS duration_minutes, m.starts_at AS starts_at \
-                 FROM meetings m \
-                 WHERE m.starts_at < $1 AND (m.ends_at > $2 OR m.rrule IS NOT NULL) \
-                 AND (m.starts_at > $5 OR (m.starts_at = $5 AND m.id > $6)) \
-                 AND (m.organizer_id = $3 OR EXISTS \
-                 (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($4))) \
-                 ORDER BY m.starts_at, m.id LIMIT $7",
-            )
-            .bind(to_millis(until))
-            .bind(to_millis(from))
-            .bind(&user.id)
-            .bind(&user.email)
-            .bind(after_start)
-            .bind(&after_id)
-            .bind(chunk)
-            .fetch_all(&self.db)
-            .await
-            .map_err(|e| ApiError::from(internal(e)))?;
+            let rows: Vec<Candidate> = sqlx::query_as(LIST_CANDIDATES)
+                .bind(&user.id)
+                .bind(&user.email)
+                .bind(to_millis(until))
+                .bind(to_millis(from))
+                .bind(after_start)
+                .bind(&after_id)
+                .bind(chunk)
+                .fetch_all(&self.db)
+                .await
+                .map_err(|e| ApiError::from(internal(e)))?;
             let last_chunk = (rows.len() as i64) < chunk;
             for c in rows {
                 if ids.len() >= wanted {

@@ -5,6 +5,7 @@
 //! to [`WINDOW_AHEAD_DAYS`] ahead, written by `mail::ics` with the
 //! invitations' UIDs. Called by `web::feed`.
 
+use super::visible::own_and_invited;
 use super::Meetings;
 use crate::auth::random_token;
 use crate::auth::users::UserRecord;
@@ -24,6 +25,26 @@ pub const MAX_MEETINGS: i64 = 2000;
 
 /// The token's path segment ends with this (clients like a file name).
 pub const SUFFIX: &str = ".ics";
+
+/// A feed's meeting, and the person's (`$2`) role in it.
+macro_rules! feed_columns {
+    () => {
+        "m.id AS id, m.updated_at AS updated_at, m.starts_at AS starts_at, \
+         CASE WHEN m.rrule IS NULL THEN 0 ELSE 1 END AS is_series, \
+         (SELECT a.role FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($2) \
+          ORDER BY a.position LIMIT 1) AS role, m.organizer_id AS organizer_id"
+    };
+}
+/// The person's meetings in the window (`$3`..`$4`), at most `$5`: every
+/// series that starts before its end (its occurrences are checked after).
+pub(crate) const FEED: &str = own_and_invited!(
+    own: feed_columns!(),
+    invited: feed_columns!(),
+    from: " FROM meetings m",
+    filter: "m.starts_at < $4 AND (m.rrule IS NOT NULL OR m.ends_at > $3)",
+    inner: " ORDER BY m.starts_at, m.id LIMIT $5",
+    outer: " ORDER BY starts_at, id LIMIT $5"
+);
 
 fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -114,25 +135,15 @@ impl Meetings {
             now - Duration::days(WINDOW_BACK_DAYS),
             now + Duration::days(WINDOW_AHEAD_DAYS),
         );
-        let rows: Vec<FeedRow> = sqlx::query_as(
-            "SELECT m.id AS id, m.updated_at AS updated_at, \
-             CASE WHEN m.rrule IS NULL THEN 0 ELSE 1 END AS is_series, \
-             (SELECT a.role FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($2) \
-              ORDER BY a.position LIMIT 1) AS role, m.organizer_id AS organizer_id \
-             FROM meetings m \
-             WHERE (m.organizer_id = $1 OR EXISTS (SELECT 1 FROM meeting_attendees a \
-                    WHERE a.meeting_id = m.id AND lower(a.email) = lower($2))) \
-               AND m.starts_at < $4 AND (m.rrule IS NOT NULL OR m.ends_at > $3) \
-             ORDER BY m.starts_at, m.id LIMIT $5",
-        )
-        .bind(&user.id)
-        .bind(&user.email)
-        .bind(to_millis(from))
-        .bind(to_millis(to))
-        .bind(MAX_MEETINGS)
-        .fetch_all(&self.db)
-        .await
-        .map_err(internal)?;
+        let rows: Vec<FeedRow> = sqlx::query_as(FEED)
+            .bind(&user.id)
+            .bind(&user.email)
+            .bind(to_millis(from))
+            .bind(to_millis(to))
+            .bind(MAX_MEETINGS)
+            .fetch_all(&self.db)
+            .await
+            .map_err(internal)?;
         let mut conn = self.db.acquire().await.map_err(internal)?;
         let mut events = Vec::new();
         for row in rows {

@@ -4,6 +4,7 @@
 //! A repeating meeting is listed by its real occurrences, exceptions
 //! applied. Called by `web::backend`.
 
+use super::visible::own_and_invited;
 use super::Meetings;
 use crate::auth::users::UserRecord;
 use crate::clock::{from_millis, to_millis};
@@ -104,13 +105,34 @@ struct ListedSeriesRow {
     duration_minutes: i64,
 }
 
+/// The columns of a listed meeting; `$join_url` is the viewer's join link
+/// (the organizer's is the space's, an attendee's their role's).
 macro_rules! listed_columns {
-    () => {
-        "m.id AS id, m.name AS name, m.starts_at AS starts_at, m.ends_at AS ends_at, s.name AS space_name, \
-         CASE WHEN m.organizer_id = $1 THEN s.join_url ELSE \
-           (SELECT sa.join_url FROM space_access sa JOIN meeting_attendees a ON a.role = sa.role \
-            WHERE sa.space_id = m.space_id AND a.meeting_id = m.id AND lower(a.email) = lower($2)) END AS join_url, \
-         u.display_name AS organizer_name, m.organizer_id AS organizer_id, s.cospace_id AS cospace_id"
+    ($join_url:expr) => {
+        concat!(
+            "m.id AS id, m.name AS name, m.starts_at AS starts_at, m.ends_at AS ends_at, \
+             s.name AS space_name, ",
+            $join_url,
+            " AS join_url, u.display_name AS organizer_name, m.organizer_id AS organizer_id, \
+             s.cospace_id AS cospace_id"
+        )
+    };
+}
+
+macro_rules! own_columns {
+    ($($extra:expr)?) => {
+        concat!(listed_columns!("s.join_url") $(, $extra)?)
+    };
+}
+
+macro_rules! invited_columns {
+    ($($extra:expr)?) => {
+        concat!(
+            listed_columns!(
+                "(SELECT sa.join_url FROM space_access sa JOIN meeting_attendees a ON a.role = sa.role \
+                 WHERE sa.space_id = m.space_id AND a.meeting_id = m.id AND lower(a.email) = lower($2))"
+            ) $(, $extra)?
+        )
     };
 }
 
@@ -120,12 +142,35 @@ macro_rules! listed_from {
     };
 }
 
-macro_rules! listed_visible {
+/// The series' own columns, after the listed ones.
+macro_rules! series_columns {
     () => {
-        "(m.organizer_id = $1 OR EXISTS \
-           (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND lower(a.email) = lower($2)))"
+        ", m.rrule AS rrule, m.time_zone AS time_zone, m.local_start AS local_start, \
+         m.duration_minutes AS duration_minutes"
     };
 }
+
+/// Meetings that do not repeat and have not ended (`$3`), by start, at
+/// most `$4`. `$5` is `$3` less the longest a meeting lasts: with it, each
+/// part reads its index from there in start order and stops at the limit.
+pub(crate) const SINGLES: &str = own_and_invited!(
+    own: own_columns!(),
+    invited: invited_columns!(),
+    from: listed_from!(),
+    filter: "m.rrule IS NULL AND m.ends_at > $3 AND m.starts_at > $5",
+    inner: " ORDER BY m.starts_at, m.id LIMIT $4",
+    outer: " ORDER BY starts_at, id LIMIT $4"
+);
+
+/// Repeating meetings, by first start, at most 1,000.
+pub(crate) const SERIES: &str = own_and_invited!(
+    own: own_columns!(series_columns!()),
+    invited: invited_columns!(series_columns!()),
+    from: listed_from!(),
+    filter: "m.rrule IS NOT NULL",
+    inner: " ORDER BY m.starts_at, m.id LIMIT 1000",
+    outer: " ORDER BY starts_at, id LIMIT 1000"
+);
 
 impl Meetings {
     /// Meetings the user organizes or is invited to that have not ended,
@@ -140,39 +185,22 @@ impl Meetings {
         let now = self.now();
         let wanted = (offset + limit + 1).max(0);
         // Meetings that do not repeat: the database sorts and limits them.
-        let singles: Vec<ListedRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            listed_columns!(),
-            listed_from!(),
-            " WHERE m.rrule IS NULL AND m.ends_at > $3 AND ",
-            listed_visible!(),
-            " ORDER BY m.starts_at, m.id LIMIT $4"
-        ))
-        .bind(&user.id)
-        .bind(&user.email)
-        .bind(to_millis(now))
-        .bind(wanted)
-        .fetch_all(&self.db)
-        .await
-        .map_err(internal)?;
+        let singles: Vec<ListedRow> = sqlx::query_as(SINGLES)
+            .bind(&user.id)
+            .bind(&user.email)
+            .bind(to_millis(now))
+            .bind(wanted)
+            .bind(to_millis(now - crate::recurrence::MAX_DURATION))
+            .fetch_all(&self.db)
+            .await
+            .map_err(internal)?;
         // Repeating meetings: each series is expanded into its real occurrences.
-        let series: Vec<ListedSeriesRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            listed_columns!(),
-            ", m.rrule AS rrule, m.time_zone AS time_zone, m.local_start AS local_start, \
-             m.duration_minutes AS duration_minutes",
-            listed_from!(),
-            " \
-             WHERE m.rrule IS NOT NULL AND $3 >= 0 AND ",
-            listed_visible!(),
-            " ORDER BY m.starts_at, m.id LIMIT 1000"
-        ))
-        .bind(&user.id)
-        .bind(&user.email)
-        .bind(to_millis(now))
-        .fetch_all(&self.db)
-        .await
-        .map_err(internal)?;
+        let series: Vec<ListedSeriesRow> = sqlx::query_as(SERIES)
+            .bind(&user.id)
+            .bind(&user.email)
+            .fetch_all(&self.db)
+            .await
+            .map_err(internal)?;
         let to_upcoming = |r: ListedRow| Upcoming {
             organizer: (r.organizer_id != user.id).then_some(r.organizer_name),
             id: r.id,

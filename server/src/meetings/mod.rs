@@ -11,7 +11,8 @@
 //! - [`choices`]: the person's templates and spaces on the Call Bridge
 //!   (cached by [`directory`]); [`conflicts`]: overlaps with other bookings;
 //! - [`validate`]: the checks of what was typed; [`api`]: the JSON face
-//!   used by `web::rest` and C2W.
+//!   used by `web::rest` and C2W; [`visible`]: which meetings a person's
+//!   lists show.
 
 pub mod answers;
 pub mod api;
@@ -28,6 +29,7 @@ pub mod live;
 pub mod occurrences;
 pub mod read;
 pub mod validate;
+pub mod visible;
 
 pub use choices::Choices;
 pub use drafts::Next;

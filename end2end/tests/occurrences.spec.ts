@@ -32,6 +32,9 @@ test("cancel one occurrence and move another of a weekly meeting", async ({ page
   await page.getByLabel("Name", { exact: true }).fill(NAME);
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page.locator(".step-count")).toContainText("Step 2 of 3");
+  // Step 2 is a page of its own: its fields are filled once it is live
+  // (before, the repeat choice would not yet show what applies to it).
+  await hydrated(page);
   await page.getByLabel("Date", { exact: true }).fill("2031-03-03");
   await page.getByLabel("From", { exact: true }).fill("09:00");
   await page.getByLabel("Duration (h:mm)", { exact: true }).fill("1:00");
@@ -39,6 +42,7 @@ test("cancel one occurrence and move another of a weekly meeting", async ({ page
   await page.getByLabel("Repeat", { exact: true }).selectOption("weekly");
   await page.getByLabel("After a number of meetings").check();
   await page.locator("#repeat_count").fill("3");
+  await expect(page.locator("#repeat_count")).toHaveValue("3");
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page.locator(".step-count")).toContainText("Step 3 of 3");
   await page.getByRole("button", { name: "Create" }).click();

@@ -205,13 +205,13 @@ impl Meetings {
 
     /// How many of each meeting's current attendees gave each answer.
     pub(crate) async fn answer_counts(
-        &self,
+        conn: &mut sqlx::AnyConnection,
         meeting_ids: &[String],
     ) -> Result<HashMap<String, AnswerCounts>, sqlx::Error> {
         let mut out: HashMap<String, AnswerCounts> = HashMap::new();
         // Only attendees still invited count (one removed keeps no say).
-        let rows: Vec<AnswerRow> = fetch_for_ids(
-            &self.db,
+        let rows: Vec<AnswerRow> = crate::db::fetch_for_ids_on(
+            conn,
             "SELECT r.meeting_id AS meeting_id, r.email AS email, r.answer AS answer \
              FROM attendee_answers r JOIN meeting_attendees a \
                ON a.meeting_id = r.meeting_id AND lower(a.email) = r.email \

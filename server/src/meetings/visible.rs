@@ -97,6 +97,8 @@ mod tests {
         }
     }
 
+    /// The first `limit` meetings of SINGLES, sorted and cut as
+    /// `lists::upcoming` does with its two parts.
     async fn singles(db: &Db, id: &str, email: &str, limit: i64) -> Vec<String> {
         let rows = sqlx::query(super::super::lists::SINGLES)
             .bind(id)
@@ -107,7 +109,17 @@ mod tests {
             .fetch_all(db)
             .await
             .unwrap();
-        column(&rows, "id")
+        assert!(
+            rows.len() as i64 <= 2 * limit,
+            "each part stops at the limit"
+        );
+        let mut listed: Vec<(i64, String)> = rows
+            .iter()
+            .map(|r| (r.get::<i64, _>("starts_at"), r.get::<String, _>("id")))
+            .collect();
+        listed.sort();
+        listed.truncate(limit as usize);
+        listed.into_iter().map(|(_, id)| id).collect()
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@
 use super::Meetings;
 use crate::auth::signed::find_server_secret;
 use crate::clock::to_millis;
-use crate::db::fetch_for_ids;
+use crate::db::{fetch_for_ids, fetch_for_ids_on};
 use crate::error::internal;
 use crate::mail::answers::{self, Answer, AnswerLink, AnswerToken};
 use app::api::ssr::PublicError;
@@ -210,7 +210,7 @@ impl Meetings {
     ) -> Result<HashMap<String, AnswerCounts>, sqlx::Error> {
         let mut out: HashMap<String, AnswerCounts> = HashMap::new();
         // Only attendees still invited count (one removed keeps no say).
-        let rows: Vec<AnswerRow> = crate::db::fetch_for_ids_on(
+        let rows: Vec<AnswerRow> = fetch_for_ids_on(
             conn,
             "SELECT r.meeting_id AS meeting_id, r.email AS email, r.answer AS answer \
              FROM attendee_answers r JOIN meeting_attendees a \

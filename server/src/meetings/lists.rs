@@ -156,8 +156,8 @@ macro_rules! series_columns {
 /// cuts. `$5` is `$3` less the longest a meeting lasts: with it, each part
 /// reads its index from there in start order and stops at the limit. No
 /// sort over both parts here: SQLite would sort each part again into a
-/// temporary b-tree of its own to merge them (a third of the query's time
-/// on the home page).
+/// temporary b-tree of its own to merge them (on 50 meetings, 140 µs with
+/// that sort, 61 µs without).
 pub(crate) const SINGLES: &str = own_and_invited!(
     own: own_columns!(),
     invited: invited_columns!(),

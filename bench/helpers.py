@@ -20,6 +20,8 @@
   helpers.py metric-sum URL NAME [LABELS]
       the sum of the Prometheus counter NAME over its labels at URL (only
       the series whose labels contain the text LABELS, if given).
+  helpers.py metric-sum-exact URL NAME [LABELS]
+      the same, with six decimals (a histogram's sum of seconds).
 """
 
 import base64
@@ -151,7 +153,7 @@ def template(base, token):
     print(json.loads(body)["templates"][0]["id"])
 
 
-def metric_sum(url, name, labels=""):
+def metric_sum(url, name, labels="", digits=0):
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     conn.request("GET", u.path or "/metrics")
@@ -164,7 +166,7 @@ def metric_sum(url, name, labels=""):
         m = re.match(re.escape(name) + r"(\{.*\})?\s+([0-9.eE+-]+)$", line)
         if m and labels in (m.group(1) or ""):
             total += float(m.group(2))
-    print(f"{total:.0f}")
+    print(f"{total:.{digits}f}")
 
 
 if __name__ == "__main__":
@@ -183,5 +185,7 @@ if __name__ == "__main__":
         template(args[0], args[1])
     elif cmd == "metric-sum":
         metric_sum(*args[:3])
+    elif cmd == "metric-sum-exact":
+        metric_sum(*args[:3], digits=6) if len(args) >= 3 else metric_sum(args[0], args[1], "", 6)
     else:
         sys.exit(__doc__)

@@ -326,7 +326,11 @@ creates_bench() { # label, Call Bridge latency in ms, [database url]
   cpu1="$(cpu_ms "$NODE_PID")"
   cb1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total)"
   post1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total 'operation="POST ')"
+  turn_s0="$(python3 "$HELPERS" metric-sum-exact "$metrics" scheduler_db_write_turn_wait_seconds_sum)"
+  turn_n0="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_db_write_turn_wait_seconds_count)"
   read -r -a many <<<"$(wrk_creates "$CREATE_CLIENTS" "$work/wrk-creates-$label-$CREATE_CLIENTS.txt")"
+  turn_s1="$(python3 "$HELPERS" metric-sum-exact "$metrics" scheduler_db_write_turn_wait_seconds_sum)"
+  turn_n1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_db_write_turn_wait_seconds_count)"
   sent1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_mail_sends_total 'outcome="sent"')"
   out="$(python3 -c '
 import sys
@@ -342,6 +346,13 @@ print(f"{cb / n:.2f} {post / n:.2f} {cpu / n:.2f}")' "${one[5]}" $((cb1 - cb0)) 
     "$((many[3] + many[4]))" "${many[5]}" "of"
   row "creates $label: invitations sent over SMTP (vs creates)" "$((sent1 - sent0))" \
     "$((one[5] + many[5]))" "mails"
+  # SQLite: how long a write waited for this process's turn at the writer
+  # (db::write_turn), on average over the 50-client run, per create.
+  if [ "$turn_n1" -gt "$turn_n0" ]; then
+    row "creates $label: $CREATE_CLIENTS clients, writer wait/create (vs p50)" \
+      "$(python3 -c 'import sys; s0, s1, n = map(float, sys.argv[1:]); print(f"{(s1 - s0) / n * 1000:.3f}")' \
+        "$turn_s0" "$turn_s1" "${many[5]}")" "${many[1]}" "ms"
+  fi
   if [ "$lat" != 0 ]; then
     ideal="$(python3 -c 'import sys; c, r, l = map(float, sys.argv[1:]); print(f"{c / (r * l / 1000):.1f}")' \
       "$CREATE_CLIENTS" "$per_create" "$lat")"

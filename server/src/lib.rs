@@ -186,8 +186,12 @@ impl Application {
                 .filter(|u| !u.trim().is_empty())
                 .unwrap_or(&format!("http://{addr}")),
         );
+        let writer = db::group::GroupWriter::start(&db)
+            .await
+            .map_err(db::DbError::from)?;
         let meetings = Arc::new(meetings::Meetings {
             db: db.clone(),
+            writer,
             clock: clock.clone(),
             cb,
             join_base_url: cfg.join_base_url.clone(),

@@ -33,6 +33,11 @@ pub fn install() -> Option<&'static PrometheusHandle> {
                     LATENCY_BUCKETS,
                 )
                 .ok()?
+                .set_buckets_for_metric(
+                    Matcher::Full("scheduler_db_group_batches".into()),
+                    &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+                )
+                .ok()?
                 .build_recorder();
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder).ok()?;
@@ -140,6 +145,11 @@ pub fn cleanup_run(outcome: &'static str, deleted: usize) {
 /// writer; PostgreSQL records nothing).
 pub fn db_write_turn_wait(took: Duration) {
     histogram!("scheduler_db_write_turn_wait_seconds").record(took.as_secs_f64());
+}
+
+/// One group of writes committed together (`db::group`): how many.
+pub fn db_group(batches: usize) {
+    histogram!("scheduler_db_group_batches").record(batches as f64);
 }
 
 /// The database pool, read when metrics are scraped.

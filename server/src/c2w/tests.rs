@@ -393,6 +393,7 @@ async fn a_relayed_request_creates_a_real_meeting() {
         false,
     ));
     let meetings = std::sync::Arc::new(crate::meetings::Meetings {
+        writer: crate::db::group::GroupWriter::start(&db).await.unwrap(),
         db,
         clock,
         mail,

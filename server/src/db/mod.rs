@@ -1,5 +1,6 @@
 //! The database: the pool, migrations and one-time data steps, write
-//! transactions, and the stored
+//! transactions, statements sent together ([`batch`]) and grouped into one
+//! transaction ([`group`]), and the stored
 //! shapes several services read ([`series`]: a repeating meeting with its
 //! exceptions; [`access`]: a space's roles and their dial-in information).
 //!
@@ -8,6 +9,8 @@
 
 pub mod access;
 pub mod backup;
+pub mod batch;
+pub mod group;
 pub mod series;
 pub mod steps;
 
@@ -143,8 +146,7 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if sqlite {
-                    sqlx::query(SQLITE_SYNCHRONOUS).execute(&mut *conn).await?;
-                    sqlx::query(SQLITE_TEMP_STORE).execute(&mut *conn).await?;
+                    set_up_sqlite(conn).await?;
                 }
                 Ok(())
             })
@@ -154,6 +156,23 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
     MIGRATOR.run(&pool).await?;
     steps::run(&pool, chrono::Utc::now()).await?;
     Ok(pool)
+}
+
+/// Gives a SQLite connection the settings every connection of the pool
+/// has (durability, temporary b-trees).
+async fn set_up_sqlite(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(SQLITE_SYNCHRONOUS).execute(&mut *conn).await?;
+    sqlx::query(SQLITE_TEMP_STORE).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// A SQLite connection of its own, outside the pool, set up as the pool's
+/// (for [`group::GroupWriter`]).
+pub(crate) async fn open_sqlite_connection(url: &str) -> Result<sqlx::AnyConnection, sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(url).await?;
+    set_up_sqlite(&mut conn).await?;
+    Ok(conn)
 }
 
 /// A migrated SQLite database in a new temporary directory, for unit tests;
@@ -205,6 +224,15 @@ async fn use_wal(url: &str) -> Result<(), DbError> {
 /// Which database `db` is on.
 pub fn backend(db: &Db) -> Backend {
     Backend::of(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
+}
+
+/// Which database a connection is to.
+pub fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
+    if conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
 }
 
 /// Begins a transaction that will write, holding this process's turn at
@@ -308,6 +336,11 @@ mod tests {
         assert!(
             options.iter().any(|o| o == "ENABLE_QPSG"),
             "SQLite without ENABLE_QPSG: {options:?}"
+        );
+        // And without memory statistics (a process-wide mutex per malloc).
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "SQLite with memory statistics: {options:?}"
         );
     }
 

@@ -17,6 +17,7 @@ pub mod status;
 use crate::address::valid_email;
 use crate::admin::config::{ConfigStore, EmailConfig};
 use crate::clock::{to_millis, Clock};
+use crate::db::batch::Batch;
 use crate::db::Db;
 use app::i18n::Lang;
 use backend::{FileBackend, MailBackend};
@@ -72,6 +73,26 @@ pub struct Mailer {
     /// The answer links' secret once it is known to be committed (see
     /// [`Mailer::answers_secret`]): a secret never changes once made.
     answers_secret: std::sync::OnceLock<Vec<u8>>,
+    /// Rows this process claimed for its own worker as it wrote them, to
+    /// send next (see [`Mailer::hand_off_claim`]).
+    handed: Mutex<Vec<outbox::Claimed>>,
+    /// The claim of handed rows: this process's own.
+    hand_off_token: String,
+    /// The worker is running ([`Mailer::run`]): rows may be handed to it.
+    worker_running: std::sync::atomic::AtomicBool,
+}
+
+/// Rows waiting in memory for the worker at most: past this, new rows are
+/// written unclaimed and the worker finds them in the table.
+const HANDED_AT_MOST: usize = 1_000;
+
+/// A claim for this process's worker on rows about to be written: the
+/// rows are written claimed until `until`, and handed to the worker once
+/// committed ([`Mailer::hand_over`]).
+#[derive(Debug, Clone)]
+pub struct HandOff {
+    token: String,
+    until: i64,
 }
 
 /// The public address when none is set.
@@ -90,6 +111,9 @@ impl Mailer {
             wake: Notify::new(),
             public_url: Mutex::new(DEFAULT_PUBLIC_URL.to_string()),
             answers_secret: std::sync::OnceLock::new(),
+            handed: Mutex::new(Vec::new()),
+            hand_off_token: format!("handed-{}", uuid::Uuid::new_v4()),
+            worker_running: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -152,6 +176,53 @@ impl Mailer {
         self.wake.notify_one();
     }
 
+    /// A claim for rows about to be written, when this process's worker
+    /// runs and has room: the rows then need neither a claim by the worker
+    /// (a write) nor a read of their messages. None: write them unclaimed.
+    pub fn hand_off_claim(&self) -> Option<HandOff> {
+        use std::sync::atomic::Ordering;
+        if !self.worker_running.load(Ordering::Acquire)
+            || self.handed.lock().unwrap_or_else(|e| e.into_inner()).len() >= HANDED_AT_MOST
+        {
+            return None;
+        }
+        Some(HandOff {
+            token: self.hand_off_token.clone(),
+            until: to_millis(self.clock.now()) + self.options.lease.num_milliseconds(),
+        })
+    }
+
+    /// Gives the worker the rows of `composed`, written with `claim` and
+    /// committed, and wakes it.
+    pub fn hand_over(&self, claim: &HandOff, composed: &Composed) {
+        let rows = composed
+            .messages
+            .iter()
+            .filter(|o| o.status == "pending")
+            .map(|o| outbox::Claimed {
+                id: o.id.clone(),
+                recipient: o.recipient.clone(),
+                message: Some(o.message.clone()),
+                attempts: 0,
+                token: claim.token.clone(),
+                until: claim.until,
+            });
+        self.handed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(rows);
+        self.wake.notify_one();
+    }
+
+    /// The handed rows whose claim still has `margin_ms` to run, in the
+    /// order they were written; the others are left to a later claim.
+    fn take_handed(&self, now_ms: i64, margin_ms: i64) -> Vec<outbox::Claimed> {
+        let mut handed = self.handed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rows = std::mem::take(&mut *handed);
+        rows.retain(|r| r.until - margin_ms > now_ms);
+        rows
+    }
+
     fn email_config(&self) -> Result<EmailConfig, MailError> {
         Ok(self.config.load()?.email)
     }
@@ -209,6 +280,13 @@ impl Mailer {
 
     /// One pass of the worker (tests call it directly).
     pub async fn run_once(&self) -> Result<outbox::Pass, MailError> {
+        // Handed rows with less than half their lease left are not sent
+        // from memory: their claim could run out while they are sent, and
+        // another pass take them too. They are claimed again later.
+        let handed = self.take_handed(
+            to_millis(self.clock.now()),
+            self.options.lease.num_milliseconds() / 2,
+        );
         let Some(backend) = self.backend()? else {
             return Ok(outbox::Pass::default());
         };
@@ -219,12 +297,23 @@ impl Mailer {
             backend.as_ref(),
             &from,
             &self.options,
+            handed,
         )
         .await
     }
 
     /// Sends due messages until `stop` turns true.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        use std::sync::atomic::Ordering;
+        /// Rows are no longer handed to a worker that stopped.
+        struct Running<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        self.worker_running.store(true, Ordering::Release);
+        let _running = Running(&self.worker_running);
         let mut reported = false;
         loop {
             if *stop.borrow() {
@@ -322,12 +411,14 @@ impl Mailer {
             };
             messages.push(match compose::render_for(m, kind, &to, &sender, now) {
                 Ok(message) => Outgoing {
+                    id: uuid::Uuid::new_v4().to_string(),
                     recipient: email.clone(),
                     message,
                     status: "pending",
                     error: None,
                 },
                 Err(e) => Outgoing {
+                    id: uuid::Uuid::new_v4().to_string(),
                     recipient: email.clone(),
                     message: String::new(),
                     status: "failed",
@@ -441,33 +532,41 @@ pub struct Composed {
 /// built.
 #[derive(Debug, Clone)]
 struct Outgoing {
+    /// The outbox row's id.
+    id: String,
     recipient: String,
     message: String,
     status: &'static str,
     error: Option<String>,
 }
 
-/// Rows written by one INSERT: 7 values each, far below either
+/// Rows written by one INSERT: 9 values each, far below either
 /// database's limit on a statement's parameters.
 const OUTBOX_ROWS_PER_INSERT: usize = 100;
 
-/// Writes composed messages to the outbox, in the caller's transaction:
-/// the rows, then their messages (a table of their own, so that the
-/// worker's updates of a row do not write its message again).
+/// Writes composed messages to the outbox, in the caller's transaction
+/// (see [`push_composed`]), unclaimed.
 pub async fn insert_composed(
     conn: &mut sqlx::AnyConnection,
     c: &Composed,
 ) -> Result<(), sqlx::Error> {
+    let mut batch = Batch::new();
+    push_composed(&mut batch, c, None);
+    batch.run(conn).await
+}
+
+/// The statements that write composed messages to the outbox: the rows,
+/// then their messages (a table of their own, so that the worker's updates
+/// of a row do not write its message again). With `claim`, the pending
+/// rows are written claimed by this process's worker (see
+/// [`Mailer::hand_over`]).
+pub fn push_composed(batch: &mut Batch, c: &Composed, claim: Option<&HandOff>) {
     for chunk in c.messages.chunks(OUTBOX_ROWS_PER_INSERT) {
-        let ids: Vec<String> = chunk
-            .iter()
-            .map(|_| uuid::Uuid::new_v4().to_string())
-            .collect();
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let p = i * 7;
+                let p = i * 9;
                 format!(
-                    "(${}, ${}, ${}, ${}, ${}, 0, ${}, ${}, ${})",
+                    "(${}, ${}, ${}, ${}, ${}, 0, ${}, ${}, ${}, ${}, ${})",
                     p + 1,
                     p + 2,
                     p + 3,
@@ -475,27 +574,33 @@ pub async fn insert_composed(
                     p + 5,
                     p + 6,
                     p + 7,
-                    p + 6
+                    p + 6,
+                    p + 8,
+                    p + 9
                 )
             })
             .collect();
         let sql = format!(
             "INSERT INTO mail_outbox (id, meeting_id, recipient, kind, status, attempts, \
-             next_attempt_at, last_error, created_at) VALUES {}",
+             next_attempt_at, last_error, created_at, claimed_until, claimed_by) VALUES {}",
             rows.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (o, id) in chunk.iter().zip(&ids) {
-            q = q
-                .bind(id.clone())
-                .bind(c.meeting_id.clone())
-                .bind(o.recipient.clone())
-                .bind(c.kind.word())
-                .bind(o.status)
-                .bind(c.at)
-                .bind(o.error.clone());
+        let mut values = Vec::with_capacity(chunk.len() * 9);
+        for o in chunk {
+            let claim = claim.filter(|_| o.status == "pending");
+            values.extend([
+                (&o.id).into(),
+                (&c.meeting_id).into(),
+                (&o.recipient).into(),
+                c.kind.word().into(),
+                o.status.into(),
+                c.at.into(),
+                (&o.error).into(),
+                claim.map(|h| h.until).into(),
+                claim.map(|h| h.token.clone()).into(),
+            ]);
         }
-        q.execute(&mut *conn).await?;
+        batch.push(sql, values);
         let sql = format!(
             "INSERT INTO mail_outbox_messages (id, message) VALUES {}",
             (0..chunk.len())
@@ -503,13 +608,12 @@ pub async fn insert_composed(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (o, id) in chunk.iter().zip(ids) {
-            q = q.bind(id).bind(o.message.clone());
+        let mut values = Vec::with_capacity(chunk.len() * 2);
+        for o in chunk {
+            values.extend([(&o.id).into(), (&o.message).into()]);
         }
-        q.execute(&mut *conn).await?;
+        batch.push(sql, values);
     }
-    Ok(())
 }
 
 /// Each recipient's locale, if they have an account (by address, in any
@@ -730,6 +834,7 @@ mod tests {
             kind: Kind::Invite,
             at: 0,
             messages: vec![Outgoing {
+                id: format!("row-{id}"),
                 recipient: format!("{id}@example.com"),
                 message: format!("Subject: {id}\r\n\r\nHello\r\n"),
                 status: "pending",
@@ -774,6 +879,7 @@ mod tests {
             at: 1_000,
             messages: (0..(OUTBOX_ROWS_PER_INSERT + 3))
                 .map(|i| Outgoing {
+                    id: format!("row-{i}"),
                     recipient: format!("p{i}@example.com"),
                     message: format!("message {i}"),
                     status: if i == 0 { "failed" } else { "pending" },
@@ -825,5 +931,159 @@ mod tests {
             (last.message.as_str(), last.status.as_str()),
             ("message 102", "pending")
         );
+    }
+
+    /// A mailer whose worker counts as running, sending to memory, and
+    /// one invitation to hand to it.
+    async fn handing() -> (
+        Arc<Mailer>,
+        Arc<crate::clock::ManualClock>,
+        backend::MemoryBackend,
+        Db,
+        tempfile::TempDir,
+    ) {
+        let (db, dir) = crate::db::test_db().await;
+        let clock = Arc::new(crate::clock::ManualClock::new(chrono::Utc::now()));
+        let mail = Arc::new(Mailer::new(db.clone(), clock.clone(), dir.path(), false));
+        let mem = backend::MemoryBackend::new();
+        mail.set_backend(Arc::new(mem.clone()));
+        mail.worker_running
+            .store(true, std::sync::atomic::Ordering::Release);
+        (mail, clock, mem, db, dir)
+    }
+
+    fn invitation(to: &str, at: i64) -> Composed {
+        Composed {
+            meeting_id: "m1".into(),
+            kind: Kind::Invite,
+            at,
+            messages: vec![Outgoing {
+                id: format!("row-{to}"),
+                recipient: to.into(),
+                message: format!("Subject: to {to}\r\n\r\nHello\r\n"),
+                status: "pending",
+                error: None,
+            }],
+        }
+    }
+
+    /// Writes `c` claimed for the worker, commits and hands it over.
+    async fn write_handed(mail: &Mailer, db: &Db, c: &Composed) {
+        let claim = mail.hand_off_claim().expect("the worker takes rows");
+        let mut batch = Batch::new();
+        push_composed(&mut batch, c, Some(&claim));
+        let mut tx = crate::db::begin_write(db).await.unwrap();
+        batch.run(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        mail.hand_over(&claim, c);
+    }
+
+    async fn status_of(db: &Db, id: &str) -> (String, Option<String>) {
+        sqlx::query_as("SELECT status, claimed_by FROM mail_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_one(db)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn rows_handed_to_the_worker_are_written_claimed_and_sent_once() {
+        let (mail, clock, mem, db, _dir) = handing().await;
+        write_handed(
+            &mail,
+            &db,
+            &invitation("ann@example.com", to_millis(clock.now())),
+        )
+        .await;
+        // In the table, claimed by this process: no other pass takes it.
+        let (status, by) = status_of(&db, "row-ann@example.com").await;
+        assert_eq!(status, "pending");
+        assert_eq!(by.as_deref(), Some(mail.hand_off_token.as_str()));
+        let other = outbox::claim(&db, to_millis(clock.now()), &mail.options, "node-2")
+            .await
+            .unwrap();
+        assert!(other.is_empty());
+
+        assert_eq!(mail.run_once().await.unwrap().sent, 1);
+        assert_eq!(mem.sent().len(), 1);
+        assert_eq!(mem.sent()[0].to, "ann@example.com");
+        assert_eq!(
+            status_of(&db, "row-ann@example.com").await,
+            ("sent".to_string(), None)
+        );
+        // Sent once: neither memory nor the table has it again.
+        assert_eq!(mail.run_once().await.unwrap().sent, 0);
+        assert_eq!(mem.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_handed_row_that_fails_is_retried_from_the_table() {
+        let (mail, clock, mem, db, _dir) = handing().await;
+        mem.fail_with(Some(backend::SendError::transient("relay down")));
+        write_handed(
+            &mail,
+            &db,
+            &invitation("bob@example.com", to_millis(clock.now())),
+        )
+        .await;
+        let pass = mail.run_once().await.unwrap();
+        assert_eq!((pass.sent, pass.retried), (0, 1));
+        assert_eq!(
+            status_of(&db, "row-bob@example.com").await,
+            ("pending".to_string(), None)
+        );
+        mem.fail_with(None);
+        clock.advance(mail.options.backoff(1));
+        assert_eq!(mail.run_once().await.unwrap().sent, 1);
+        assert_eq!(mem.sent().len(), 1);
+    }
+
+    /// A handed row the worker comes to late, with its claim nearly run
+    /// out, is left to the table: sent once its claim ran out, not twice.
+    #[tokio::test]
+    async fn a_handed_row_whose_claim_nearly_ran_out_is_sent_from_the_table() {
+        let (mail, clock, mem, db, _dir) = handing().await;
+        write_handed(
+            &mail,
+            &db,
+            &invitation("cy@example.com", to_millis(clock.now())),
+        )
+        .await;
+        clock.advance(mail.options.lease - chrono::Duration::seconds(1));
+        assert_eq!(mail.run_once().await.unwrap().sent, 0);
+        assert!(mem.sent().is_empty());
+        clock.advance(chrono::Duration::seconds(1));
+        assert_eq!(mail.run_once().await.unwrap().sent, 1);
+        assert_eq!(mail.run_once().await.unwrap().sent, 0);
+        assert_eq!(mem.sent().len(), 1);
+    }
+
+    /// No rows are handed to a worker that does not run, nor past the
+    /// limit of rows waiting in memory.
+    #[tokio::test]
+    async fn rows_are_handed_only_to_a_running_worker_with_room() {
+        let (mail, clock, _mem, db, _dir) = handing().await;
+        assert!(mail.hand_off_claim().is_some());
+        mail.worker_running
+            .store(false, std::sync::atomic::Ordering::Release);
+        assert!(mail.hand_off_claim().is_none());
+        mail.worker_running
+            .store(true, std::sync::atomic::Ordering::Release);
+        let claim = mail.hand_off_claim().unwrap();
+        let many = Composed {
+            messages: (0..HANDED_AT_MOST)
+                .map(|i| Outgoing {
+                    id: format!("row-{i}"),
+                    recipient: format!("p{i}@example.com"),
+                    message: String::new(),
+                    status: "pending",
+                    error: None,
+                })
+                .collect(),
+            ..invitation("x@example.com", to_millis(clock.now()))
+        };
+        mail.hand_over(&claim, &many);
+        assert!(mail.hand_off_claim().is_none());
+        drop(db);
     }
 }

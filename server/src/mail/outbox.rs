@@ -64,6 +64,10 @@ pub struct Claimed {
     /// database edited by hand): the row then fails for good.
     pub message: Option<String>,
     pub attempts: i64,
+    /// The claim's token (`claimed_by`): only its holder records the outcome.
+    pub token: String,
+    /// When the claim runs out (`claimed_until`).
+    pub until: i64,
 }
 
 /// What one pass of the worker did.
@@ -141,6 +145,8 @@ pub async fn claim(
             id: r.id,
             recipient: r.recipient,
             attempts: r.attempts,
+            token: token.to_string(),
+            until,
         })
         .collect())
 }
@@ -149,13 +155,12 @@ pub async fn claim(
 pub async fn settle(
     db: &Db,
     row: &Claimed,
-    token: &str,
     now: i64,
     outcome: Result<(), SendError>,
     opts: &OutboxOptions,
 ) -> Result<Pass, sqlx::Error> {
     let mut tx = crate::db::begin_write(db).await?;
-    let pass = settle_on(&mut tx, row, token, now, outcome, opts).await?;
+    let pass = settle_on(&mut tx, row, now, outcome, opts).await?;
     tx.commit().await?;
     Ok(pass)
 }
@@ -164,7 +169,6 @@ pub async fn settle(
 async fn settle_on(
     db: &mut sqlx::AnyConnection,
     row: &Claimed,
-    token: &str,
     now: i64,
     outcome: Result<(), SendError>,
     opts: &OutboxOptions,
@@ -180,7 +184,7 @@ async fn settle_on(
             .bind(attempts)
             .bind(now)
             .bind(&row.id)
-            .bind(token)
+            .bind(&row.token)
             .execute(&mut *db)
             .await?;
             pass.sent = 1;
@@ -199,7 +203,7 @@ async fn settle_on(
             .bind(next)
             .bind(&message)
             .bind(&row.id)
-            .bind(token)
+            .bind(&row.token)
             .execute(&mut *db)
             .await?;
             if give_up {
@@ -214,27 +218,30 @@ async fn settle_on(
     Ok(pass)
 }
 
-/// Records sent rows (as [`settle_on`] does one): only the claim's holder.
-async fn mark_sent(
-    conn: &mut sqlx::AnyConnection,
-    sent: &[Tried],
-    token: &str,
-) -> Result<(), sqlx::Error> {
-    for chunk in sent.chunks(crate::db::IDS_PER_LIST) {
-        let at = chunk.iter().map(|t| t.at).max().unwrap_or_default();
-        let sql = format!(
-            "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, \
-             claimed_until = NULL, claimed_by = NULL, last_error = NULL \
-             WHERE claimed_by = $2 AND id IN ({})",
-            crate::db::placeholders(3, chunk.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(at)
-            .bind(token.to_string());
-        for t in chunk {
-            q = q.bind(t.row.id.clone());
+/// Records sent rows (as [`settle_on`] does one): only the claim's holder,
+/// one statement per claim (and per [`crate::db::IDS_PER_LIST`] rows).
+async fn mark_sent(conn: &mut sqlx::AnyConnection, sent: &[Tried]) -> Result<(), sqlx::Error> {
+    let mut tokens: Vec<&str> = sent.iter().map(|t| t.row.token.as_str()).collect();
+    tokens.sort_unstable();
+    tokens.dedup();
+    for token in tokens {
+        let of_claim: Vec<&Tried> = sent.iter().filter(|t| t.row.token == token).collect();
+        for chunk in of_claim.chunks(crate::db::IDS_PER_LIST) {
+            let at = chunk.iter().map(|t| t.at).max().unwrap_or_default();
+            let sql = format!(
+                "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, \
+                 claimed_until = NULL, claimed_by = NULL, last_error = NULL \
+                 WHERE claimed_by = $2 AND id IN ({})",
+                crate::db::placeholders(3, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(at)
+                .bind(token.to_string());
+            for t in chunk {
+                q = q.bind(t.row.id.clone());
+            }
+            q.execute(&mut *conn).await?;
         }
-        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -249,16 +256,28 @@ struct Tried {
     at: i64,
 }
 
-/// One pass: claim what is due, send it, record the outcomes.
+/// One pass: claim what is due, send it with `handed` (rows this process
+/// claimed as it wrote them, sent first), record the outcomes.
 pub async fn run_once(
     db: &Db,
     clock: &dyn Clock,
     backend: &dyn MailBackend,
     from: &str,
     opts: &OutboxOptions,
+    handed: Vec<Claimed>,
 ) -> Result<Pass, MailError> {
     let token = uuid::Uuid::new_v4().to_string();
-    let rows = claim(db, to_millis(clock.now()), opts, &token).await?;
+    // Handed rows fill the pass first; the table fills the rest of it, and
+    // any due row when none were handed (a full pass comes back at once).
+    let wanted = opts.batch - handed.len() as i64;
+    let mut rows = handed;
+    if wanted > 0 {
+        let claim_opts = OutboxOptions {
+            batch: wanted,
+            ..opts.clone()
+        };
+        rows.extend(claim(db, to_millis(clock.now()), &claim_opts, &token).await?);
+    }
     let mut total = Pass::default();
     if rows.is_empty() {
         crate::metrics::outbox_pass(0, 0, 0);
@@ -317,12 +336,12 @@ pub async fn run_once(
     if others.is_empty() {
         let _turn = crate::db::write_turn(db).await;
         let mut conn = db.acquire().await?;
-        mark_sent(&mut conn, &sent, &token).await?;
+        mark_sent(&mut conn, &sent).await?;
     } else {
         let mut tx = crate::db::begin_write(db).await?;
-        mark_sent(&mut tx, &sent, &token).await?;
+        mark_sent(&mut tx, &sent).await?;
         for t in others {
-            let p = settle_on(&mut tx, &t.row, &token, t.at, t.outcome, opts).await?;
+            let p = settle_on(&mut tx, &t.row, t.at, t.outcome, opts).await?;
             total.retried += p.retried;
             total.failed += p.failed;
         }
@@ -401,7 +420,7 @@ mod tests {
         add(&db, "a", "bob@example.com", to_millis(clock.now())).await;
         mem.fail_with(Some(SendError::transient("connection refused")));
         let o = opts();
-        let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+        let p = run_once(&db, &clock, &mem, "s@example.com", &o, Vec::new())
             .await
             .unwrap();
         assert_eq!(
@@ -420,13 +439,13 @@ mod tests {
         mem.fail_with(None);
         clock.advance(Duration::seconds(29));
         assert_eq!(
-            run_once(&db, &clock, &mem, "s@example.com", &o)
+            run_once(&db, &clock, &mem, "s@example.com", &o, Vec::new())
                 .await
                 .unwrap(),
             Pass::default()
         );
         clock.advance(Duration::seconds(1));
-        let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+        let p = run_once(&db, &clock, &mem, "s@example.com", &o, Vec::new())
             .await
             .unwrap();
         assert_eq!(p.sent, 1);
@@ -436,7 +455,7 @@ mod tests {
         // Sent rows are never sent again.
         clock.advance(Duration::hours(2));
         assert_eq!(
-            run_once(&db, &clock, &mem, "s@example.com", &o)
+            run_once(&db, &clock, &mem, "s@example.com", &o, Vec::new())
                 .await
                 .unwrap(),
             Pass::default()
@@ -453,7 +472,7 @@ mod tests {
         add(&db, "a", "bob@example.com", to_millis(clock.now())).await;
         mem.fail_with(Some(SendError::transient("451 try later")));
         for i in 1..=3 {
-            let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+            let p = run_once(&db, &clock, &mem, "s@example.com", &o, Vec::new())
                 .await
                 .unwrap();
             assert_eq!(p.retried + p.failed, 1, "try {i}");
@@ -464,7 +483,7 @@ mod tests {
         mem.fail_with(None);
         clock.advance(Duration::hours(5));
         assert_eq!(
-            run_once(&db, &clock, &mem, "s@example.com", &o)
+            run_once(&db, &clock, &mem, "s@example.com", &o, Vec::new())
                 .await
                 .unwrap(),
             Pass::default()
@@ -472,7 +491,7 @@ mod tests {
 
         add(&db, "b", "carol@example.com", to_millis(clock.now())).await;
         mem.fail_with(Some(SendError::permanent("550 no such user")));
-        let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+        let p = run_once(&db, &clock, &mem, "s@example.com", &o, Vec::new())
             .await
             .unwrap();
         assert_eq!(p.failed, 1);
@@ -491,7 +510,7 @@ mod tests {
         let now = to_millis(clock.now());
         add(&db, "a", "bob@example.com", now).await;
         add_row(&db, "b", "carol@example.com", now).await;
-        let p = run_once(&db, &clock, &mem, "s@example.com", &o)
+        let p = run_once(&db, &clock, &mem, "s@example.com", &o, Vec::new())
             .await
             .unwrap();
         assert_eq!((p.sent, p.retried, p.failed), (1, 0, 1));
@@ -542,9 +561,16 @@ mod tests {
             add_message(&db, id, &format!("Subject: {body}\r\n\r\n{body}")).await;
         }
         clock.advance(Duration::seconds(1));
-        let p = run_once(&db, &clock, &SlowFor(mem.clone()), "s@example.com", &opts())
-            .await
-            .unwrap();
+        let p = run_once(
+            &db,
+            &clock,
+            &SlowFor(mem.clone()),
+            "s@example.com",
+            &opts(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(p.sent, 3);
         let order: Vec<String> = mem.sent().into_iter().map(|m| m.message).collect();
         assert_eq!(
@@ -575,13 +601,9 @@ mod tests {
         let second = claim(&db, later, &o, "node-2").await.unwrap();
         assert_eq!(second.len(), 1);
         // Node 1 coming back cannot overwrite node 2's claim.
-        settle(&db, &first[0], "node-1", later, Ok(()), &o)
-            .await
-            .unwrap();
+        settle(&db, &first[0], later, Ok(()), &o).await.unwrap();
         assert_eq!(row(&db, "a").await.0, "pending");
-        settle(&db, &second[0], "node-2", later, Ok(()), &o)
-            .await
-            .unwrap();
+        settle(&db, &second[0], later, Ok(()), &o).await.unwrap();
         assert_eq!(row(&db, "a").await.0, "sent");
     }
 }

@@ -10,6 +10,7 @@ use super::{cb_unreachable, Meetings};
 use crate::auth::users::UserRecord;
 use crate::callbridge::{self, CreatedSpace, SpaceRequest, SpaceSource};
 use crate::clock::to_millis;
+use crate::db::batch::Batch;
 use crate::error::internal;
 use app::i18n::Lang;
 use app::model::{Attendee, Draft};
@@ -82,21 +83,20 @@ impl Meetings {
         // (jobs::recover) removes the space it made.
         if creates_space {
             let uri = callbridge::space_uri(&request.uri_base, &request.request_id);
-            let turn = crate::db::write_turn(&self.db).await;
-            if let Err(e) = sqlx::query(
+            let mut intent = Batch::new();
+            intent.push(
                 "INSERT INTO space_intents (request_id, owner_id, uri, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (request_id) DO NOTHING",
-            )
-            .bind(&request.request_id)
-            .bind(&user.id)
-            .bind(&uri)
-            .bind(to_millis(self.now()))
-            .execute(&self.db)
-            .await
-            {
+                vec![
+                    (&request.request_id).into(),
+                    (&user.id).into(),
+                    uri.into(),
+                    to_millis(self.now()).into(),
+                ],
+            );
+            if let Err(e) = self.writer.write(intent).await {
                 return Err(internal(format!("record space intent: {e}")).to_string());
             }
-            drop(turn);
         }
         let forget_intent = || async {
             let _ = sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
@@ -151,7 +151,7 @@ impl Meetings {
         d: &Draft,
         when: &validate::When,
         space: &CreatedSpace,
-    ) -> Result<Created, sqlx::Error> {
+    ) -> Result<Created, crate::db::group::WriteError> {
         let now = to_millis(self.now());
         let meeting_id = uuid::Uuid::new_v4().to_string();
         let space_id = uuid::Uuid::new_v4().to_string();
@@ -211,53 +211,63 @@ impl Meetings {
                 &invitation.attendees,
             )
             .await?;
-        let mut tx = crate::db::begin_write(&self.db).await?;
+        // The invitations are claimed for this process's outbox worker as
+        // they are written, and handed to it once committed (no claim and
+        // no read back of the messages; should this node die first, the
+        // claim runs out and any node sends them).
+        let hand_off = self.mail.hand_off_claim();
+        // The transaction's statements, sent together (one round trip to a
+        // SQLite connection's thread instead of one per statement).
+        let mut batch = Batch::new();
         // The space is now the meeting's: no recovery for it.
-        sqlx::query("DELETE FROM space_intents WHERE request_id = $1")
-            .bind(&d.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
+        batch.push(
+            "DELETE FROM space_intents WHERE request_id = $1",
+            vec![(&d.id).into()],
+        );
+        batch.push(
             "INSERT INTO spaces (id, owner_id, cospace_id, name, uri, call_id, join_url, temporary, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&space_id)
-        .bind(&user.id)
-        .bind(&space.cospace_id)
-        .bind(&space_name)
-        .bind(space.uri.clone().unwrap_or_default())
-        .bind(&space.call_id)
-        .bind(&space.join_url)
-        .bind(i64::from(temporary))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        insert_access(&mut tx, &space_id, &space.access_methods).await?;
-        sqlx::query(
+            vec![
+                (&space_id).into(),
+                (&user.id).into(),
+                (&space.cospace_id).into(),
+                (&space_name).into(),
+                space.uri.clone().unwrap_or_default().into(),
+                (&space.call_id).into(),
+                (&space.join_url).into(),
+                i64::from(temporary).into(),
+                now.into(),
+            ],
+        );
+        push_access(&mut batch, &space_id, &space.access_methods);
+        batch.push(
             "INSERT INTO meetings (id, organizer_id, space_id, name, time_zone, starts_at, ends_at, local_start, \
              duration_minutes, rrule, template_id, request_id, sequence, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13)",
-        )
-        .bind(&meeting_id)
-        .bind(&user.id)
-        .bind(&space_id)
-        .bind(&name)
-        .bind(when.tz.name())
-        .bind(to_millis(when.start))
-        .bind(to_millis(when.end))
-        .bind(&local_start)
-        .bind(i64::from(when.duration_minutes))
-        .bind(&when.rrule)
-        .bind(&d.template_id)
-        .bind(&d.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        insert_attendees(&mut tx, &meeting_id, &d.attendees).await?;
+            vec![
+                (&meeting_id).into(),
+                (&user.id).into(),
+                (&space_id).into(),
+                (&name).into(),
+                when.tz.name().into(),
+                to_millis(when.start).into(),
+                to_millis(when.end).into(),
+                (&local_start).into(),
+                i64::from(when.duration_minutes).into(),
+                (&when.rrule).into(),
+                (&d.template_id).into(),
+                (&d.id).into(),
+                now.into(),
+            ],
+        );
+        push_attendees(&mut batch, &meeting_id, &d.attendees);
         // The invitations commit (or not) with the meeting.
-        crate::mail::insert_composed(&mut tx, &mail).await?;
-        tx.commit().await?;
-        self.mail.wake();
+        crate::mail::push_composed(&mut batch, &mail, hand_off.as_ref());
+        self.writer.write(batch).await?;
+        match &hand_off {
+            Some(claim) => self.mail.hand_over(claim, &mail),
+            None => self.mail.wake(),
+        }
         tracing::info!(meeting = %meeting_id, cospace = %space.cospace_id, "meeting created");
         // What was stored, as `read::load_visible` reads it back for the
         // organizer (tests/it compares the answer with a read).
@@ -292,11 +302,7 @@ impl Meetings {
 const ROWS_PER_INSERT: usize = 100;
 
 /// A space's roles, one INSERT for all of them.
-async fn insert_access(
-    tx: &mut sqlx::AnyConnection,
-    space_id: &str,
-    roles: &[callbridge::RoleAccess],
-) -> Result<(), sqlx::Error> {
+fn push_access(batch: &mut Batch, space_id: &str, roles: &[callbridge::RoleAccess]) {
     for (c, chunk) in roles.chunks(ROWS_PER_INSERT).enumerate() {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| format!("({})", crate::db::placeholders(i * 9 + 1, 9)))
@@ -306,30 +312,26 @@ async fn insert_access(
              VALUES {}",
             rows.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut values = Vec::with_capacity(chunk.len() * 9);
         for (i, a) in chunk.iter().enumerate() {
-            q = q
-                .bind(space_id.to_string())
-                .bind((c * ROWS_PER_INSERT + i) as i64)
-                .bind(a.role.clone())
-                .bind(a.access_method_id.clone())
-                .bind(a.uri.clone())
-                .bind(a.call_id.clone())
-                .bind(a.passcode.clone())
-                .bind(a.secret.clone())
-                .bind(a.join_url.clone());
+            values.extend([
+                space_id.into(),
+                ((c * ROWS_PER_INSERT + i) as i64).into(),
+                (&a.role).into(),
+                (&a.access_method_id).into(),
+                (&a.uri).into(),
+                (&a.call_id).into(),
+                (&a.passcode).into(),
+                (&a.secret).into(),
+                (&a.join_url).into(),
+            ]);
         }
-        q.execute(&mut *tx).await?;
+        batch.push(sql, values);
     }
-    Ok(())
 }
 
 /// A meeting's attendees in their order, one INSERT for all of them.
-pub(super) async fn insert_attendees(
-    tx: &mut sqlx::AnyConnection,
-    meeting_id: &str,
-    attendees: &[Attendee],
-) -> Result<(), sqlx::Error> {
+pub(super) fn push_attendees(batch: &mut Batch, meeting_id: &str, attendees: &[Attendee]) {
     for (c, chunk) in attendees.chunks(ROWS_PER_INSERT).enumerate() {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| format!("({})", crate::db::placeholders(i * 4 + 1, 4)))
@@ -338,17 +340,28 @@ pub(super) async fn insert_attendees(
             "INSERT INTO meeting_attendees (meeting_id, position, email, role) VALUES {}",
             rows.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut values = Vec::with_capacity(chunk.len() * 4);
         for (i, a) in chunk.iter().enumerate() {
-            q = q
-                .bind(meeting_id.to_string())
-                .bind((c * ROWS_PER_INSERT + i) as i64)
-                .bind(a.email.clone())
-                .bind(a.role.clone());
+            values.extend([
+                meeting_id.into(),
+                ((c * ROWS_PER_INSERT + i) as i64).into(),
+                (&a.email).into(),
+                (&a.role).into(),
+            ]);
         }
-        q.execute(&mut *tx).await?;
+        batch.push(sql, values);
     }
-    Ok(())
+}
+
+/// [`push_attendees`] run on its own, in the caller's transaction.
+pub(super) async fn insert_attendees(
+    tx: &mut sqlx::AnyConnection,
+    meeting_id: &str,
+    attendees: &[Attendee],
+) -> Result<(), sqlx::Error> {
+    let mut batch = Batch::new();
+    push_attendees(&mut batch, meeting_id, attendees);
+    batch.run(tx).await
 }
 
 /// A URI-safe start for the space's URI, from the meeting's name.

@@ -44,6 +44,8 @@ use std::sync::Arc;
 
 pub struct Meetings {
     pub db: Db,
+    /// Writes whole transactions (a new meeting), grouped on SQLite.
+    pub writer: crate::db::group::GroupWriter,
     pub clock: Arc<dyn Clock>,
     pub cb: Arc<CallBridgeClient>,
     /// Join links are built on this web bridge address.

@@ -129,7 +129,10 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<Db, DbError> {
                 format!("{url}?mode=rwc")
             };
             use_wal(&url).await?;
-            (url, 8)
+            // Eight connections in all, as before there was a group
+            // writer (`group::GroupWriter`, which has the eighth): each
+            // keeps a page cache of up to 2 MB.
+            (url, 7)
         }
         Some(Backend::Postgres) => (url.to_string(), 16),
         None => return Err(DbError::Url("expected a sqlite: or postgres: URL".into())),
@@ -172,8 +175,15 @@ pub(crate) async fn open_sqlite_connection(url: &str) -> Result<sqlx::AnyConnect
     use sqlx::Connection;
     let mut conn = sqlx::AnyConnection::connect(url).await?;
     set_up_sqlite(&mut conn).await?;
+    sqlx::query(SQLITE_WRITER_CACHE).execute(&mut conn).await?;
     Ok(conn)
 }
+
+/// The group writer's page cache: 512 KiB (SQLite's default is 2 MB). It
+/// only writes, and the pages an insert needs (the B-trees' upper levels,
+/// the leaves it lands on) are few; the rest come from the operating
+/// system's cache of the file.
+const SQLITE_WRITER_CACHE: &str = "PRAGMA cache_size = -512";
 
 /// A migrated SQLite database in a new temporary directory, for unit tests;
 /// the database lasts as long as the directory.

@@ -133,13 +133,15 @@ async fn run(db: Db, mut conn: sqlx::AnyConnection, mut jobs: mpsc::UnboundedRec
                 Err(_) => break,
             }
         }
+        let (batches, answers): (Vec<Batch>, Vec<_>) =
+            group.into_iter().map(|j| (j.batch, j.done)).unzip();
+        crate::metrics::db_group(batches.len());
         // This process's other writers (on the pool) wait meanwhile.
         let turn = super::write_turn(&db).await;
-        let outcomes = write_group(&mut conn, group.iter_mut().map(|j| &mut j.batch)).await;
+        let outcomes = write_group(&mut conn, batches).await;
         drop(turn);
-        crate::metrics::db_group(group.len());
-        for (job, outcome) in group.into_iter().zip(outcomes) {
-            let _ = job.done.send(outcome);
+        for (answer, outcome) in answers.into_iter().zip(outcomes) {
+            let _ = answer.send(outcome);
         }
     }
     use sqlx::Connection;
@@ -148,11 +150,10 @@ async fn run(db: Db, mut conn: sqlx::AnyConnection, mut jobs: mpsc::UnboundedRec
 
 /// Runs `batches` in one transaction, each in a savepoint; the outcome of
 /// each, in order.
-async fn write_group<'a>(
+async fn write_group(
     conn: &mut sqlx::AnyConnection,
-    batches: impl Iterator<Item = &'a mut Batch>,
+    batches: Vec<Batch>,
 ) -> Vec<Result<(), WriteError>> {
-    let batches: Vec<Batch> = batches.map(std::mem::take).collect();
     let n = batches.len();
     let group_failed = |e: sqlx::Error| {
         let e = Arc::new(e);

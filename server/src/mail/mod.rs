@@ -282,7 +282,8 @@ impl Mailer {
     pub async fn run_once(&self) -> Result<outbox::Pass, MailError> {
         // Handed rows with less than half their lease left are not sent
         // from memory: their claim could run out while they are sent, and
-        // another pass take them too. They are claimed again later.
+        // another pass take them too. They are claimed again later, as are
+        // those taken while no e-mail server is configured (dropped here).
         let handed = self.take_handed(
             to_millis(self.clock.now()),
             self.options.lease.num_milliseconds() / 2,
@@ -1062,7 +1063,7 @@ mod tests {
     /// limit of rows waiting in memory.
     #[tokio::test]
     async fn rows_are_handed_only_to_a_running_worker_with_room() {
-        let (mail, clock, _mem, db, _dir) = handing().await;
+        let (mail, clock, _mem, _db, _dir) = handing().await;
         assert!(mail.hand_off_claim().is_some());
         mail.worker_running
             .store(false, std::sync::atomic::Ordering::Release);
@@ -1084,6 +1085,5 @@ mod tests {
         };
         mail.hand_over(&claim, &many);
         assert!(mail.hand_off_claim().is_none());
-        drop(db);
     }
 }

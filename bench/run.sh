@@ -326,10 +326,14 @@ creates_bench() { # label, Call Bridge latency in ms, [database url]
   cpu1="$(cpu_ms "$NODE_PID")"
   cb1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total)"
   post1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_callbridge_requests_total 'operation="POST ')"
+  cbt0="$(python3 "$HELPERS" metric-sum-exact "$metrics" scheduler_callbridge_request_duration_seconds_sum)"
+  wrt0="$(python3 "$HELPERS" metric-sum-exact "$metrics" scheduler_db_write_duration_seconds_sum)"
   turn_s0="$(python3 "$HELPERS" metric-sum-exact "$metrics" scheduler_db_write_turn_wait_seconds_sum)"
   turn_n0="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_db_write_turn_wait_seconds_count)"
   read -r -a many <<<"$(wrk_creates "$CREATE_CLIENTS" "$work/wrk-creates-$label-$CREATE_CLIENTS.txt")"
   turn_s1="$(python3 "$HELPERS" metric-sum-exact "$metrics" scheduler_db_write_turn_wait_seconds_sum)"
+  cbt1="$(python3 "$HELPERS" metric-sum-exact "$metrics" scheduler_callbridge_request_duration_seconds_sum)"
+  wrt1="$(python3 "$HELPERS" metric-sum-exact "$metrics" scheduler_db_write_duration_seconds_sum)"
   turn_n1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_db_write_turn_wait_seconds_count)"
   sent1="$(python3 "$HELPERS" metric-sum "$metrics" scheduler_mail_sends_total 'outcome="sent"')"
   out="$(python3 -c '
@@ -353,6 +357,13 @@ print(f"{cb / n:.2f} {post / n:.2f} {cpu / n:.2f}")' "${one[5]}" $((cb1 - cb0)) 
       "$(python3 -c 'import sys; s0, s1, n = map(float, sys.argv[1:]); print(f"{(s1 - s0) / n * 1000:.3f}")' \
         "$turn_s0" "$turn_s1" "${many[5]}")" "${many[1]}" "ms"
   fi
+  # Where a create's time goes over the 50-client run: waiting for the
+  # Call Bridge's answers, and for its writes (queue and commit).
+  per_create_ms() { python3 -c 'import sys; a, b, n = map(float, sys.argv[1:]); print(f"{(b - a) / n * 1000:.3f}")' "$@"; }
+  row "creates $label: $CREATE_CLIENTS clients, Call Bridge time/create (vs p50)" \
+    "$(per_create_ms "$cbt0" "$cbt1" "${many[5]}")" "${many[1]}" "ms"
+  row "creates $label: $CREATE_CLIENTS clients, write time/create (vs p50)" \
+    "$(per_create_ms "$wrt0" "$wrt1" "${many[5]}")" "${many[1]}" "ms"
   if [ "$lat" != 0 ]; then
     ideal="$(python3 -c 'import sys; c, r, l = map(float, sys.argv[1:]); print(f"{c / (r * l / 1000):.1f}")' \
       "$CREATE_CLIENTS" "$per_create" "$lat")"

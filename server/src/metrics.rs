@@ -147,6 +147,12 @@ pub fn db_write_turn_wait(took: Duration) {
     histogram!("scheduler_db_write_turn_wait_seconds").record(took.as_secs_f64());
 }
 
+/// One write given to the group writer (`db::group`), from its queueing
+/// to its commit.
+pub fn db_write(took: Duration) {
+    histogram!("scheduler_db_write_duration_seconds").record(took.as_secs_f64());
+}
+
 /// One group of writes committed together (`db::group`): how many.
 pub fn db_group(batches: usize) {
     histogram!("scheduler_db_group_batches").record(batches as f64);

@@ -129,7 +129,12 @@ impl Meetings {
             Ok(created) => Ok(created),
             Err(e) => {
                 let public = internal(format!("store meeting: {e}"));
-                if space.origin != callbridge::SpaceOrigin::Existing {
+                // A writer that stopped may have committed the meeting
+                // before it could say so: the space is not undone here.
+                // Had it not committed, the intent is still there and the
+                // recovery sweep removes the space.
+                let unknown = matches!(e, crate::db::group::WriteError::Stopped);
+                if space.origin != callbridge::SpaceOrigin::Existing && !unknown {
                     match callbridge::delete_meeting_space(&self.cb, &space.cospace_id).await {
                         Ok(_) => forget_intent().await,
                         Err(e) => {

@@ -100,14 +100,6 @@ impl Batch {
         self.statements.extend(other.statements);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.statements.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.statements.len()
-    }
-
     /// Runs the statements on `conn`.
     pub async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
         match super::backend_of(conn) {

@@ -175,15 +175,8 @@ pub(crate) async fn open_sqlite_connection(url: &str) -> Result<sqlx::AnyConnect
     use sqlx::Connection;
     let mut conn = sqlx::AnyConnection::connect(url).await?;
     set_up_sqlite(&mut conn).await?;
-    sqlx::query(SQLITE_WRITER_CACHE).execute(&mut conn).await?;
     Ok(conn)
 }
-
-/// The group writer's page cache: 512 KiB (SQLite's default is 2 MB). It
-/// only writes, and the pages an insert needs (the B-trees' upper levels,
-/// the leaves it lands on) are few; the rest come from the operating
-/// system's cache of the file.
-const SQLITE_WRITER_CACHE: &str = "PRAGMA cache_size = -512";
 
 /// A migrated SQLite database in a new temporary directory, for unit tests;
 /// the database lasts as long as the directory.
